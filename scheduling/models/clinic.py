@@ -1,0 +1,195 @@
+"""The clinic: where care happens, with what, by whom, and what can be booked."""
+
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(f"{value!r} is not a known IANA time zone (for example America/Phoenix).")
+
+
+US_STATES = (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
+    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR"
+).split()
+
+
+def validate_state_list(value) -> None:
+    if not isinstance(value, list) or any(s not in US_STATES for s in value):
+        raise ValidationError("States must be a list of two-letter US codes, for example [\"AZ\", \"CA\"].")
+
+
+LANGUAGES = ("en", "es")
+
+
+def validate_language_list(value) -> None:
+    if not isinstance(value, list) or any(lang not in LANGUAGES for lang in value):
+        raise ValidationError(f"Languages must be a list drawn from {', '.join(LANGUAGES)}.")
+
+
+class Modality(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    VIDEO = "video", "Video"
+    EITHER = "either", "In person or video"
+
+
+class Location(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    address = models.TextField(blank=True)
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    phone = PhoneNumberField(blank=True)
+    state = models.CharField(max_length=2, blank=True, help_text="Two-letter US state of the site.")
+    is_virtual = models.BooleanField(default=False, help_text="A telehealth location: no rooms, clinicians' own zones.")
+    rems_certified = models.BooleanField(default=False, help_text="Certified under the Spravato REMS.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ResourceKind(models.TextChoices):
+    INFUSION_CHAIR = "infusion_chair", "Infusion chair"
+    MONITORING_ROOM = "monitoring_room", "Monitoring room"
+    THERAPY_ROOM = "therapy_room", "Therapy room"
+    EXAM_ROOM = "exam_room", "Exam room"
+    DEVICE = "device", "Device"
+
+
+class Resource(models.Model):
+    """A chair, room or device. Held exclusively by one visit at a time."""
+
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="resources")
+    name = models.CharField(max_length=60)
+    kind = models.CharField(max_length=30, choices=ResourceKind.choices)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["location_id", "kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["location", "name"], name="resource_unique_name_per_location")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.location})"
+
+
+class StaffRole(models.TextChoices):
+    PRESCRIBER = "prescriber", "Prescriber"
+    NURSE = "nurse", "Nurse"
+    THERAPIST = "therapist", "Therapist"
+    FRONT_DESK = "front_desk", "Front desk"
+
+
+class StaffMember(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_member")
+    display_name = models.CharField(max_length=120)
+    roles = models.JSONField(default=list, help_text='Clinical roles, e.g. ["nurse"].')
+    languages = models.JSONField(default=list, validators=[validate_language_list])
+    licensed_states = models.JSONField(default=list, validators=[validate_state_list])
+    locations = models.ManyToManyField(Location, related_name="staff", blank=True)
+    time_zone = models.CharField(max_length=64, default="America/Los_Angeles", validators=[validate_time_zone],
+                                 help_text="The zone of this clinician's own hours for video visits.")
+    watch_capacity = models.PositiveSmallIntegerField(
+        default=4, help_text="Nurses: how many chairs they may watch at once during shared phases.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def clean(self) -> None:
+        valid = set(StaffRole.values)
+        if not isinstance(self.roles, list) or any(r not in valid for r in self.roles):
+            raise ValidationError({"roles": f"Roles must be a list drawn from {', '.join(sorted(valid))}."})
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+class Service(models.Model):
+    """Something a patient books. Patient-facing wording stays neutral (no drug names in messages)."""
+
+    class Category(models.TextChoices):
+        EVALUATION = "evaluation", "Evaluation"
+        IV_KETAMINE = "iv_ketamine", "IV ketamine"
+        ESKETAMINE = "esketamine", "Esketamine (REMS)"
+        KAP = "kap", "Ketamine-assisted psychotherapy"
+        PREPARATION = "preparation", "Preparation"
+        INTEGRATION = "integration", "Integration"
+        MEDICATION_MANAGEMENT = "medication_management", "Medication management"
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120, help_text="Patient-facing, plain and neutral.")
+    description = models.TextField(blank=True, help_text="What to expect, in plain language.")
+    category = models.CharField(max_length=30, choices=Category.choices)
+    is_dosing = models.BooleanField(default=False, help_text="A dosing visit: escort rule, gates, check-ins.")
+    modality = models.CharField(max_length=20, choices=Modality.choices, default=Modality.IN_PERSON)
+    locations = models.ManyToManyField(Location, related_name="services", blank=True,
+                                       help_text="In-person locations that offer this service.")
+    min_notice_minutes = models.PositiveIntegerField(default=120)
+    horizon_days = models.PositiveIntegerField(default=90)
+    slot_step_minutes = models.PositiveIntegerField(default=15)
+    buffer_before_minutes = models.PositiveIntegerField(default=0)
+    buffer_after_minutes = models.PositiveIntegerField(default=0)
+    cancellation_window_hours = models.PositiveIntegerField(default=24)
+    bookable_online = models.BooleanField(default=True)
+    patient_chooses_staff = models.BooleanField(default=False, help_text="Patients may see and pick the clinician.")
+    prep_instructions = models.TextField(blank=True, help_text="Sent before the visit (email, confirmation page).")
+    prep_instructions_es = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def allows_video(self) -> bool:
+        return self.modality in (Modality.VIDEO, Modality.EITHER)
+
+    @property
+    def allows_in_person(self) -> bool:
+        return self.modality in (Modality.IN_PERSON, Modality.EITHER)
+
+
+class StaffUsage(models.TextChoices):
+    EXCLUSIVE = "exclusive", "Exclusive (hands-on)"
+    SHARED = "shared", "A share of a nurse's watch capacity"
+    PRESENT = "present", "Present on site (no capacity taken)"
+
+
+class Phase(models.Model):
+    """One step of a service. Consecutive phases needing the same staff role keep the same person,
+    and phases needing the same resource kind keep the same chair or room."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="phases")
+    order = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=60)
+    duration_minutes = models.PositiveIntegerField()
+    staff_role = models.CharField(max_length=20, choices=StaffRole.choices, blank=True)
+    staff_usage = models.CharField(max_length=20, choices=StaffUsage.choices, default=StaffUsage.EXCLUSIVE)
+    resource_kind = models.CharField(max_length=30, choices=ResourceKind.choices, blank=True)
+
+    class Meta:
+        ordering = ["service_id", "order"]
+        constraints = [models.UniqueConstraint(fields=["service", "order"], name="phase_unique_order")]
+
+    def __str__(self) -> str:
+        return f"{self.service.code}:{self.order} {self.name}"
+
+    def clean(self) -> None:
+        if self.duration_minutes == 0:
+            raise ValidationError({"duration_minutes": "A phase must last at least one minute."})
+        if not self.staff_role and not self.resource_kind:
+            raise ValidationError("A phase needs a staff role, a resource kind, or both.")
+        if self.staff_usage == StaffUsage.SHARED and self.staff_role != StaffRole.NURSE:
+            raise ValidationError({"staff_usage": "Only a nurse's watch capacity can be shared."})

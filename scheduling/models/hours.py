@@ -1,0 +1,98 @@
+"""When staff, resources and locations are available. Wall-clock times in the owner's zone:
+the location's for sites and their resources, the clinician's own for video visits."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .clinic import Location, Resource, StaffMember
+
+
+class HoursOwner(models.Model):
+    """Exactly one of staff, resource, location owns a rule. A resource with no rules of its own
+    follows its location's hours."""
+
+    staff = models.ForeignKey(StaffMember, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    resource = models.ForeignKey(Resource, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        owners = [o for o in (self.staff_id, self.resource_id, self.location_id) if o]
+        if len(owners) != 1:
+            raise ValidationError("Choose exactly one of staff member, resource or location.")
+
+
+class WorkingHours(HoursOwner):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    effective_from = models.DateField(null=True, blank=True)
+    effective_to = models.DateField(null=True, blank=True, help_text="Inclusive.")
+    location_for_staff = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="Staff rules: where these hours are worked (blank = video/any of their locations).")
+
+    class Meta:
+        verbose_name_plural = "working hours"
+        ordering = ["weekday", "start_time"]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.start_time and self.end_time and self.start_time >= self.end_time:
+            raise ValidationError({"end_time": "Hours must end after they start (overnight hours are not supported)."})
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            raise ValidationError({"effective_to": "The rule must end on or after the day it starts."})
+
+
+class HoursOverride(HoursOwner):
+    """A dated exception: extra hours, or time off (a whole day when no times are given).
+    Also how the desk blocks a chair out of service or a clinician's meeting."""
+
+    class Kind(models.TextChoices):
+        AVAILABLE = "available", "Extra hours"
+        UNAVAILABLE = "unavailable", "Time off / blocked"
+
+    date = models.DateField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    start_time = models.TimeField(null=True, blank=True)
+    end_time = models.TimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date", "start_time"]
+
+    def clean(self) -> None:
+        super().clean()
+        if (self.start_time is None) != (self.end_time is None):
+            raise ValidationError("Give both a start and an end time, or neither for the whole day.")
+        if self.start_time and self.end_time and self.start_time >= self.end_time:
+            raise ValidationError({"end_time": "The block must end after it starts."})
+        if self.kind == self.Kind.AVAILABLE and self.start_time is None:
+            raise ValidationError("Extra hours need a start and an end time.")
+
+
+class Closure(models.Model):
+    """A day or days a location is closed (a holiday)."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="closures")
+    start_date = models.DateField()
+    end_date = models.DateField(help_text="Inclusive.")
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start_date"]
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "A closure must end on or after the day it starts."})
