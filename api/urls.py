@@ -1,5 +1,12 @@
-from django.urls import path
+"""API v1. Each area keeps its routes in its own module."""
+
+from django.urls import include, path
 
 app_name = "api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("api.routes.auth")),
+    path("", include("api.routes.catalog")),
+    path("", include("api.routes.booking")),
+    path("", include("api.routes.messages")),
+]
