@@ -1,13 +1,17 @@
+# One image for web, worker and beat (docker-compose.yml picks the command).
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 CLEARDAY_DATA_DIR=/app/var
 WORKDIR /app
+# Dependencies first, so that a code change does not reinstall them.
 COPY pyproject.toml README.md ./
-COPY config ./config
-COPY accounts ./accounts
-COPY scheduling ./scheduling
-COPY notifications ./notifications
-COPY api ./api
-COPY manage.py ./
-RUN pip install --no-cache-dir . && python manage.py collectstatic --noinput
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && pip install --no-cache-dir -r /tmp/requirements.txt
+COPY . .
+RUN pip install --no-cache-dir --no-deps . \
+    && python manage.py collectstatic --noinput --verbosity 0 \
+    && useradd --system --home-dir /app clearday \
+    && chown -R clearday /app/var
+USER clearday
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "--config", "python:config.gunicorn", "config.wsgi:application"]

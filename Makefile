@@ -4,18 +4,20 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# The commands the processes run: docker-compose.yml uses the same ones (a test checks).
-WEB_CMD := gunicorn config.wsgi:application --bind 0.0.0.0:$(PORT) --workers 3 --access-logfile -
-DEV_WEB_CMD := manage.py runserver 0.0.0.0:$(PORT) --noreload
+# The commands the processes run: docker-compose.yml and the Dockerfile use the same ones (a
+# test checks). The web address comes from HOST and PORT (see config/gunicorn.py).
+WEB_CMD := gunicorn --config python:config.gunicorn config.wsgi:application
 WORKER_CMD := celery -A config worker --loglevel=INFO --concurrency=2
 BEAT_CMD := celery -A config beat --loglevel=INFO
 
 .PHONY: install run test bench bench-quick drills migrate seed clean
 
 $(STAMP): pyproject.toml
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Clearday needs Python 3.11 or newer: run with PYTHON=python3.11 (or newer)."; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -e '.[dev]'
 	rm -f $(VENV)/.installed-*
@@ -31,16 +33,19 @@ seed: migrate
 
 run: seed
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) -m config.runall --port $(PORT)
+	$(PY) -m config.runall --host $(HOST) --port $(PORT) --web "$(WEB_CMD)" --worker "$(WORKER_CMD)" --beat "$(BEAT_CMD)"
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Results: bench/results/ (full runs, committed) and var/bench/results/ (quick runs). The pgbench
+# floor needs the PostgreSQL client tools; installed here only if missing.
 bench: install
-	$(PY) -m bench.run
+	@command -v pgbench >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y --no-install-recommends postgresql-client || sudo apt-get install -y --no-install-recommends postgresql-client; }
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 bench-quick: install
-	$(PY) -m bench.run --quick
+	$(PY) -m bench.run --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache

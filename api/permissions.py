@@ -1,4 +1,8 @@
-"""Role checks on the server. Pages may hide buttons; these decide."""
+"""Role checks on the server. Pages may hide buttons; these decide.
+
+A user has one role. The clinic admin role includes the front desk's and a clinician's
+permissions (in a small clinic the medical director runs the admin side too).
+"""
 
 from rest_framework.permissions import BasePermission
 
@@ -15,7 +19,13 @@ class _HasRole(BasePermission):
 
 
 class IsPatient(_HasRole):
+    """A signed-in patient with a patient record (every patient endpoint reads `user.patient`)."""
+
     roles = (Role.PATIENT,)
+    message = "This is for patients signed in with their own record."
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and getattr(request.user, "patient", None) is not None
 
 
 class IsFrontDesk(_HasRole):

@@ -10,11 +10,15 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
+from django.views import defaults
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +127,10 @@ def _flatten_errors(data: Any, prefix: str = "") -> list[dict[str, str]]:
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, Problem):
-        return Response(exc.as_dict(), status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+        response = Response(exc.as_dict(), status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+        if exc.extra.get("retry_after") is not None:
+            response["Retry-After"] = str(exc.extra["retry_after"])
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     if isinstance(exc, Http404):
@@ -133,10 +140,13 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
 
     response = drf_exception_handler(exc, context)
     if response is None:
-        logger.exception("Unhandled API error", exc_info=exc)
+        # The traceback goes to the log (with the request id), never to the client.
+        logger.error("Unhandled API error", exc_info=exc)
+        set_rollback()
         return problem_response(500, "server_error", "Something went wrong on our side. Please try again.")
 
-    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)),
+                getattr(exc, "default_code", "error"))
     extra: dict[str, Any] = {}
     if isinstance(exc, exceptions.ValidationError):
         extra["errors"] = _flatten_errors(exc.detail)
@@ -162,17 +172,77 @@ def _json_problem(status_code: int, code: str, detail: str) -> JsonResponse:
                         content_type=PROBLEM_CONTENT_TYPE)
 
 
+def _wants_page(request) -> bool:
+    """A browser asking for a page outside the API gets Django's HTML error page."""
+    return not request.path.startswith(("/api/", "/webhooks/")) and "text/html" in request.headers.get("Accept", "")
+
+
 def handler400(request, exception=None):
+    if _wants_page(request):
+        return defaults.bad_request(request, exception)
     return _json_problem(400, "bad_request", "The request could not be understood.")
 
 
 def handler403(request, exception=None):
+    if _wants_page(request):
+        return defaults.permission_denied(request, exception)
     return _json_problem(403, "permission_denied", "You do not have permission to do this.")
 
 
 def handler404(request, exception=None):
+    if _wants_page(request):
+        return defaults.page_not_found(request, exception)
     return _json_problem(404, "not_found", f"Nothing is found at {request.path}.")
 
 
 def handler500(request):
+    if _wants_page(request):
+        return defaults.server_error(request)
     return _json_problem(500, "server_error", "Something went wrong on our side. Please try again.")
+
+
+# --- OpenAPI: the problem-details component every endpoint's error responses reference ------
+
+class ProblemFieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="Dotted path of the field; empty for the whole request.")
+    message = serializers.CharField()
+    code = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, as every API error is rendered."""
+
+    type = serializers.URLField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    code = serializers.CharField(help_text="Stable, machine-readable; safe to branch on.")
+    detail = serializers.CharField(help_text="Specific and human: what went wrong and what to do.")
+    errors = ProblemFieldErrorSerializer(many=True, required=False, help_text="Validation errors, one per field.")
+    retry_after = serializers.IntegerField(required=False, help_text="Seconds to wait (429 only).")
+
+    class Meta:
+        ref_name = "Problem"
+
+
+_DEFAULT_DESCRIPTIONS = {
+    400: "The request is not valid (see `errors`).",
+    401: "Not signed in, or the token has expired.",
+    403: "Signed in, but the role does not allow this.",
+    404: "No such resource.",
+    409: "Conflicts with the current state (e.g. the slot is taken).",
+    422: "Understood but refused by a rule (e.g. a gate failed).",
+    429: "Too many requests; see `retry_after`.",
+    503: "A dependency is down.",
+}
+
+
+def problem_responses(*statuses: int, **descriptions: str) -> dict:
+    """`extend_schema(responses={200: ..., **problem_responses(400, 401)})`.
+
+    Pass `description_<status>="..."` to say what a status means for this endpoint.
+    """
+    return {
+        (code, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+            ProblemSerializer, description=descriptions.get(f"description_{code}", _DEFAULT_DESCRIPTIONS.get(code, "")))
+        for code in statuses
+    }

@@ -9,4 +9,7 @@ urlpatterns = [
     path("", include("api.routes.catalog")),
     path("", include("api.routes.booking")),
     path("", include("api.routes.messages")),
+    path("", include("api.routes.care")),
+    path("", include("api.routes.courses")),
+    path("", include("api.routes.telehealth")),
 ]

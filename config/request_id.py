@@ -1,33 +1,75 @@
-"""A request id on every log line: taken from X-Request-ID when a proxy sets one, else made."""
+"""A request id on every log line: taken from X-Request-ID when a proxy sets one, else made.
+
+The id is bound when Django starts handling a request (so even Django's own "Internal Server
+Error" line, logged after the middleware, carries it) and travels with Celery tasks queued
+during the request (see config/celery.py).
+"""
 
 import logging
 import re
+import time
 import uuid
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
-_request_id: ContextVar[str] = ContextVar("request_id", default="-")
+from django.core.signals import request_finished, request_started
+
+NO_REQUEST = "-"
+_request_id: ContextVar[str] = ContextVar("request_id", default=NO_REQUEST)
 _VALID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+access_logger = logging.getLogger("clearday.access")
 
 
 def current_request_id() -> str:
     return _request_id.get()
 
 
+def bind_request_id(value: str | None) -> Token:
+    """Bind `value` if it is a sane id (a proxy's), else a new one."""
+    return _request_id.set(value if _VALID.match(value or "") else uuid.uuid4().hex)
+
+
+def unbind_request_id(token: Token) -> None:
+    _request_id.reset(token)
+
+
+def _bind_for_request(sender, environ=None, **kwargs) -> None:
+    bind_request_id((environ or {}).get("HTTP_X_REQUEST_ID"))
+
+
+def _unbind_after_request(sender, **kwargs) -> None:
+    _request_id.set(NO_REQUEST)
+
+
+request_started.connect(_bind_for_request, dispatch_uid="clearday.request_id.bind")
+request_finished.connect(_unbind_after_request, dispatch_uid="clearday.request_id.unbind")
+
+
 class RequestIdMiddleware:
+    """Returns the id in X-Request-ID and logs one access line per request."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
-        token = _request_id.set(request_id)
-        request.request_id = request_id
+        token = None
+        if current_request_id() == NO_REQUEST:  # called without the request_started signal
+            token = bind_request_id(request.headers.get("X-Request-ID"))
+        request.request_id = current_request_id()
+        started = time.monotonic()
         try:
             response = self.get_response(request)
+            response["X-Request-ID"] = request.request_id
+            elapsed_ms = round((time.monotonic() - started) * 1000, 1)
+            access_logger.info(
+                "%s %s %s %sms", request.method, request.path, response.status_code, elapsed_ms,
+                extra={"method": request.method, "path": request.path, "status": response.status_code,
+                       "duration_ms": elapsed_ms},
+            )
+            return response
         finally:
-            _request_id.reset(token)
-        response["X-Request-ID"] = request_id
-        return response
+            if token is not None:
+                unbind_request_id(token)
 
 
 class RequestIdFilter(logging.Filter):

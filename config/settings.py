@@ -4,6 +4,8 @@ With nothing set, the embedded defaults run the whole system on one machine: SQL
 IMMEDIATE transactions) and a file-system Celery broker under DATA_DIR.
 """
 
+import os
+from datetime import date
 from pathlib import Path
 
 import dj_database_url
@@ -24,6 +26,8 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-only-for-local-use-" + "x" * 20
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production (comma-separated host names).")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -43,11 +47,14 @@ INSTALLED_APPS = [
     "accounts",
     "scheduling",
     "notifications",
+    "care",
+    "telehealth",
     "api",
 ]
 
 MIDDLEWARE = [
     "config.request_id.RequestIdMiddleware",
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,26 +85,29 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+# WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN so two
+# bookings serialise instead of failing on a lock upgrade.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+                                                  conn_health_checks=True)}
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "clearday.sqlite3",
-            "OPTIONS": {
-                # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
-                # BEGIN so two bookings serialise instead of failing on lock upgrade.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
-            },
-            "TEST": {"NAME": DATA_DIR / "test-clearday.sqlite3"},
-        }
-    }
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "clearday.sqlite3"}}
+_db = DATABASES["default"]
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["OPTIONS"] = {**SQLITE_OPTIONS, **_db.get("OPTIONS", {})}
+    # A file (not :memory:) so threads and a Celery worker see the same test database; one per
+    # process so two test runs on the same machine never delete each other's.
+    _db.setdefault("TEST", {}).setdefault("NAME", DATA_DIR / f"test-clearday-{os.getpid()}.sqlite3")
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # Fail fast (and let /readyz say so) instead of hanging on an unreachable server.
+    _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -105,22 +115,25 @@ AUTH_USER_MODEL = "accounts.User"
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Unacked messages return to the queue after the visibility timeout: tasks stay short and
+    # idempotent, and nothing is scheduled with a long ETA (due rows live in the database).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 5}
 else:
-    _broker_dir = DATA_DIR / "broker"
-    for _sub in ("out", "processed"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "out"),
-        "data_folder_out": str(_broker_dir / "out"),
-        "data_folder_processed": str(_broker_dir / "processed"),
-    }
+    # One folder for both directions: every process on this machine shares the same queue.
+    BROKER_DIR = DATA_DIR / "broker"
+    BROKER_DIR.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://localhost//"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(BROKER_DIR), "data_folder_out": str(BROKER_DIR),
+                                       "control_folder": str(BROKER_DIR / "control")}
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or (REDIS_URL or None)
+CELERY_TASK_IGNORE_RESULT = True  # tasks write their outcome to the database; results are opt-in
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_SOFT_TIME_LIMIT = 120
+CELERY_TASK_TIME_LIMIT = 180
+CELERY_TASK_ALWAYS_EAGER = False  # Celery reads CELERY_* live: tests may switch it with pytest-django's `settings`
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -136,9 +149,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header turns "not signed in" into a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -146,6 +160,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    # Proxies in front of the web process; 0 means the client address is REMOTE_ADDR and an
+    # X-Forwarded-For header sent by a client cannot dodge the per-IP limits.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "DEFAULT_THROTTLE_RATES": {
         "otp_request_ip": env_str("THROTTLE_OTP_REQUEST_IP", "20/hour"),
         "otp_verify_ip": env_str("THROTTLE_OTP_VERIFY_IP", "60/hour"),
@@ -164,6 +181,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema enum per domain choice set, named for the domain (not for the field using it).
+    "ENUM_NAME_OVERRIDES": {
+        "StaffRoleEnum": "scheduling.models.clinic.StaffRole",
+        "ResourceKindEnum": "scheduling.models.clinic.ResourceKind",
+        "ServiceModalityEnum": "scheduling.models.clinic.Modality",
+        "VisitModalityEnum": [("in_person", "In person"), ("video", "Video")],
+    },
 }
 
 # --- Caches (throttles, rate limits) --------------------------------------------------------
@@ -187,16 +211,60 @@ TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")  # a local fake server in tests and `make run`
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000")
+# The outbox dispatcher (notifications/dispatch.py): how often beat runs it, rows per worker task,
+# the most rows claimed but not yet finished, and when a claim or an interrupted send is repaired.
+NOTIFY_DISPATCH_INTERVAL_SECONDS = env_int("NOTIFY_DISPATCH_INTERVAL_SECONDS", 30)
+NOTIFY_BATCH_SIZE = env_int("NOTIFY_BATCH_SIZE", 50)
+NOTIFY_MAX_IN_FLIGHT = env_int("NOTIFY_MAX_IN_FLIGHT", 5000)
+NOTIFY_CLAIM_TIMEOUT_SECONDS = env_int("NOTIFY_CLAIM_TIMEOUT_SECONDS", 600)
+NOTIFY_HANDOFF_TIMEOUT_SECONDS = env_int("NOTIFY_HANDOFF_TIMEOUT_SECONDS", 120)
 
 # --- One-time sign-in codes -----------------------------------------------------------------
 OTP_TTL_SECONDS = env_int("OTP_TTL_SECONDS", 600)
+if not 60 <= OTP_TTL_SECONDS <= 600:
+    raise ImproperlyConfigured("OTP_TTL_SECONDS must be between 60 and 600: sign-in codes expire within 10 minutes.")
 OTP_MAX_ATTEMPTS = env_int("OTP_MAX_ATTEMPTS", 5)
 OTP_MAX_PER_DESTINATION_PER_HOUR = env_int("OTP_MAX_PER_DESTINATION_PER_HOUR", 5)
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
+PHONENUMBER_DEFAULT_REGION = env_str("PHONENUMBER_DEFAULT_REGION", "US")
 
 # --- Booking --------------------------------------------------------------------------------
 HOLD_MINUTES = env_int("HOLD_MINUTES", 5)
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48)
 AVAILABILITY_MAX_DAYS = 62
+
+# --- Clinical gates (care/gates.py) -----------------------------------------------------------
+# Gates the front desk may override with a recorded reason. The REMS gates never can (federal
+# rule); clearance is a clinician's decision, so by default only the escort check is listed.
+CARE_OVERRIDABLE_GATES = env_list("CARE_OVERRIDABLE_GATES", ["escort"])
+# A Spravato Patient Monitoring Form is due this many days after each completed session.
+CARE_REMS_FORM_DUE_DAYS = env_int("CARE_REMS_FORM_DUE_DAYS", 7)
+
+# --- Telehealth (telehealth/) ----------------------------------------------------------------
+# Self-hosted Jitsi Meet with JWT room tokens (prosody `authentication = "token"`): the app id and
+# secret are the server's app_id/app_secret; the audience is its accepted audience.
+VIDEO_BACKEND = env_str("VIDEO_BACKEND", "telehealth.backends.jitsi.JitsiBackend")
+JITSI_BASE_URL = env_str("JITSI_BASE_URL", "https://meet.clearday.example")
+JITSI_APP_ID = env_str("JITSI_APP_ID", "clearday")
+JITSI_APP_SECRET = env_str("JITSI_APP_SECRET")
+if PRODUCTION and not JITSI_APP_SECRET:
+    raise ImproperlyConfigured("JITSI_APP_SECRET must be set in production (the Jitsi server's app_secret; "
+                               "32 characters or more for HS256).")
+JITSI_APP_SECRET = JITSI_APP_SECRET or "insecure-development-jitsi-secret-" + "x" * 16
+JITSI_AUDIENCE = env_str("JITSI_AUDIENCE", "jitsi")
+# A room token works from the join window's opening until this long after the planned end, so a
+# visit that runs over can still reconnect.
+JITSI_TOKEN_OVERRUN_MINUTES = env_int("JITSI_TOKEN_OVERRUN_MINUTES", 30)
+TELEHEALTH_JOIN_OPENS_MINUTES = env_int("TELEHEALTH_JOIN_OPENS_MINUTES", 15)
+# A join link is recognised until this long after the planned end ("this visit has ended"), then
+# refused like any unknown link.
+TELEHEALTH_LINK_EXPIRES_HOURS = env_int("TELEHEALTH_LINK_EXPIRES_HOURS", 24)
+# DEA/HHS telemedicine flexibilities: audio-video prescribing of controlled substances without a
+# prior in-person evaluation is allowed for visits on or before this date (DOMAIN.md section 2).
+try:
+    TELEHEALTH_CS_FLEXIBILITY_UNTIL = date.fromisoformat(env_str("TELEHEALTH_CS_FLEXIBILITY_UNTIL", "2026-12-31"))
+except ValueError:
+    raise ImproperlyConfigured("TELEHEALTH_CS_FLEXIBILITY_UNTIL must be a date such as 2026-12-31.") from None
 
 # --- Internationalisation and time ----------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -221,15 +289,17 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)  # a clinic workstation is shared
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Production runs behind a TLS-terminating proxy that sets this header (and strips a client's).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", True)
+    USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 
 # --- Logging: one line per event with the request id; JSON in production --------------------
 LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "text")
@@ -249,5 +319,7 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"},
+                # The Twilio SDK logs every request's headers at INFO.
+                "twilio.http_client": {"level": "WARNING"}},
 }

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("api/v1/", include("api.urls")),
     path("webhooks/", include("notifications.webhook_urls")),
+    path("", include("telehealth.urls")),
 ]
 
 handler400 = problems.handler400

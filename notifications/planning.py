@@ -1,8 +1,170 @@
 """Planning the messages an appointment should get. Called by the booking service inside the
-same transaction as every change to an appointment (book, reschedule, cancel, ...)."""
+same transaction as every change to an appointment (book, reschedule, cancel, ...), so the
+outbox commits or rolls back with the booking (DESIGN.md, guarantee 3).
+
+Planning writes rows only; sending decides again at send time (sending.py), because consent,
+quiet hours and the appointment itself can change between the two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from notifications import caps, plans, quiet_hours
+from notifications.locks import lock_patient_messages
+from notifications.models import Channel, MessageStatus as M, MessagingPolicy, OutboundMessage, PENDING_STATUSES
+from scheduling.models import AppointmentStatus as S, Patient
+
+# Replies answer the patient's own text; a booking change never supersedes them.
+REPLY_PREFIX = "reply_"
+# Rows due within this much of now are handed to a worker at commit instead of waiting for beat.
+NUDGE_WINDOW = dt.timedelta(seconds=30)
 
 
-def replan_for_appointment(appointment) -> None:
+def replan_for_appointment(appointment, *, now: dt.datetime | None = None) -> None:
     """Make the outbox match the appointment's current state: plan what is missing, supersede
     pending rows that no longer fit (moved, cancelled). Idempotent."""
-    return None
+    now = now or timezone.now()
+    with transaction.atomic(savepoint=False):
+        lock_patient_messages(appointment.patient_id)
+        patient = Patient.objects.get(pk=appointment.patient_id)
+        policy = MessagingPolicy.current()
+        _supersede_stale(appointment, now=now)
+        if appointment.status == S.BOOKED:
+            created = _plan_steps(appointment, patient=patient, policy=policy, now=now)
+        elif appointment.status == S.CANCELLED:
+            created = _plan_cancellation(appointment, patient=patient, policy=policy, now=now)
+        else:
+            created = []
+        caps.rebalance(patient=patient, policy=policy, now=now)
+        nudge_on_commit([row.pk for row in created if row.status == M.PLANNED and row.next_attempt_at <= now + NUDGE_WINDOW])
+
+
+def channels_for(patient) -> list[str]:
+    """SMS to a mobile that has not opted out; email when the patient chose it, or when it is
+    the only way left to reach them."""
+    sms = bool(patient.phone) and not patient.sms_opted_out
+    channels = [Channel.SMS] if sms else []
+    if patient.email and (patient.prefers_email or not sms):
+        channels.append(Channel.EMAIL)
+    return channels
+
+
+def _supersede_stale(appointment, *, now: dt.datetime) -> None:
+    pending = (OutboundMessage.objects.filter(appointment_id=appointment.pk, status__in=PENDING_STATUSES)
+               .exclude(kind__startswith=REPLY_PREFIX))
+    status = appointment.status
+    if status == S.BOOKED:
+        stale, reason = pending.exclude(planned_for_start=appointment.start), "The visit moved to another time."
+    elif status == S.CANCELLED:
+        stale, reason = pending.exclude(kind=plans.CANCELLATION.key, planned_for_start=appointment.start), \
+            "The visit was cancelled."
+    elif status == S.CHECKED_IN:
+        stale, reason = pending.exclude(kind="join_link", planned_for_start=appointment.start), \
+            "The patient checked in."
+    else:
+        stale, reason = pending, f"The visit is {S(status).label.lower()}."
+    # A row whose worker is mid-send holds its row lock: this UPDATE waits for it and then
+    # skips the row if it went out (its status is no longer pending).
+    stale.update(status=M.SUPERSEDED, status_reason=reason, updated_at=now)
+
+
+def _existing_keys(appointment) -> set[tuple[str, str]]:
+    return set(OutboundMessage.objects.filter(appointment_id=appointment.pk, planned_for_start=appointment.start)
+               .exclude(status=M.SUPERSEDED).values_list("kind", "channel"))
+
+
+def _row(appointment, patient, *, step: plans.Step, channel: str, due: dt.datetime, window, now: dt.datetime,
+         language: str) -> OutboundMessage:
+    status, reason, send_at = M.PLANNED, "", due
+    if channel == Channel.SMS:
+        send_at = quiet_hours.next_allowed(due, window)
+        if send_at >= appointment.start:
+            status, send_at = M.DROPPED, due
+            reason = (f"Due inside quiet hours ({window.describe()}); "
+                      "the texting window opens only after the visit starts.")
+    return OutboundMessage(
+        patient=patient, appointment=appointment, kind=step.key, template=step.template, channel=channel,
+        priority=step.priority, status=status, status_reason=reason, planned_for_start=appointment.start,
+        due_at=send_at, next_attempt_at=send_at, language=language, created_at=now, updated_at=now)
+
+
+def _plan_steps(appointment, *, patient, policy, now: dt.datetime) -> list[OutboundMessage]:
+    channels = channels_for(patient)
+    if not channels or appointment.start <= now:
+        return []
+    existing = _existing_keys(appointment)
+    window = quiet_hours.window_for(patient=patient, policy=policy)
+    confirm_at = now + dt.timedelta(minutes=policy.confirmation_grace_minutes)
+    video = appointment.location_id is None
+    rows = []
+    for step in plans.steps_for_service(appointment.service_id):
+        if step.video_only and not video:
+            continue
+        if step.after_booking:
+            due = confirm_at
+        else:
+            due = appointment.start - dt.timedelta(minutes=step.minutes_before)
+            if step.template == "join_link":
+                due = max(due, confirm_at)  # a last-minute booking still gets its link
+            elif due < confirm_at + dt.timedelta(minutes=plans.REMINDER_MIN_GAP_MINUTES):
+                continue  # past, or so close to the confirmation that it adds nothing
+        if due >= appointment.start:
+            continue
+        rows.extend(_row(appointment, patient, step=step, channel=channel, due=due, window=window, now=now,
+                         language=patient.language)
+                    for channel in channels if (step.key, channel) not in existing)
+    return OutboundMessage.objects.bulk_create(rows)
+
+
+def _plan_cancellation(appointment, *, patient, policy, now: dt.datetime) -> list[OutboundMessage]:
+    """A cancellation notice, but only if the patient heard of the visit (a quick undo inside
+    the confirmation's grace period sends nothing) and it has not started."""
+    if appointment.start <= now:
+        return []
+    heard = OutboundMessage.objects.filter(appointment_id=appointment.pk, handed_off_at__isnull=False,
+                                           status__in=(M.SENDING, M.SENT, M.DELIVERED)).exists()
+    if not heard:
+        return []
+    existing = _existing_keys(appointment)
+    window = quiet_hours.window_for(patient=patient, policy=policy)
+    rows = [_row(appointment, patient, step=plans.CANCELLATION, channel=channel, due=now, window=window, now=now,
+                 language=patient.language)
+            for channel in channels_for(patient) if (plans.CANCELLATION.key, channel) not in existing]
+    return OutboundMessage.objects.bulk_create(rows)
+
+
+def plan_reply(*, patient, phone: str, template: str, appointment=None, now: dt.datetime | None = None,
+               language: str | None = None) -> OutboundMessage:
+    """A text answering the patient's own message, due now and sent at commit."""
+    now = now or timezone.now()
+    row = OutboundMessage.objects.create(
+        patient=patient, appointment=appointment, kind=f"{REPLY_PREFIX}{template}", template=template,
+        channel=Channel.SMS, priority=0, status=M.PLANNED, due_at=now, next_attempt_at=now,
+        language=language or (patient.language if patient is not None else "en"), to_address=phone,
+        planned_for_start=appointment.start if appointment is not None else None)
+    nudge_on_commit([row.pk])
+    return row
+
+
+def nudge_on_commit(message_ids: list[int]) -> None:
+    """Hand rows that are due now to a worker once the transaction commits, so a reply or a
+    cancellation notice does not wait for the next beat. Losing the nudge only delays them."""
+    if not message_ids:
+        return
+
+    def nudge() -> None:
+        from notifications.tasks import send_now
+
+        try:
+            send_now.delay(message_ids)
+        except Exception:  # noqa: BLE001 - the broker being down must not fail a committed booking
+            import logging
+
+            logging.getLogger(__name__).warning("Could not queue messages %s; the dispatcher will send them.",
+                                                message_ids, exc_info=True)
+
+    transaction.on_commit(nudge)

@@ -1,9 +1,21 @@
 import os
+import re
+import uuid
 
 import pytest
 from django.db import connection
 
+from tests.celery_worker import celery_worker_process  # noqa: F401  (a fixture for every area)
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(autouse=True)
+def _cache_of_its_own(settings):
+    """Each test gets an empty cache, so throttle counts never carry over between tests (or
+    between parallel runs sharing a Redis database)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": uuid.uuid4().hex}}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -22,4 +34,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_report_header(config):
-    return f"database: {connection.vendor} ({connection.settings_dict['NAME']}); broker: {os.environ.get('REDIS_URL') or 'file-system'}"
+    """CI's log shows what the suite ran on."""
+    from django.conf import settings
+
+    broker = settings.CELERY_BROKER_URL
+    if broker.startswith("redis"):
+        broker = "Redis " + re.sub(r"//[^@/]*@", "//***@", broker)
+    else:
+        broker = "file-system broker " + settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in", "")
+    database = connection.settings_dict
+    test_database = database["TEST"].get("NAME") or f"test_{database['NAME']}"
+    return f"database: {connection.vendor} {test_database}; broker: {broker}"

@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from api.views import auth
+
+urlpatterns = [
+    path("auth/code", auth.SignInCodeView.as_view(), name="auth-code"),
+    path("auth/verify", auth.SignInVerifyView.as_view(), name="auth-verify"),
+    path("auth/logout", auth.SignOutView.as_view(), name="auth-logout"),
+    path("me", auth.MeView.as_view(), name="me"),
+]

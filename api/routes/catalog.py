@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Catalog routes: what can be booked, where, with whom, and when."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from api.views import availability, catalog
+
+urlpatterns = [
+    path("services", catalog.ServiceListView.as_view(), name="services"),
+    path("locations", catalog.LocationListView.as_view(), name="locations"),
+    path("staff", catalog.StaffListView.as_view(), name="staff"),
+    path("availability", availability.AvailabilityView.as_view(), name="availability"),
+]

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Front-desk messages routes."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from api.views import messages
+
+urlpatterns = [
+    path("appointments/<int:pk>/messages", messages.AppointmentMessagesView.as_view(), name="appointment-messages"),
+    path("messages/inbox", messages.InboxView.as_view(), name="messages-inbox"),
+    path("messages/inbox/<int:pk>/handle", messages.InboxHandleView.as_view(), name="messages-inbox-handle"),
+    path("messages/failed", messages.FailedMessagesView.as_view(), name="messages-failed"),
+]

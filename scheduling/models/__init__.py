@@ -1,10 +1,12 @@
 from .booking import Allocation, Appointment, AppointmentEvent, AppointmentStatus, BookingChannel, IdempotencyRecord
 from .clinic import Location, Modality, Phase, Resource, ResourceKind, Service, StaffMember, StaffRole, StaffUsage
+from .courses import Course, CourseStatus, CourseStep, CourseTemplate, CourseVisit
 from .hours import Closure, HoursOverride, WorkingHours
 from .patients import Patient
 
 __all__ = [
     "Allocation", "Appointment", "AppointmentEvent", "AppointmentStatus", "BookingChannel",
-    "Closure", "HoursOverride", "IdempotencyRecord", "Location", "Modality", "Patient", "Phase",
+    "Closure", "Course", "CourseStatus", "CourseStep", "CourseTemplate", "CourseVisit", "HoursOverride",
+    "IdempotencyRecord", "Location", "Modality", "Patient", "Phase",
     "Resource", "ResourceKind", "Service", "StaffMember", "StaffRole", "StaffUsage", "WorkingHours",
 ]

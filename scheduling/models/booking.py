@@ -58,7 +58,15 @@ class Appointment(models.Model):
 
     class Meta:
         ordering = ["start"]
-        indexes = [models.Index(fields=["patient", "start"]), models.Index(fields=["status", "start"])]
+        indexes = [models.Index(fields=["patient", "start"]), models.Index(fields=["status", "start"]),
+                   models.Index(fields=["location", "start"], name="appointment_location_start")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="appointment_end_after_start"),
+            # A hold without an expiry would block the calendar for ever.
+            models.CheckConstraint(
+                condition=~models.Q(status=AppointmentStatus.HELD) | models.Q(hold_expires_at__isnull=False),
+                name="appointment_hold_expires"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.service.code} for patient {self.patient_id} at {self.start:%Y-%m-%d %H:%M}Z"
@@ -95,6 +103,8 @@ class Allocation(models.Model):
                 condition=(models.Q(staff__isnull=False, resource__isnull=True)
                            | models.Q(staff__isnull=True, resource__isnull=False)),
                 name="allocation_one_holder"),
+            models.CheckConstraint(condition=models.Q(exclusive=True) | models.Q(share__gte=1),
+                                   name="allocation_shared_takes_capacity"),
         ]
 
 

@@ -1,16 +1,31 @@
 """The clinic: where care happens, with what, by whom, and what can be booked."""
 
+import difflib
+from functools import lru_cache
 from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from phonenumber_field.modelfields import PhoneNumberField
 
+# An allocation (a phase plus the service's buffers) never spans more than this, so the engine can
+# read a window's allocations with a bounded range scan on `start`.
+MAX_PHASE_MINUTES = 12 * 60
+MAX_BUFFER_MINUTES = 4 * 60
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
 
 def validate_time_zone(value: str) -> None:
-    if value not in available_timezones():
-        raise ValidationError(f"{value!r} is not a known IANA time zone (for example America/Phoenix).")
+    if value not in _known_zones():
+        close = difflib.get_close_matches(value or "", sorted(_known_zones()), n=1)
+        hint = f" Did you mean {close[0]}?" if close else " Use a name such as America/Phoenix."
+        raise ValidationError(f"{value!r} is not a known IANA time zone.{hint}")
 
 
 US_STATES = (
@@ -136,9 +151,15 @@ class Service(models.Model):
                                        help_text="In-person locations that offer this service.")
     min_notice_minutes = models.PositiveIntegerField(default=120)
     horizon_days = models.PositiveIntegerField(default=90)
-    slot_step_minutes = models.PositiveIntegerField(default=15)
-    buffer_before_minutes = models.PositiveIntegerField(default=0)
-    buffer_after_minutes = models.PositiveIntegerField(default=0)
+    slot_step_minutes = models.PositiveIntegerField(
+        default=15, validators=[MinValueValidator(5), MaxValueValidator(240)],
+        help_text="Start times fall on this step from midnight on the location's wall clock.")
+    buffer_before_minutes = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(MAX_BUFFER_MINUTES)],
+        help_text="Held before the visit by what the first phase uses (set-up, cleaning).")
+    buffer_after_minutes = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(MAX_BUFFER_MINUTES)],
+        help_text="Held after the visit by what the last phase uses.")
     cancellation_window_hours = models.PositiveIntegerField(default=24)
     bookable_online = models.BooleanField(default=True)
     patient_chooses_staff = models.BooleanField(default=False, help_text="Patients may see and pick the clinician.")
@@ -161,6 +182,16 @@ class Service(models.Model):
         return self.modality in (Modality.IN_PERSON, Modality.EITHER)
 
 
+def missing_resource_kinds(*, locations, kinds) -> list[str]:
+    """What a service's phases need that its in-person locations do not have, as sentences:
+    "San Diego has no monitoring room (needed by Guided session)." `kinds` maps kind -> phase name."""
+    sites = [loc for loc in locations if not loc.is_virtual]
+    have = set(Resource.objects.filter(location__in=sites, active=True, kind__in=list(kinds))
+               .values_list("location_id", "kind"))
+    return [f"{site.name} has no {ResourceKind(kind).label.lower()} (needed by {phase})."
+            for site in sites for kind, phase in kinds.items() if (site.id, kind) not in have]
+
+
 class StaffUsage(models.TextChoices):
     EXCLUSIVE = "exclusive", "Exclusive (hands-on)"
     SHARED = "shared", "A share of a nurse's watch capacity"
@@ -174,10 +205,14 @@ class Phase(models.Model):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="phases")
     order = models.PositiveSmallIntegerField()
     name = models.CharField(max_length=60)
-    duration_minutes = models.PositiveIntegerField()
+    duration_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_PHASE_MINUTES)])
     staff_role = models.CharField(max_length=20, choices=StaffRole.choices, blank=True)
     staff_usage = models.CharField(max_length=20, choices=StaffUsage.choices, default=StaffUsage.EXCLUSIVE)
     resource_kind = models.CharField(max_length=30, choices=ResourceKind.choices, blank=True)
+    present_role = models.CharField(
+        max_length=20, choices=StaffRole.choices, blank=True,
+        help_text="A second role that must be on site during this phase without being taken "
+                  "(the prescriber during Spravato dosing).")
 
     class Meta:
         ordering = ["service_id", "order"]
@@ -193,3 +228,8 @@ class Phase(models.Model):
             raise ValidationError("A phase needs a staff role, a resource kind, or both.")
         if self.staff_usage == StaffUsage.SHARED and self.staff_role != StaffRole.NURSE:
             raise ValidationError({"staff_usage": "Only a nurse's watch capacity can be shared."})
+        if StaffRole.FRONT_DESK in (self.staff_role, self.present_role):
+            raise ValidationError("Front desk staff are not booked into visits; choose a clinical role.")
+        if self.present_role and self.present_role == self.staff_role:
+            raise ValidationError({"present_role": f"This phase already takes a {self.get_staff_role_display().lower()}; "
+                                                   "the role that must be present has to be a different one."})

@@ -18,8 +18,20 @@ class HoursOwner(models.Model):
     class Meta:
         abstract = True
 
+    OWNER_FIELDS = ("staff", "resource", "location")
+
+    @property
+    def owner(self):
+        # getattr, not *_id: in an admin inline for a parent being added the object is set, not its id.
+        return next((getattr(self, f) for f in self.OWNER_FIELDS if getattr(self, f, None) is not None), None)
+
+    def owner_filter(self) -> dict:
+        owner = self.owner
+        name = next(f for f in self.OWNER_FIELDS if getattr(self, f, None) is owner)
+        return {name: owner}
+
     def clean(self) -> None:
-        owners = [o for o in (self.staff_id, self.resource_id, self.location_id) if o]
+        owners = [f for f in self.OWNER_FIELDS if getattr(self, f, None) is not None]
         if len(owners) != 1:
             raise ValidationError("Choose exactly one of staff member, resource or location.")
 
@@ -47,12 +59,49 @@ class WorkingHours(HoursOwner):
         verbose_name_plural = "working hours"
         ordering = ["weekday", "start_time"]
 
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}{self.effective_text()}"
+
+    def effective_text(self) -> str:
+        if self.effective_from and self.effective_to:
+            return f" ({self.effective_from} to {self.effective_to})"
+        if self.effective_from:
+            return f" (from {self.effective_from})"
+        return f" (until {self.effective_to})" if self.effective_to else ""
+
+    def overlaps(self, other: "WorkingHours") -> bool:
+        """Same weekday, overlapping times and dates, and the same place (a rule without a place
+        applies at every place, so it overlaps them all)."""
+        if self.weekday != other.weekday or self.start_time >= other.end_time or other.start_time >= self.end_time:
+            return False
+        if (self.effective_to and other.effective_from and self.effective_to < other.effective_from) or \
+                (other.effective_to and self.effective_from and other.effective_to < self.effective_from):
+            return False
+        mine, theirs = self.location_for_staff_id, other.location_for_staff_id
+        return mine is None or theirs is None or mine == theirs
+
+    def overlap_message(self, other: "WorkingHours") -> str:
+        return (f"Overlaps another rule for {self.owner}: {other}. Change the times or the dates it is in "
+                "effect, or edit that rule instead.")
+
     def clean(self) -> None:
         super().clean()
         if self.start_time and self.end_time and self.start_time >= self.end_time:
             raise ValidationError({"end_time": "Hours must end after they start (overnight hours are not supported)."})
         if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
             raise ValidationError({"effective_to": "The rule must end on or after the day it starts."})
+        if self.location_for_staff_id and not self.staff_id and getattr(self, "staff", None) is None:
+            raise ValidationError({"location_for_staff": "Only a staff member's hours name where they are worked."})
+        if self.location_for_staff_id and self.staff_id and \
+                not self.staff.locations.filter(pk=self.location_for_staff_id).exists():
+            raise ValidationError({"location_for_staff": f"{self.staff} does not work at {self.location_for_staff}; "
+                                                         "add the location to the staff member first."})
+        owner = self.owner
+        if owner is None or owner.pk is None or self.start_time is None or self.end_time is None:
+            return
+        for other in WorkingHours.objects.filter(weekday=self.weekday, **self.owner_filter()).exclude(pk=self.pk):
+            if self.overlaps(other):
+                raise ValidationError(self.overlap_message(other))
 
 
 class HoursOverride(HoursOwner):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
 from .clinic import US_STATES, validate_time_zone
@@ -50,6 +51,13 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def clean(self) -> None:
+        if self.sms_consent and not (self.sms_consent_at and self.sms_consent_source):
+            raise ValidationError({"sms_consent": "Record when and how the patient gave SMS consent "
+                                                  "(consent date and source), or leave consent off."})
+        if self.date_of_birth and self.date_of_birth > timezone.localdate():
+            raise ValidationError({"date_of_birth": "The date of birth is in the future; check the year."})
 
     @property
     def display_name(self) -> str:

@@ -1,0 +1,295 @@
+"""Catalog and availability: the query the availability endpoint accepts, and what the catalog
+and availability endpoints answer with.
+
+Availability answers can hold a thousand slots, so they are rendered by `render_availability`
+as plain dicts; the response serializers below describe that shape for the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.utils.dateparse import parse_datetime
+from rest_framework import serializers
+
+from scheduling import timeutils
+from scheduling.availability import AvailabilityResult, Slot
+from scheduling.models import Location, Modality, Phase, Resource, Service, StaffMember
+from scheduling.models.clinic import LANGUAGES, validate_time_zone
+from scheduling.selectors.catalog import CLINICAL_ROLES, service_by_code
+
+VISIT_MODALITIES = [c for c in Modality.choices if c[0] != Modality.EITHER]
+
+# --- Catalog ---------------------------------------------------------------------------------
+
+
+class PhaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Phase
+        fields = ["order", "name", "duration_minutes", "staff_role", "staff_usage", "resource_kind", "present_role"]
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    duration_minutes = serializers.SerializerMethodField(help_text="The whole visit, all phases.")
+    phases = PhaseSerializer(many=True, read_only=True)
+    location_ids = serializers.SerializerMethodField(help_text="In-person locations that offer it.")
+
+    class Meta:
+        model = Service
+        fields = ["code", "name", "description", "category", "modality", "is_dosing", "duration_minutes", "phases",
+                  "location_ids", "min_notice_minutes", "horizon_days", "slot_step_minutes", "buffer_before_minutes",
+                  "buffer_after_minutes", "cancellation_window_hours", "bookable_online", "patient_chooses_staff",
+                  "prep_instructions", "prep_instructions_es"]
+
+    def get_duration_minutes(self, service: Service) -> int:
+        return sum(p.duration_minutes for p in service.phases.all())
+
+    def get_location_ids(self, service: Service) -> list[int]:
+        return [loc.id for loc in service.locations.all()]
+
+
+class ResourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Resource
+        fields = ["id", "name", "kind"]
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    resources = ResourceSerializer(many=True, read_only=True, required=False,
+                                   help_text="Chairs and rooms; shown to clinic staff only.")
+
+    class Meta:
+        model = Location
+        fields = ["id", "name", "address", "time_zone", "phone", "state", "is_virtual", "rems_certified", "resources"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("staff_view"):
+            data.pop("resources", None)
+        return data
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name")
+    roles = serializers.SerializerMethodField()
+    location_ids = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StaffMember
+        fields = ["id", "name", "roles", "languages", "licensed_states", "location_ids", "time_zone"]
+
+    def get_roles(self, member: StaffMember) -> list[str]:
+        return [r for r in member.roles if r in CLINICAL_ROLES]
+
+    def get_location_ids(self, member: StaffMember) -> list[int]:
+        return [loc.id for loc in member.locations.all()]
+
+
+class StaffQuerySerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=sorted(CLINICAL_ROLES), required=False)
+    location = serializers.IntegerField(required=False, help_text="Location id.")
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False)
+    service = serializers.CharField(required=False, help_text="Service code: only clinicians it takes.")
+
+
+class ServiceQuerySerializer(serializers.Serializer):
+    location = serializers.IntegerField(required=False, help_text="Location id: services offered there.")
+    modality = serializers.ChoiceField(choices=VISIT_MODALITIES, required=False)
+
+
+# --- Availability query ----------------------------------------------------------------------
+
+
+_PLUS_LOST = re.compile(r"(.+\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})")
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 instant that must carry its offset: a naive time is refused, never guessed."""
+
+    default_error_messages = {
+        "invalid": "Use an ISO 8601 date and time, e.g. 2025-03-10T09:00:00-07:00.",
+        "naive": "Include a UTC offset or Z (e.g. 2025-03-10T09:00:00-07:00): a time without one is ambiguous.",
+    }
+
+    def to_internal_value(self, data) -> dt.datetime:
+        text = str(data).strip()
+        # An unencoded "+07:00" in a query string arrives as " 07:00".
+        plus_lost = _PLUS_LOST.fullmatch(text)
+        if plus_lost:
+            text = f"{plus_lost[1]}+{plus_lost[2]}"
+        try:
+            value = parse_datetime(text)
+        except ValueError:
+            value = None
+        if value is None:
+            self.fail("invalid")
+        if value.tzinfo is None:
+            self.fail("naive")
+        return value.astimezone(dt.UTC)
+
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    service = serializers.CharField(help_text="Service code, e.g. iv-infusion.")
+    location = serializers.IntegerField(required=False, help_text="Location id for an in-person visit.")
+    modality = serializers.ChoiceField(choices=VISIT_MODALITIES, required=False,
+                                       help_text="video for a video visit (instead of location).")
+    start = AwareDateTimeField(required=False, help_text="From (inclusive), with offset. Default: now.")
+    end = AwareDateTimeField(required=False, help_text="Until (exclusive), with offset. Default: start + 14 days.")
+    staff = serializers.IntegerField(required=False, help_text="Only this clinician (a staff id).")
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False, help_text="Only clinicians speaking it.")
+    time_zone = serializers.CharField(required=False, help_text="IANA zone for local_start/local_end. "
+                                      "Default: the location's, or for video the clinician's.")
+
+    def validate_service(self, code: str) -> Service:
+        service = service_by_code(code)
+        if service is None:
+            raise serializers.ValidationError(f"No service has the code {code!r}; see /api/v1/services.")
+        return service
+
+    def validate_location(self, pk: int) -> Location:
+        location = Location.objects.filter(pk=pk, active=True).first()
+        if location is None:
+            raise serializers.ValidationError(f"No location has the id {pk}; see /api/v1/locations.")
+        return location
+
+    def validate_staff(self, pk: int) -> StaffMember:
+        member = StaffMember.objects.filter(pk=pk, active=True).first()
+        if member is None:
+            raise serializers.ValidationError(f"No clinician has the id {pk}; see /api/v1/staff.")
+        return member
+
+    def validate_time_zone(self, name: str) -> str:
+        try:
+            validate_time_zone(name)
+        except Exception as exc:  # Django's ValidationError carries the helpful message
+            raise serializers.ValidationError(getattr(exc, "messages", [str(exc)])[0]) from None
+        return name
+
+    def validate(self, attrs: dict) -> dict:
+        service: Service = attrs["service"]
+        location: Location | None = attrs.get("location")
+        modality = attrs.get("modality")
+        if location is not None and modality == Modality.VIDEO:
+            raise serializers.ValidationError({"location": "Give either location (in person) or modality=video, "
+                                                           "not both."})
+        if location is not None and location.is_virtual:
+            location = None
+            modality = Modality.VIDEO
+        if location is None and modality != Modality.VIDEO:
+            if service.modality == Modality.VIDEO:
+                modality = Modality.VIDEO
+            else:
+                raise serializers.ValidationError({"location": f"Choose a location for {service.name}"
+                                                               f"{' or ask for modality=video' if service.allows_video else ''}."})
+        if modality == Modality.VIDEO and not service.allows_video:
+            raise serializers.ValidationError({"modality": f"{service.name} is not offered by video."})
+        if location is not None:
+            if not service.allows_in_person:
+                raise serializers.ValidationError({"location": f"{service.name} is offered by video only: "
+                                                               "use modality=video."})
+            if not any(loc.id == location.id for loc in service.locations.all()):
+                raise serializers.ValidationError({"location": f"{service.name} is not offered at {location.name}."})
+        start = attrs.get("start") or self.context["now"]
+        end = attrs.get("end") or start + dt.timedelta(days=14)
+        if end <= start:
+            raise serializers.ValidationError({"end": "end must be after start."})
+        limit = settings.AVAILABILITY_MAX_DAYS
+        if end - start > dt.timedelta(days=limit):
+            raise serializers.ValidationError({"end": f"The range may span at most {limit} days; ask for "
+                                                      f"{limit}-day pieces."})
+        attrs.update(location=location, modality=modality or Modality.IN_PERSON, start=start, end=end)
+        return attrs
+
+
+# --- Availability answer (schema) ------------------------------------------------------------
+
+
+class NamedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PhaseSlotSerializer(serializers.Serializer):
+    phase = serializers.CharField(help_text="Phase name, e.g. Set-up.")
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField(help_text="Includes the service's buffer after the last phase.")
+    staff = NamedSerializer(allow_null=True, help_text="Who; null when none is needed or it is not shown to you.")
+    resource = NamedSerializer(allow_null=True, help_text="Which chair or room; shown to clinic staff only.")
+
+
+class SlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="UTC.")
+    end = serializers.DateTimeField(help_text="UTC.")
+    local_start = serializers.CharField(help_text="Start on the wall clock of `time_zone`, with offset.")
+    local_end = serializers.CharField()
+    time_zone = serializers.CharField()
+    clinician_time_zone = serializers.CharField(required=False, help_text="Video: the clinician's zone.")
+    clinician_local_start = serializers.CharField(required=False, help_text="Video: start on the clinician's clock.")
+    staff = NamedSerializer(many=True, allow_null=True, help_text="Clinicians taken; null when not shown to you.")
+    phases = PhaseSlotSerializer(many=True)
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    service = serializers.CharField()
+    location = NamedSerializer(allow_null=True, help_text="null for video.")
+    modality = serializers.CharField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    earliest = SlotSerializer(allow_null=True, help_text="The first slot in the range, or null.")
+    slots = SlotSerializer(many=True)
+
+
+def _utc(instant: dt.datetime) -> str:
+    return instant.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def render_availability(*, result: AvailabilityResult, service: Service, location: Location | None,
+                        start: dt.datetime, end: dt.datetime, display_zone: str | None,
+                        staff_info: dict[int, tuple[str, str]], resource_names: dict[int, str],
+                        phase_names: dict[int, str], show_staff: bool, show_resources: bool) -> dict:
+    """The availability answer as plain data. `staff_info` maps staff id -> (name, time zone)."""
+    utc_cache: dict[dt.datetime, str] = {}
+
+    def utc(instant: dt.datetime) -> str:
+        text = utc_cache.get(instant)
+        if text is None:
+            text = utc_cache[instant] = _utc(instant)
+        return text
+
+    def render(slot: Slot) -> dict:
+        clinician_id = next((a.staff_id for a in slot.assignments if a.staff_id is not None), None)
+        clinician_zone = staff_info[clinician_id][1] if clinician_id is not None else "UTC"
+        zone_name = display_zone or (location.time_zone if location else clinician_zone)
+        tz = timeutils.zone(zone_name)
+        phases: dict[int, dict] = {}
+        for a in slot.assignments:
+            row = phases.setdefault(a.phase_id, {"phase": phase_names.get(a.phase_id, ""), "start": utc(a.start),
+                                                 "end": utc(a.end), "staff": None, "resource": None})
+            if a.staff_id is not None and show_staff:
+                row["staff"] = {"id": a.staff_id, "name": staff_info[a.staff_id][0]}
+            if a.resource_id is not None and show_resources:
+                row["resource"] = {"id": a.resource_id, "name": resource_names[a.resource_id]}
+        data = {
+            "start": utc(slot.start), "end": utc(slot.end),
+            "local_start": slot.start.astimezone(tz).isoformat(), "local_end": slot.end.astimezone(tz).isoformat(),
+            "time_zone": zone_name,
+            "staff": [{"id": pk, "name": staff_info[pk][0]} for pk in slot.staff_ids] if show_staff else None,
+            "phases": list(phases.values()),
+        }
+        if location is None and clinician_id is not None:
+            data["clinician_time_zone"] = clinician_zone
+            data["clinician_local_start"] = slot.start.astimezone(timeutils.zone(clinician_zone)).isoformat()
+        return data
+
+    slots = [render(slot) for slot in result.slots]
+    return {
+        "service": service.code,
+        "location": {"id": location.id, "name": location.name} if location else None,
+        "modality": Modality.VIDEO if location is None else Modality.IN_PERSON,
+        "start": _utc(start), "end": _utc(end),
+        "earliest": slots[0] if slots else None,
+        "slots": slots,
+    }

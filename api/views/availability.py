@@ -1,0 +1,107 @@
+"""GET /api/v1/availability: bookable start times for a service, in person or by video.
+
+Public for services booked online; staff-only services need a clinic staff user. Who and what
+each slot would take is shown as far as the caller may see it: clinicians by name where the
+service lets patients choose (or to staff), chairs and rooms to staff only."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from accounts.models import Role
+from api import problems
+from api.problems import Problem
+from api.serializers.catalog import AvailabilityQuerySerializer, AvailabilitySerializer, render_availability
+from api.views.catalog import is_clinic_staff
+from scheduling.availability import find_slots, offering_problem
+from scheduling.models import Patient, Resource, StaffMember
+
+EXAMPLE_SLOT = {
+    "start": "2025-03-10T16:00:00Z", "end": "2025-03-10T17:25:00Z",
+    "local_start": "2025-03-10T09:00:00-07:00", "local_end": "2025-03-10T10:25:00-07:00",
+    "time_zone": "America/Phoenix", "staff": None,
+    "phases": [
+        {"phase": "Set-up", "start": "2025-03-10T16:00:00Z", "end": "2025-03-10T16:15:00Z", "staff": None,
+         "resource": None},
+        {"phase": "Infusion", "start": "2025-03-10T16:15:00Z", "end": "2025-03-10T16:55:00Z", "staff": None,
+         "resource": None},
+        {"phase": "Recovery", "start": "2025-03-10T16:55:00Z", "end": "2025-03-10T17:35:00Z", "staff": None,
+         "resource": None}],
+}
+
+
+class AvailabilityView(GenericAPIView):
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "availability"
+    serializer_class = AvailabilitySerializer
+
+    @extend_schema(
+        operation_id="availability", parameters=[AvailabilityQuerySerializer],
+        summary="Bookable start times for a service, with the earliest one",
+        description=(
+            "Give `service` and either `location` (in person) or `modality=video`; `start`/`end` are instants "
+            "with a UTC offset (a naive time is a 400) at most 62 days apart. Slots fall on the service's step "
+            "on the location's wall clock (video: the clinician's), respect minimum notice and horizon, and "
+            "never fall in a DST gap. Each slot lists its phases; clinician names appear where the service lets "
+            "patients choose or the caller is clinic staff, chair and room names to clinic staff only. "
+            "Throttled under the `availability` rate."),
+        responses={200: AvailabilitySerializer,
+                   **problems.problem_responses(400, 403, 429, description_400=(
+                       "A parameter is wrong; `errors[].field` names it (unknown service, end before start, a "
+                       "range over 62 days, a naive datetime, both location and modality=video, ...)."),
+                       description_403="The service is booked by the clinic's staff only (`staff_only`).")},
+        examples=[
+            OpenApiExample("IV infusion in Phoenix", response_only=True, status_codes=["200"], value={
+                "service": "iv-infusion", "location": {"id": 1, "name": "Phoenix"}, "modality": "in_person",
+                "start": "2025-03-10T07:00:00Z", "end": "2025-03-11T07:00:00Z", "earliest": EXAMPLE_SLOT,
+                "slots": [EXAMPLE_SLOT]}),
+            OpenApiExample("Naive datetime", response_only=True, status_codes=["400"], value={
+                "type": "https://clearday.example/problems/validation-error", "title": "Bad Request",
+                "status": 400, "code": "validation_error",
+                "detail": "start: Include a UTC offset or Z (e.g. 2025-03-10T09:00:00-07:00): a time without one "
+                          "is ambiguous.",
+                "errors": [{"field": "start", "code": "naive", "message": "Include a UTC offset or Z (e.g. "
+                            "2025-03-10T09:00:00-07:00): a time without one is ambiguous."}]}),
+        ])
+    def get(self, request):
+        now = timezone.now()
+        query = AvailabilityQuerySerializer(data=request.query_params, context={"now": now})
+        query.is_valid(raise_exception=True)
+        q = query.validated_data
+        service, location, staff = q["service"], q["location"], q.get("staff")
+        staff_view = is_clinic_staff(request)
+        if not service.bookable_online and not staff_view:
+            raise Problem(f"{service.name} is booked by the clinic's staff only: please call the clinic.",
+                          code="staff_only", status=403, title="Forbidden")
+        if staff is not None:
+            problem = offering_problem(service=service, location=location, staff=staff)
+            if problem is not None:
+                raise serializers.ValidationError({"staff": problem.detail})
+        patient = self._patient(request)
+        result = find_slots(service=service, location=location, start=q["start"], end=q["end"], staff=staff,
+                            language=q.get("language"), patient=patient, now=now)
+        staff_ids = {pk for slot in result.slots for pk in slot.staff_ids}
+        resource_ids = {pk for slot in result.slots for pk in slot.resource_ids} if staff_view else set()
+        staff_info = {pk: (name, tz) for pk, name, tz in
+                      StaffMember.objects.filter(pk__in=staff_ids).values_list("pk", "display_name", "time_zone")}
+        resource_names = dict(Resource.objects.filter(pk__in=resource_ids).values_list("pk", "name"))
+        display_zone = q.get("time_zone") or (patient.time_zone if patient is not None and location is None else None)
+        return Response(render_availability(
+            result=result, service=service, location=location, start=q["start"], end=q["end"],
+            display_zone=display_zone, staff_info=staff_info, resource_names=resource_names,
+            phase_names={p.id: p.name for p in service.phases.all()},
+            show_staff=staff_view or service.patient_chooses_staff, show_resources=staff_view))
+
+    @staticmethod
+    def _patient(request) -> Patient | None:
+        user = request.user
+        if not (user and user.is_authenticated and user.role == Role.PATIENT):
+            return None
+        return Patient.objects.filter(user=user).first()

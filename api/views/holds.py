@@ -1,0 +1,146 @@
+"""POST /api/v1/holds, and what booking and holding share: who the visit is for and where.
+
+Holds and bookings need a signed-in user: a patient (signed in with a one-time code) holds for
+themselves; the front desk holds for a patient by id while on the phone. Anonymous callers
+browse availability only, so a hold always has an owner to answer to and cannot be used to
+block a clinic's calendar from outside."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+
+from accounts.models import Role
+from api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from api.permissions import IsFrontDesk, IsPatient
+from api import problems
+from api.problems import NotFound, Unprocessable
+from api.serializers.booking import AppointmentSerializer, HoldRequestSerializer
+from scheduling.models import Appointment, Location, Patient, Service, StaffMember
+from scheduling.selectors.appointments import desk_may_book_at, visible_appointments, with_details
+from scheduling.services.holds import hold_slot
+from scheduling.services.transitions import Forbidden
+
+_PROBLEM_TEXT = {
+    400: "The request is malformed; `errors` names each field.",
+    403: "Your role may not do this here.",
+    404: "No such appointment, hold or patient that you can see.",
+    409: "The time is taken (`slot_taken`), the change is not allowed from the current status "
+         "(`illegal_transition`), or the hold lapsed (`hold_expired`).",
+    422: "A booking rule refused it (e.g. `min_notice`, `horizon`, `outside_hours`, "
+         "`cancellation_window_passed`), or the Idempotency-Key was reused with a different body "
+         "(`idempotency_key_reused`).",
+}
+
+
+def problem_responses(*codes: int) -> dict:
+    return problems.problem_responses(*codes, **{f"description_{code}": _PROBLEM_TEXT[code] for code in codes})
+
+
+class BookingThrottle(UserRateThrottle):
+    """The `booking` rate (THROTTLE_BOOKING) on POSTs; reading the calendar is not throttled here."""
+
+    scope = "booking"
+
+    def allow_request(self, request, view) -> bool:
+        return request.method != "POST" or super().allow_request(request, view)
+
+
+def render_appointment(request, appointment, *, status_code: int = status.HTTP_200_OK) -> Response:
+    """The appointment as the caller may see it, read back with everything the serializer needs."""
+    fresh = with_details(visible_appointments(user=request.user)).filter(pk=appointment.pk).first() or appointment
+    data = AppointmentSerializer(fresh, context={"viewer_is_patient": request.user.role == Role.PATIENT}).data
+    return Response(data, status=status_code)
+
+
+@dataclass(frozen=True)
+class Target:
+    patient: Patient
+    service: Service
+    location: Location | None
+    staff: StaffMember | None
+
+
+def resolve_target(request, data: dict[str, Any], *, service: Service | None = None, patient: Patient | None = None,
+                   keep_location: Any = ...) -> Target:
+    """The patient, service, place and clinician of a hold, booking or move, checked against the
+    caller: patients act for themselves, the desk only at locations it works at."""
+    user = request.user
+    acting_as_patient = user.role == Role.PATIENT
+    if patient is None:
+        patient = _patient_for(user, data.get("patient"))
+    if service is None:
+        service = Service.objects.filter(pk=data["service"]).first()
+        if service is None:
+            raise serializers.ValidationError({"service": f"There is no service {data['service']}."})
+    if keep_location is not ...:
+        location = keep_location
+    elif data.get("location") is not None:
+        location = Location.objects.filter(pk=data["location"], active=True).first()
+        if location is None:
+            raise serializers.ValidationError({"location": f"There is no open location {data['location']}."})
+    else:
+        location = None
+    if not acting_as_patient and not desk_may_book_at(user=user, location=location):
+        where = location.name if location else "video visits"
+        raise Forbidden(f"You are not on the front desk for {where}.")
+    staff = None
+    if data.get("staff"):
+        staff = StaffMember.objects.filter(pk=data["staff"], active=True).first()
+        if staff is None:
+            raise serializers.ValidationError({"staff": f"There is no staff member {data['staff']}."})
+        if acting_as_patient and not service.patient_chooses_staff:
+            raise Unprocessable(f"{service.name} does not let patients choose the clinician; leave staff out.",
+                                code="staff_choice_not_offered")
+    return Target(patient=patient, service=service, location=location, staff=staff)
+
+
+def _patient_for(user, requested: int | None) -> Patient:
+    if user.role == Role.PATIENT:
+        own = getattr(user, "patient", None)  # read once by the IsPatient permission
+        if own is None:
+            raise Unprocessable("Your sign-in is not linked to a patient record yet; please call the clinic.",
+                                code="no_patient_record")
+        if requested is not None and requested != own.pk:
+            raise NotFound(f"There is no patient {requested} that you can see.", code="patient_not_found")
+        return own
+    if requested is None:
+        raise serializers.ValidationError({"patient": "The front desk books for a patient: give the patient id."})
+    patient = Patient.objects.filter(pk=requested).first()
+    if patient is None:
+        raise serializers.ValidationError({"patient": f"There is no patient {requested}."})
+    return patient
+
+
+class HoldCreateView(GenericAPIView):
+    queryset = Appointment.objects.none()
+    permission_classes = [IsPatient | IsFrontDesk]
+    serializer_class = AppointmentSerializer
+    throttle_classes = [BookingThrottle]
+
+    @extend_schema(
+        operation_id="holds_create", request=HoldRequestSerializer, parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        summary="Hold a slot for a few minutes while the patient finishes",
+        description="Creates an appointment in status `held` with `hold_expires_at` (HOLD_MINUTES, default 5). "
+                    "Availability treats it as busy until then; after that it frees itself. Book it with "
+                    "POST /api/v1/appointments {\"hold\": id}. Release it early with POST "
+                    "/api/v1/appointments/{id}/cancel. Needs a signed-in patient or the front desk.",
+        responses={201: AppointmentSerializer, **problem_responses(400, 403, 404, 409, 422)})
+    @idempotent
+    def post(self, request):
+        body = HoldRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        target = resolve_target(request, data)
+        hold = hold_slot(patient=target.patient, service=target.service, location=target.location,
+                         start=data["start"], staff=target.staff, actor=request.user,
+                         channel="online" if request.user.role == Role.PATIENT else "front_desk",
+                         now=timezone.now())
+        return render_appointment(request, hold, status_code=status.HTTP_201_CREATED)

@@ -1,0 +1,202 @@
+"""Each figure beside its ceiling or peer, the target ratio from the issues, and the Markdown summary.
+
+A comparison whose figure is missing says so ("no figure", "no reference"); it never passes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    scenario: str
+    ours: tuple[str, ...]  # candidate keys in the scenario's figures (dotted for nested), first found wins
+    kind: str  # max | eq | speedup | fraction | ratio (no target)
+    target: float | None = None
+    # Where the reference is, first found wins: ("scenario", key) is a figure the scenario measured
+    # itself (e.g. its ceiling on its own server), (section, name, key) one the runner measured.
+    references: tuple[tuple[str, ...], ...] = ()
+    reference_label: str = ""
+
+
+TARGETS = [
+    Target("Availability: engine p50, 28 days at one location (ms)", "availability", ("engine_p50_ms",), "max", 50),
+    Target("Availability: HTTP p50, 28 days at one location (ms)", "availability", ("http_p50_ms",), "max", 50),
+    Target("Availability: engine p50 vs peer's 10 staff x 28 days (median)", "availability", ("engine_p50_ms",),
+           "speedup", 20, (("peers", "django_appointment", "slots_10_staff_28_days_median_ms"),),
+           "django-appointment, 10 staff x 28 days"),
+    Target("Booking: bookings/s, 16 clients, contention", "booking",
+           ("bookings_per_s", "http_bookings_per_s", "throughput_per_s"), "fraction", 1 / 3,
+           (("scenario", "ceiling_inserts_per_s"), ("ceilings", "http_one_insert", "inserts_per_s")),
+           "DRF one-insert ceiling, 16 clients"),
+    Target("Booking: bookings/s vs the pgbench floor", "booking",
+           ("bookings_per_s", "http_bookings_per_s", "throughput_per_s"), "ratio", None,
+           (("ceilings", "pgbench_floor", "inserts_per_s"),), "pgbench one-insert floor, 16 clients"),
+    Target("Booking: double bookings found afterwards", "booking", ("double_bookings",), "eq", 0,
+           (("peers", "django_appointment", "race_double_bookings"),), "django-appointment race (8 threads + 1 late)"),
+    Target("Reminders: messages/s to the fake SMS server", "reminders",
+           ("messages_per_s", "sent_per_s", "throughput_per_s"), "fraction", 0.30,
+           (("scenario", "noop_tasks_per_s"), ("ceilings", "celery_noop", "tasks_per_s")),
+           "no-op Celery tasks, same broker"),
+    Target("Reminders: duplicate messages", "reminders", ("duplicates",), "eq", 0),
+    Target("Reminders: lost messages", "reminders", ("lost",), "eq", 0),
+    Target("Courses: place a 6-visit course with companions (ms)", "courses",
+           ("place_p50_ms", "course_p50_ms", "place_course_p50_ms"), "ratio"),
+]
+
+
+def flatten(figures: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in (figures or {}).items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def scenario_figures(result: dict, name: str, scale: str = "1") -> dict:
+    run = result.get("scenarios", {}).get(name, {}).get("runs", {}).get(scale, {})
+    return (run.get("figures") or {}) if run.get("status") == "ok" else {}
+
+
+def _ours(result: dict, target: Target) -> tuple[str | None, float | None]:
+    figures = flatten(scenario_figures(result, target.scenario))
+    for key in target.ours:
+        if _number(figures.get(key)) is not None:
+            return key, _number(figures[key])
+    return None, None
+
+
+def _reference(result: dict, target: Target) -> tuple[float | None, str | None]:
+    """The reference value and where it came from ("<scenario> scenario" or "<section>.<name>")."""
+    for where in target.references:
+        if where[0] == "scenario":
+            value = _number(flatten(scenario_figures(result, target.scenario)).get(where[1]))
+            source = f"{target.scenario} scenario, {where[1]}"
+        else:
+            section, name, key = where
+            entry = result.get(section, {}).get(name, {})
+            value = _number(entry.get(key)) if entry.get("status") == "ok" else None
+            source = f"{section}.{name}.{key}"
+        if value is not None:
+            return value, source
+    return None, None
+
+
+def _target_text(target: Target) -> str:
+    if target.kind == "ratio":
+        return "(reported)"
+    return {"max": f"<= {target.target:g}", "eq": f"= {target.target:g}", "speedup": f">= {target.target:g}x faster",
+            "fraction": f">= {target.target:.2f} of it"}[target.kind]
+
+
+def comparisons(result: dict) -> list[dict]:
+    rows = []
+    for target in TARGETS:
+        key, ours = _ours(result, target)
+        ref, source = _reference(result, target)
+        row = {"figure": target.label, "scenario": target.scenario, "ours_key": key, "ours": ours,
+               "reference": ref, "reference_label": target.reference_label, "reference_source": source,
+               "target": _target_text(target),
+               "ratio": None, "result": None}
+        if ours is None:
+            status = result.get("scenarios", {}).get(target.scenario, {}).get("status", "not run")
+            row["result"] = "no figure" if status == "ok" else status
+        elif target.kind == "max":
+            row["ratio"] = ours / target.target
+            row["result"] = "pass" if ours <= target.target else "fail"
+        elif target.kind == "eq":
+            row["result"] = "pass" if ours == target.target else "fail"
+        elif ref is None:
+            row["result"] = "no reference" if target.kind != "ratio" else "reported"
+        elif target.kind == "speedup":
+            row["ratio"] = ref / ours if ours else None
+            row["result"] = "pass" if row["ratio"] is not None and row["ratio"] >= target.target else "fail"
+        else:
+            row["ratio"] = ours / ref if ref else None
+            if target.kind == "fraction":
+                row["result"] = "pass" if row["ratio"] is not None and row["ratio"] >= target.target else "fail"
+            else:
+                row["result"] = "reported"
+        rows.append(row)
+    return rows
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:,.3g}" if abs(value) < 10 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_fmt(cell).replace("|", "/") for cell in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def _status_line(entry: dict) -> str:
+    """The status and the first line of its reason; the JSON keeps the whole traceback."""
+    why = (entry.get("reason") or entry.get("error") or "").strip().splitlines()
+    why = why[0][:300] if why else ""
+    return f"**{entry.get('status')}**" + (f": {why}" if why else "")
+
+
+def _figures_table(runs: dict) -> list[str]:
+    scales = [s for s, run in runs.items() if run.get("status") == "ok"]
+    flat = {s: flatten(runs[s]["figures"]) for s in scales}
+    keys = list(dict.fromkeys(k for s in scales for k, v in flat[s].items() if not isinstance(v, list)))
+    return _table(["figure", *[f"{s}x" for s in scales]], [[k, *[flat[s].get(k) for s in scales]] for k in keys])
+
+
+def _reference_table(entry: dict) -> list[str]:
+    rows = [[k, v] for k, v in entry.items() if not isinstance(v, (dict, list)) and k not in ("output", "seed_output")]
+    return _table(["figure", "value"], rows)
+
+
+def markdown(result: dict) -> str:
+    facts = result["machine"]
+    lines = [f"# Clearday benchmarks, {result['started_at'][:10]} ({result['mode']} run)", "",
+             f"Commit `{facts['git_commit'][:12]}`" + (" (with uncommitted changes)" if facts.get("git_dirty") else "")
+             + f", run took {result['duration_s']} s.", "",
+             "Reproduce: `make bench" + ("-quick" if result["mode"] == "quick" else "") + "`, which runs",
+             "", f"    {result['command']}", "",
+             "Absolute times on a shared machine mean little; read each figure against its ceiling or peer, "
+             "which were measured in the same run.", "", "## Machine", ""]
+    lines += _table(["fact", "value"], [[k, v] for k, v in facts.items()])
+    lines += ["## Figures against targets", ""]
+    lines += _table(["figure", "ours", "against", "reference", "ratio", "target", "result"],
+                    [[row["figure"], row["ours"], row["reference_label"] or "-", row["reference"], row["ratio"],
+                      row["target"], row["result"]] for row in result["comparisons"]])
+    for name, entry in result["scenarios"].items():
+        lines += [f"## Scenario: {name}", "", _status_line(entry), ""]
+        for scale, run in entry["runs"].items():
+            if run.get("status") != "ok":
+                lines += [f"- {scale}x: {_status_line(run)}"]
+        if entry.get("scale_10x"):
+            lines += [f"- 10x: {entry['scale_10x']}"]
+        lines += [""]
+        if any(run.get("status") == "ok" for run in entry["runs"].values()):
+            lines += _figures_table(entry["runs"])
+    for section, title in (("ceilings", "Ceilings and floor"), ("peers", "Peers")):
+        for name, entry in result.get(section, {}).items():
+            lines += [f"## {title}: {name}", "", _status_line(entry), ""]
+            if entry.get("status") == "ok":
+                lines += _reference_table(entry)
+    if result.get("plots"):
+        lines += ["## Plots", ""] + [f"![{name}]({file})" for name, file in result["plots"].items()] + [""]
+    return "\n".join(lines)

@@ -1,0 +1,16 @@
+"""One module per area, each exposing `run(*, quick: bool, scale: int = 1) -> dict`.
+
+bench.run calls every module in its own process, at 1x and (full runs) 10x data; a run()
+without `scale` is recorded as "scale not supported" at 10x. The dict holds plain JSON numbers
+with units in the key names. The summary compares these keys against their ceilings and targets
+(bench/report.py, TARGETS):
+
+- availability: engine_p50_ms, http_p50_ms (and their _p95_ms); peer: django-appointment.
+- booking: bookings_per_s, double_bookings (and p50_ms/p95_ms); ceiling: bench.ceiling.measure().
+- reminders: messages_per_s, duplicates, lost; ceiling: bench.ceiling.noop_celery_throughput().
+- courses: place_p50_ms.
+
+Optional `load_curve`: [{"clients": n, "p50_ms": ..., "p95_ms": ..., "throughput_per_s": ...}]
+is drawn on the latency-against-load plot; every *p50_ms and *_per_s key on the cost-against-
+data-size plot. Databases, servers and workers come from bench.support.
+"""

@@ -1,0 +1,41 @@
+"""Clinical records for demo and benchmark clinics: patients already evaluated and cleared, so
+their dosing visits pass the gates as they would in a running clinic. Bulk inserts: these run
+for thousands of patients at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from .models import Clearance, ContraindicationScreening, RemsEnrolment, Treatment
+
+NO_FINDINGS = {name: False for name, _ in ContraindicationScreening.FINDINGS}
+
+
+def clear_patients(*, patient_ids: Iterable[int], cleared_by, evaluated_on: dt.date,
+                   treatments: Iterable[str] = Treatment.values) -> int:
+    """A screening without findings and a clearance per treatment for each patient; returns the count."""
+    ids = list(patient_ids)
+    answered = dt.datetime.combine(evaluated_on, dt.time(16), tzinfo=dt.UTC)
+    screenings = ContraindicationScreening.objects.bulk_create([
+        ContraindicationScreening(patient_id=pk, answered_at=answered, source=ContraindicationScreening.Source.INTAKE_FORM,
+                                  **NO_FINDINGS) for pk in ids])
+    clearances = Clearance.objects.bulk_create([
+        Clearance(patient_id=screening.patient_id, treatment=treatment, evaluated_on=evaluated_on, screening=screening,
+                  cleared_by=cleared_by, cleared_at=answered) for screening in screenings for treatment in treatments])
+    return len(clearances)
+
+
+def enrol_patients_in_rems(*, patient_ids: Iterable[int], enrolled_on: dt.date) -> int:
+    rows = RemsEnrolment.objects.bulk_create([RemsEnrolment(patient_id=pk, enrolled_on=enrolled_on)
+                                              for pk in patient_ids])
+    return len(rows)
+
+
+def seed_demo_records(*, patient_ids: list[int], clinician, today: dt.date) -> None:
+    """The demo clinic's records: nine in ten patients evaluated and cleared for every dosing
+    treatment a month ago, two in three enrolled in the REMS; the rest show the gates at work."""
+    cleared = [pk for n, pk in enumerate(patient_ids) if n % 10 != 9]
+    clear_patients(patient_ids=cleared, cleared_by=clinician, evaluated_on=today - dt.timedelta(days=30))
+    enrol_patients_in_rems(patient_ids=[pk for n, pk in enumerate(patient_ids) if n % 3 != 2],
+                           enrolled_on=today - dt.timedelta(days=28))

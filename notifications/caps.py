@@ -1,0 +1,134 @@
+"""Frequency limits on texts, counted per patient in the patient's local days.
+
+Without explicit SMS consent a clinic texts under the TCPA healthcare exemption: at most one
+text a day and three in any seven days, each one segment. With consent the clinic's own caps
+apply (MessagingPolicy). Replies to a patient's own text (HELP, STOP, ...) are not counted.
+
+Planning keeps the most valuable texts inside the limits ("plan and merge"): of two texts on the
+same day the lower-priority one is held back as `capped`, and comes back if a cancellation
+frees its day. The worker counts again at send time, under the patient lock, and drops a text
+that would break a limit whatever planning thought.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from notifications import quiet_hours
+from notifications.models import Channel, MessageStatus as M, OutboundMessage, WENT_OUT_STATUSES
+
+EXEMPTION_DAILY_CAP = 1
+EXEMPTION_WEEKLY_CAP = 3
+WEEK_DAYS = 7
+# Rows this far past due are left as they are: rebalancing never revives a stale reminder.
+REBALANCE_SLACK = dt.timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Limits:
+    daily: int
+    weekly: int | None
+    basis: str  # what a person reads: why these limits
+
+    def describe(self) -> str:
+        week = f" and {self.weekly} in 7 days" if self.weekly is not None else ""
+        return f"{self.daily} a day{week} ({self.basis})"
+
+
+def limits_for(*, patient, policy) -> Limits:
+    if patient.sms_consent:
+        return Limits(policy.consented_daily_cap, policy.consented_weekly_cap, "clinic limit with SMS consent")
+    return Limits(EXEMPTION_DAILY_CAP, EXEMPTION_WEEKLY_CAP, "TCPA healthcare exemption, no SMS consent")
+
+
+def counted_texts():
+    """Texts that count toward the limits: appointment texts, not replies."""
+    return OutboundMessage.objects.filter(channel=Channel.SMS).exclude(kind__startswith="reply_")
+
+
+def _went_out_by_day(*, patient, since: dt.datetime, exclude_pk: int | None = None) -> Counter:
+    rows = counted_texts().filter(patient=patient, status__in=WENT_OUT_STATUSES, handed_off_at__gte=since)
+    if exclude_pk is not None:
+        rows = rows.exclude(pk=exclude_pk)
+    zone = patient.time_zone
+    return Counter(quiet_hours.local_day(at, zone) for at in rows.values_list("handed_off_at", flat=True))
+
+
+def _fits(used: Counter, day: dt.date, limits: Limits) -> bool:
+    if used[day] >= limits.daily:
+        return False
+    if limits.weekly is None:
+        return True
+    for first in (day - dt.timedelta(days=k) for k in range(WEEK_DAYS)):
+        window = sum(used[first + dt.timedelta(days=k)] for k in range(WEEK_DAYS))
+        if window >= limits.weekly:
+            return False
+    return True
+
+
+class SendTimeLimits:
+    """What each patient of a batch already got, read once; `breach` answers for a text about
+    to go, `record` counts one that goes. Use under the patients' locks (locks.py), so two
+    workers never both take the last text of a day."""
+
+    def __init__(self, *, patients, policy, now: dt.datetime):
+        self.policy, self.now = policy, now
+        self.used: dict[int, Counter] = {}
+        by_id = {patient.pk: patient for patient in patients}
+        if not by_id:
+            return
+        # Eight days back covers the last seven local days in any zone.
+        rows = counted_texts().filter(patient_id__in=by_id, status__in=WENT_OUT_STATUSES,
+                                      handed_off_at__gte=now - dt.timedelta(days=WEEK_DAYS + 1))
+        for patient_id, at in rows.values_list("patient_id", "handed_off_at"):
+            self._used(patient_id)[quiet_hours.local_day(at, by_id[patient_id].time_zone)] += 1
+
+    def _used(self, patient_id: int) -> Counter:
+        return self.used.setdefault(patient_id, Counter())
+
+    def breach(self, patient) -> str | None:
+        """Why one more text today would break a limit, or None."""
+        limits = limits_for(patient=patient, policy=self.policy)
+        if _fits(self._used(patient.pk), quiet_hours.local_day(self.now, patient.time_zone), limits):
+            return None
+        return f"Limit reached: {limits.describe()}."
+
+    def record(self, patient) -> None:
+        self._used(patient.pk)[quiet_hours.local_day(self.now, patient.time_zone)] += 1
+
+
+def rebalance(*, patient, policy, now: dt.datetime) -> None:
+    """Choose which of the patient's upcoming texts fit the limits: highest priority first,
+    then earliest. Flips rows between planned and capped with a compare-and-set on the status,
+    so a row a dispatcher claimed meanwhile is left alone (the send-time check covers it)."""
+    candidates = list(
+        counted_texts().filter(patient=patient, status__in=(M.PLANNED, M.CAPPED),
+                               next_attempt_at__gte=now - REBALANCE_SLACK)
+        .only("pk", "status", "priority", "next_attempt_at").order_by("pk"))
+    if not candidates:
+        return
+    limits = limits_for(patient=patient, policy=policy)
+    zone = patient.time_zone
+    earliest = min(quiet_hours.local_day(row.next_attempt_at, zone) for row in candidates)
+    since, _ = quiet_hours.days_bounds(earliest - dt.timedelta(days=WEEK_DAYS - 1), earliest, zone)
+    used = _went_out_by_day(patient=patient, since=since)
+    keep, hold = [], []
+    for row in sorted(candidates, key=lambda r: (-r.priority, r.next_attempt_at, r.pk)):
+        day = quiet_hours.local_day(row.next_attempt_at, zone)
+        if _fits(used, day, limits):
+            used[day] += 1
+            keep.append(row.pk)
+        else:
+            hold.append(row.pk)
+    keep_set, hold_set = set(keep), set(hold)
+    to_plan = [r.pk for r in candidates if r.pk in keep_set and r.status == M.CAPPED]
+    to_hold = [r.pk for r in candidates if r.pk in hold_set and r.status == M.PLANNED]
+    if to_plan:
+        OutboundMessage.objects.filter(pk__in=to_plan, status=M.CAPPED).update(
+            status=M.PLANNED, status_reason="", updated_at=now)
+    if to_hold:
+        OutboundMessage.objects.filter(pk__in=to_hold, status=M.PLANNED).update(
+            status=M.CAPPED, updated_at=now,
+            status_reason=f"Held back: a more important text uses the limit of {limits.describe()}.")

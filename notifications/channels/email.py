@@ -1,0 +1,44 @@
+"""Email through Django's email framework (EMAIL_BACKEND: SMTP, console, locmem in tests)."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+from dataclasses import dataclass
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+
+@dataclass(frozen=True)
+class EmailResult:
+    provider_id: str  # our Message-ID header, the id the mail system knows it by
+
+
+class EmailError(Exception):
+    def __init__(self, message: str, *, temporary: bool, uncertain: bool = False):
+        super().__init__(message)
+        self.temporary = temporary
+        self.uncertain = uncertain
+        self.provider_code = ""
+
+
+def send_email(*, to: str, subject: str, body: str) -> EmailResult:
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "clearday.example"
+    message_id = make_msgid(domain=domain)
+    message = EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to],
+                           headers={"Message-ID": message_id})
+    try:
+        message.send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise EmailError(f"The mail server refused {to}.", temporary=False) from exc
+    except smtplib.SMTPResponseException as exc:
+        # 5xx is a permanent refusal, 4xx a try-again-later.
+        raise EmailError(f"The mail server answered {exc.smtp_code}.", temporary=exc.smtp_code < 500) from exc
+    except (smtplib.SMTPServerDisconnected, socket.timeout) as exc:
+        raise EmailError("The mail server went away mid-send; the message may have gone.", temporary=True,
+                         uncertain=True) from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise EmailError(f"The mail server could not be reached ({exc.__class__.__name__}).", temporary=True) from exc
+    return EmailResult(provider_id=message_id)

@@ -1,0 +1,108 @@
+"""The rules a message must pass at the moment it is sent, whatever was true when it was planned:
+the visit is still on at the same time, the patient can be reached on this channel and has not
+opted out, it is not quiet hours where the patient lives, and a frequency limit is not broken.
+
+`decide` returns one verdict; sending.py applies it to the row under the row lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from notifications import caps, plans, quiet_hours
+from notifications.models import Channel, MessageStatus as M, OutboundMessage
+from notifications.rendering import display_zone, format_when
+from scheduling.models import AppointmentStatus as S
+
+
+@dataclass(frozen=True)
+class Send:
+    channel: str
+    to: str
+
+
+@dataclass(frozen=True)
+class Supersede:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Drop:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Postpone:
+    until: dt.datetime
+    reason: str
+
+
+Verdict = Send | Supersede | Drop | Postpone
+
+
+def is_reply(message) -> bool:
+    return message.kind.startswith("reply_")
+
+
+def appointment_problem(message, appointment, *, now: dt.datetime) -> Supersede | Drop | None:
+    """Why this appointment message must not go out now, or None. Replies are about the
+    patient's own text and always go."""
+    if is_reply(message):
+        return None
+    if appointment is None:
+        return Supersede("The visit no longer exists.")
+    status = appointment.status
+    if message.kind == plans.CANCELLATION.key:
+        if status != S.CANCELLED:
+            return Supersede(f"The visit is {S(status).label.lower()}, not cancelled.")
+    elif not (status == S.BOOKED or (status == S.CHECKED_IN and message.template == "join_link")):
+        return Supersede(f"The visit is {S(status).label.lower()}.")
+    if appointment.start != message.planned_for_start:
+        when = format_when(appointment.start, time_zone=display_zone(appointment), language="en")
+        return Supersede(f"The visit moved to {when}.")
+    end_of_use = appointment.end if message.template == "join_link" else appointment.start
+    if now >= end_of_use:
+        return Drop("The visit has already started.")
+    return None
+
+
+def _email_fallback(message, patient) -> Send | None:
+    """An SMS that cannot go may go by email, unless the plan already has that email."""
+    if not patient.email or message.appointment_id is None:
+        return None
+    sibling = OutboundMessage.objects.filter(
+        appointment_id=message.appointment_id, kind=message.kind, channel=Channel.EMAIL,
+        planned_for_start=message.planned_for_start).exclude(status=M.SUPERSEDED).exists()
+    return None if sibling else Send(Channel.EMAIL, patient.email)
+
+
+def _sms_verdict(message, patient, appointment, *, policy, now: dt.datetime, limits) -> Verdict:
+    if is_reply(message):
+        to = message.to_address or (str(patient.phone) if patient is not None and patient.phone else "")
+        return Send(Channel.SMS, to) if to else Drop("No number to answer.")
+    if not patient.phone or patient.sms_opted_out:
+        why = "The patient opted out of texts (STOP)." if patient.sms_opted_out else "The patient has no mobile number."
+        return _email_fallback(message, patient) or Drop(why)
+    window = quiet_hours.window_for(patient=patient, policy=policy)
+    opens = quiet_hours.next_allowed(now, window)
+    if opens != now:
+        deadline = appointment.start if appointment is not None else None
+        if deadline is not None and opens >= deadline:
+            return Drop(f"Quiet hours ({window.describe()}) last until after the visit starts.")
+        return Postpone(opens, f"Quiet hours ({window.describe()}): held until the window opens.")
+    breach = limits.breach(patient)
+    if breach:
+        return Drop(breach)
+    return Send(Channel.SMS, str(patient.phone))
+
+
+def decide(message, *, patient, appointment, policy, now: dt.datetime, limits: caps.SendTimeLimits) -> Verdict:
+    problem = appointment_problem(message, appointment, now=now)
+    if problem is not None:
+        return problem
+    if message.channel == Channel.SMS:
+        return _sms_verdict(message, patient, appointment, policy=policy, now=now, limits=limits)
+    if patient is None or not patient.email:
+        return Drop("The patient has no email address.")
+    return Send(Channel.EMAIL, patient.email)

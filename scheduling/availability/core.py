@@ -1,0 +1,210 @@
+"""The availability engine proper: pure functions over interval lists, no database.
+
+A service is a list of `Need`s (one per phase, as offsets from the visit's start). Consecutive
+phases needing the same staff role keep one person, and consecutive phases needing the same
+resource kind keep one chair or room: each such group is a `Run`, and since a service's phases
+follow each other in time, runs are independent of one another.
+
+For each candidate holder of a run the engine computes, once per request, the set of visit
+start times at which that holder can take every phase of the run (free over the held range,
+within their hours, under watch capacity). A start is bookable when every run has a holder
+whose set contains it, the site is open throughout, someone of each "present" role is on site,
+and the start is on the grid and within notice and horizon. Choosing the lowest-id holder keeps
+chairs packed and answers deterministically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .intervals import Span, below_capacity, contains, intersect, intersect_all, starts_fitting, subtract, union
+
+EXCLUSIVE, SHARED, PRESENT = "exclusive", "shared", "present"
+
+
+@dataclass(frozen=True)
+class Need:
+    """What one phase needs. Offsets are seconds from the visit's start; hold_* include buffers."""
+
+    phase_id: int
+    name: str
+    start: int
+    end: int
+    hold_start: int
+    hold_end: int
+    staff_role: str = ""
+    staff_usage: str = EXCLUSIVE
+    resource_kind: str = ""
+    present_roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Run:
+    """Consecutive phases held by one staff member (is_staff) or one resource of `role`."""
+
+    is_staff: bool
+    role: str
+    needs: tuple[Need, ...]
+
+    @property
+    def hold_start(self) -> int:
+        return self.needs[0].hold_start
+
+    @property
+    def hold_end(self) -> int:
+        return self.needs[-1].hold_end
+
+
+@dataclass
+class Holder:
+    """A staff member or resource: when they work (`open`) and what they already hold.
+
+    `busy` rows are (start, end, appointment_id) of exclusive holdings (every holding, for a
+    resource); `shared` rows are (start, end, units, appointment_id) of watch-capacity shares."""
+
+    id: int
+    name: str
+    open: list[Span]
+    busy: list[tuple[int, int, int]] = field(default_factory=list)
+    shared: list[tuple[int, int, int, int]] = field(default_factory=list)
+    capacity: int = 0
+    grid: frozenset[int] | None = None  # video: the starts on this clinician's own wall-clock grid
+
+    def free(self) -> list[Span]:
+        return subtract(self.open, [(b[0], b[1]) for b in self.busy])
+
+    def under_capacity(self, units: int) -> list[Span]:
+        return below_capacity(((s[0], s[1], s[2]) for s in self.shared), self.capacity - units, self.open)
+
+
+@dataclass
+class Calendar:
+    """Everything one request needs: the site's open hours (None for video), holders by staff
+    role and by resource kind (in preference order), and who counts for a "present" role."""
+
+    site_open: list[Span] | None
+    staff: dict[str, list[Holder]]
+    resources: dict[str, list[Holder]]
+    present: dict[str, list[Holder]]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A need met by a holder: epoch-second start/end of what is held."""
+
+    need: Need
+    start: int
+    end: int
+    staff_id: int | None
+    resource_id: int | None
+    exclusive: bool
+    share: int
+
+
+def build_runs(needs: Iterable[Need], *, with_resources: bool) -> list[Run]:
+    runs: list[Run] = []
+    open_staff: list[Need] = []
+    open_resource: list[Need] = []
+
+    def close(group: list[Need], is_staff: bool) -> None:
+        if group:
+            runs.append(Run(is_staff, group[0].staff_role if is_staff else group[0].resource_kind, tuple(group)))
+
+    for need in needs:
+        role = need.staff_role if need.staff_usage in (EXCLUSIVE, SHARED) else ""
+        if open_staff and open_staff[-1].staff_role != role:
+            close(open_staff, True)
+            open_staff = []
+        if role:
+            open_staff.append(need)
+        kind = need.resource_kind if with_resources else ""
+        if open_resource and open_resource[-1].resource_kind != kind:
+            close(open_resource, False)
+            open_resource = []
+        if kind:
+            open_resource.append(need)
+    close(open_staff, True)
+    close(open_resource, False)
+    return runs
+
+
+def present_roles(need: Need) -> tuple[str, ...]:
+    roles = list(need.present_roles)
+    if need.staff_role and need.staff_usage == PRESENT:
+        roles.append(need.staff_role)
+    return tuple(dict.fromkeys(roles))
+
+
+def holder_starts(run: Run, holder: Holder) -> list[Span]:
+    """Visit starts at which `holder` can take every phase of `run`."""
+    sets: list[list[Span]] = []
+    free: list[Span] | None = None
+    for need in run.needs:
+        if not run.is_staff or need.staff_usage == EXCLUSIVE:
+            free = free if free is not None else holder.free()
+            available = free
+        else:
+            available = holder.under_capacity(1)
+        sets.append(starts_fitting(available, need.hold_start, need.hold_end))
+    result = sets[0]
+    for other in sets[1:]:
+        result = intersect(result, other)
+    return result
+
+
+@dataclass
+class Prepared:
+    """Per-request precomputation: feasible starts overall, and per run the holders' own sets."""
+
+    runs: list[Run]
+    feasible: list[Span]
+    per_run: list[list[tuple[Holder, list[Span]]]]
+
+
+def prepare(needs: list[Need], calendar: Calendar, *, within: list[Span], with_resources: bool) -> Prepared:
+    runs = build_runs(needs, with_resources=with_resources)
+    constraints: list[list[Span]] = []
+    if calendar.site_open is not None:
+        constraints += [starts_fitting(calendar.site_open, n.hold_start, n.hold_end) for n in needs]
+    for need in needs:
+        for role in present_roles(need):
+            on_site = [starts_fitting(h.open, need.start, need.end) for h in calendar.present.get(role, ())]
+            constraints.append(union(*on_site) if on_site else [])
+    per_run: list[list[tuple[Holder, list[Span]]]] = []
+    for run in runs:
+        pool = (calendar.staff if run.is_staff else calendar.resources).get(run.role, ())
+        sets = [(holder, holder_starts(run, holder)) for holder in pool]
+        per_run.append(sets)
+        constraints.append(union(*(s for _, s in sets)) if sets else [])
+    feasible = intersect_all(sorted(constraints, key=len), within) if constraints or within else []
+    return Prepared(runs, feasible, per_run)
+
+
+def assign(prepared: Prepared, start: int, *, grid_run: int | None = None) -> list[Assignment] | None:
+    """The assignments for a visit starting at `start`, or None when it cannot be booked.
+    `grid_run` names the run whose holder must have `start` on their own grid (video)."""
+    if not contains(prepared.feasible, start):
+        return None
+    chosen: list[tuple[Run, Holder]] = []
+    for index, (run, sets) in enumerate(zip(prepared.runs, prepared.per_run)):
+        for holder, starts in sets:
+            if contains(starts, start) and (index != grid_run or holder.grid is None or start in holder.grid):
+                chosen.append((run, holder))
+                break
+        else:
+            return None
+    out: list[Assignment] = []
+    for run, holder in chosen:
+        for need in run.needs:
+            exclusive = not run.is_staff or need.staff_usage == EXCLUSIVE
+            out.append(Assignment(
+                need=need, start=start + need.hold_start, end=start + need.hold_end,
+                staff_id=holder.id if run.is_staff else None, resource_id=None if run.is_staff else holder.id,
+                exclusive=exclusive, share=0 if exclusive else 1))
+    out.sort(key=lambda a: (a.need.start, a.resource_id is not None))
+    return out
+
+
+def first_staff_run(prepared: Prepared) -> int | None:
+    return next((i for i, run in enumerate(prepared.runs) if run.is_staff), None)

@@ -1,0 +1,122 @@
+"""Why one start time cannot be booked, in the words the desk and the patient read."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from scheduling import timeutils
+from scheduling.models import ResourceKind, StaffRole
+
+from .core import EXCLUSIVE, Holder, Need, Run, build_runs, present_roles
+from .hours import from_epoch, to_epoch
+from .intervals import below_capacity, covers, overlapping
+from .loader import Context
+from .types import SlotUnavailable
+
+
+def role_label(role: str) -> str:
+    return StaffRole(role).label.lower() if role in StaffRole.values else role
+
+
+def kind_label(kind: str) -> str:
+    return ResourceKind(kind).label.lower() if kind in ResourceKind.values else kind
+
+
+def _range(ctx: Context, start: int, end: int, staff_id: int | None = None) -> str:
+    return timeutils.clock_range(from_epoch(start), from_epoch(end), ctx.zone_for(staff_id))
+
+
+def _day(ctx: Context, instant: int, staff_id: int | None = None) -> tuple[dt.date, str]:
+    local = from_epoch(instant).astimezone(ctx.zone_for(staff_id))
+    return local.date(), local.strftime("%a %d %b %Y")
+
+
+def _site_reason(ctx: Context, start: int, need: Need) -> SlotUnavailable:
+    site = ctx.location
+    lo, hi = start + ctx.needs[0].hold_start, start + ctx.needs[-1].hold_end
+    day, label = _day(ctx, start + need.hold_start)
+    closure = next((c for c in ctx.closures if c.covers(day)), None)
+    if closure:
+        why = f" ({closure.reason})" if closure.reason else ""
+        return SlotUnavailable(f"{site.name} is closed on {label}{why}.", "closed")
+    day_start, day_end = (to_epoch(x) for x in timeutils.day_bounds(day, ctx.site_zone))
+    opening = [(max(s, day_start), min(e, day_end)) for s, e in ctx.calendar.site_open or ()
+               if s < day_end and e > day_start]
+    if not opening:
+        return SlotUnavailable(f"{site.name} is not open on {label}.", "outside_hours")
+    hours = ", ".join(_range(ctx, s, e) for s, e in opening)
+    return SlotUnavailable(f"Outside {site.name}'s hours: {_range(ctx, lo, hi)} does not fit in {hours} on {label}.",
+                           "outside_hours")
+
+
+def _holder_reason(ctx: Context, run: Run, holder: Holder, start: int) -> tuple[str, str]:
+    staff_id = holder.id if run.is_staff else None
+    for need in run.needs:
+        lo, hi = start + need.hold_start, start + need.hold_end
+        if not covers(holder.open, lo, hi):
+            day, label = _day(ctx, lo, staff_id)
+            off = [o for o in ctx.time_off.get(("staff" if run.is_staff else "resource", holder.id), ())
+                   if o.date == day]
+            if off:
+                why = f" ({off[0].reason})" if off[0].reason else ""
+                return f"{holder.name} is unavailable on {label}{why}", "time_off"
+            return f"{holder.name} is not available {_range(ctx, lo, hi, staff_id)}", "outside_hours"
+        if not run.is_staff or need.staff_usage == EXCLUSIVE:
+            clash = overlapping(holder.busy, lo, hi)
+            if clash:
+                # Name the whole stretch that visit holds, not just the phase row that collides.
+                rows = [b for b in holder.busy if b[2] == clash[0][2]]
+                lo, hi = min(b[0] for b in rows), max(b[1] for b in rows)
+                verb = "is booked" if run.is_staff else "is taken"
+                return f"{holder.name} {verb} {_range(ctx, lo, hi, staff_id)}", "taken"
+        elif not covers(below_capacity(((s[0], s[1], s[2]) for s in holder.shared), holder.capacity - 1, [(lo, hi)]),
+                        lo, hi):
+            return (f"{holder.name} is already watching {holder.capacity} "
+                    f"{'chair' if holder.capacity == 1 else 'chairs'} during {_range(ctx, lo, hi, staff_id)}"), "capacity"
+    return "", "ok"
+
+
+def _pool_empty(ctx: Context, run: Run) -> SlotUnavailable:
+    if not run.is_staff:
+        return SlotUnavailable(f"{ctx.location.name} has no {kind_label(run.role)}.", "no_resource")
+    filters = ctx.staff_filters
+    who = role_label(run.role)
+    if filters.get("staff"):
+        return SlotUnavailable(f"{filters['staff']} is not a {who} who can take this visit.", "no_staff")
+    qualifiers = []
+    if filters.get("language"):
+        qualifiers.append({"es": "Spanish-speaking", "en": "English-speaking"}.get(filters["language"], filters["language"]))
+    text = " ".join([*qualifiers, who])
+    where = f" at {ctx.location.name}" if ctx.location else " for video visits"
+    licence = f" licensed in {filters['state']}" if filters.get("state") else ""
+    return SlotUnavailable(f"No {text}{licence} works{where}.", "no_staff")
+
+
+def explain(ctx: Context, start: int) -> SlotUnavailable:
+    """The first reason the visit starting at `start` (epoch seconds) cannot be booked."""
+    if ctx.calendar.site_open is not None:
+        for need in ctx.needs:
+            if not covers(ctx.calendar.site_open, start + need.hold_start, start + need.hold_end):
+                return _site_reason(ctx, start, need)
+    for run in build_runs(ctx.needs, with_resources=not ctx.video):
+        pool = (ctx.calendar.staff if run.is_staff else ctx.calendar.resources).get(run.role, [])
+        if not pool:
+            return _pool_empty(ctx, run)
+        reasons = [_holder_reason(ctx, run, holder, start) for holder in pool]
+        if any(code == "ok" for _, code in reasons):
+            continue
+        if len(reasons) == 1:
+            return SlotUnavailable(reasons[0][0] + ".", reasons[0][1])
+        what = role_label(run.role) if run.is_staff else kind_label(run.role)
+        span = _range(ctx, start + run.hold_start, start + run.hold_end)
+        codes = [code for _, code in reasons]
+        code = max(set(codes), key=codes.count)
+        listed = "; ".join(text for text, _ in reasons[:4]) + ("; ..." if len(reasons) > 4 else "")
+        return SlotUnavailable(f"No {what} is free {span}: {listed}.", code)
+    for need in ctx.needs:
+        for role in present_roles(need):
+            if not any(covers(h.open, start + need.start, start + need.end) for h in ctx.calendar.present.get(role, ())):
+                return SlotUnavailable(
+                    f"No {role_label(role)} is on site {_range(ctx, start + need.start, start + need.end)}.", "no_staff")
+    return SlotUnavailable("This time is not available.", "taken")
+

@@ -1,0 +1,234 @@
+"""Reads what one availability request needs in a fixed handful of queries and turns it into the
+engine's plain records: phases, staff, resources, weekly rules, overrides, closures, and the
+allocations of the window only (a bounded range scan on `start`, so years of history cost
+nothing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.db.models import BigIntegerField, Func, Q
+
+from scheduling import timeutils
+from scheduling.models import Allocation, Closure, HoursOverride, Location, Resource, Service, StaffMember, WorkingHours
+from scheduling.models.clinic import MAX_BUFFER_MINUTES, MAX_PHASE_MINUTES
+
+from .core import EXCLUSIVE, Calendar, Holder, Need, build_runs, present_roles
+from .hours import ClosedDays, DatedOverride, WeeklyRule, open_spans, to_epoch
+
+# No allocation is longer than this (see the limits on Phase and Service), which bounds the scan.
+MAX_ALLOCATION = dt.timedelta(minutes=MAX_PHASE_MINUTES + 2 * MAX_BUFFER_MINUTES)
+
+
+class EpochSeconds(Func):
+    """A timestamp as whole seconds since the epoch, computed by the database: parsing thousands
+    of timestamps in Python would cost more than the whole availability search."""
+
+    output_field = BigIntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)",
+                           **extra)
+
+
+@dataclass
+class Context:
+    """A loaded request: the engine's calendar plus what messages and output need."""
+
+    service: Service
+    location: Location | None
+    video: bool
+    site_zone: ZoneInfo | None
+    needs: list[Need]
+    calendar: Calendar
+    staff: dict[int, StaffMember] = field(default_factory=dict)
+    resources: dict[int, Resource] = field(default_factory=dict)
+    time_off: dict[tuple[str, int], list[DatedOverride]] = field(default_factory=dict)
+    closures: list[ClosedDays] = field(default_factory=list)
+    staff_filters: dict[str, str] = field(default_factory=dict)
+
+    def zone_for(self, staff_id: int | None = None) -> ZoneInfo:
+        if self.site_zone is not None:
+            return self.site_zone
+        if staff_id is not None and staff_id in self.staff:
+            return timeutils.zone(self.staff[staff_id].time_zone)
+        return timeutils.zone("UTC")
+
+
+def is_video(location: Location | None) -> bool:
+    return location is None or location.is_virtual
+
+
+def needs_for(service: Service, *, video: bool) -> list[Need]:
+    phases = sorted(service.phases.all(), key=lambda p: p.order)
+    needs: list[Need] = []
+    offset = 0
+    for index, phase in enumerate(phases):
+        length = phase.duration_minutes * 60
+        hold_start = offset - (service.buffer_before_minutes * 60 if index == 0 else 0)
+        hold_end = offset + length + (service.buffer_after_minutes * 60 if index == len(phases) - 1 else 0)
+        needs.append(Need(
+            phase_id=phase.id, name=phase.name, start=offset, end=offset + length, hold_start=hold_start,
+            hold_end=hold_end, staff_role=phase.staff_role, staff_usage=phase.staff_usage,
+            resource_kind="" if video else phase.resource_kind,
+            present_roles=(phase.present_role,) if phase.present_role else ()))
+        offset += length
+    return needs
+
+
+def _rule(row: WorkingHours) -> WeeklyRule:
+    return WeeklyRule(row.weekday, row.start_time, row.end_time, row.effective_from, row.effective_to)
+
+
+def _override(row: HoursOverride) -> DatedOverride:
+    return DatedOverride(row.date, row.kind == HoursOverride.Kind.AVAILABLE, row.start_time, row.end_time, row.reason)
+
+
+def _dates(lo: dt.datetime, hi: dt.datetime, zones: Collection[ZoneInfo]) -> list[dt.date]:
+    days: set[dt.date] = set()
+    for tz in zones:
+        days.update(timeutils.local_dates(lo, hi, tz))
+    return sorted(days)
+
+
+def load(*, service: Service, location: Location | None, window_start: dt.datetime, window_end: dt.datetime,
+         staff: StaffMember | None = None, language: str | None = None, patient=None, now: dt.datetime,
+         exclude_appointment_ids: Collection[int] = ()) -> Context:
+    """Everything needed to answer for visit starts in [window_start, window_end)."""
+    video = is_video(location)
+    site = None if video else location
+    site_zone = timeutils.zone(site.time_zone) if site else None
+    needs = needs_for(service, video=video)
+    runs = build_runs(needs, with_resources=not video)
+    run_roles = {run.role for run in runs if run.is_staff}
+    roles = run_roles | {role for need in needs for role in present_roles(need)}
+    kinds = {run.role for run in runs if not run.is_staff}
+
+    members = StaffMember.objects.filter(active=True)
+    if site:
+        members = members.filter(locations=site)
+    members = [m for m in members.order_by("id") if roles & set(m.roles)]
+    licensed_in = getattr(patient, "state", "") if video else ""
+    filters = {"language": language or "", "state": licensed_in or "", "staff": staff.display_name if staff else ""}
+
+    def takes_part(member: StaffMember, role: str) -> bool:
+        if staff is not None and staff.has_role(role) and member.id != staff.id:
+            return False
+        if language and language not in member.languages:
+            return False
+        return not licensed_in or licensed_in in member.licensed_states
+
+    resources = list(Resource.objects.filter(location=site, active=True, kind__in=kinds).order_by("id")) if kinds else []
+
+    hold_lo = window_start + dt.timedelta(seconds=min((n.hold_start for n in needs), default=0))
+    hold_hi = window_end + dt.timedelta(seconds=max((n.hold_end for n in needs), default=0))
+    zones = {site_zone} if site_zone else {timeutils.zone(m.time_zone) for m in members}
+    dates = _dates(hold_lo - timeutils.DAY, hold_hi + timeutils.DAY, zones or {timeutils.zone("UTC")})
+    first, last = (dates[0], dates[-1]) if dates else (window_start.date(), window_end.date())
+
+    staff_ids = [m.id for m in members]
+    resource_ids = [r.id for r in resources]
+    owners = Q(staff_id__in=staff_ids) | Q(resource_id__in=resource_ids)
+    if site:
+        owners |= Q(location=site)
+    effective = (Q(effective_from__isnull=True) | Q(effective_from__lte=last)) & \
+                (Q(effective_to__isnull=True) | Q(effective_to__gte=first))
+    rules = list(WorkingHours.objects.filter(owners, effective).select_related("location_for_staff"))
+    overrides = list(HoursOverride.objects.filter(owners, date__gte=first, date__lte=last))
+    closures = [ClosedDays(c.start_date, c.end_date, c.reason)
+                for c in Closure.objects.filter(location=site, start_date__lte=last, end_date__gte=first)] if site else []
+
+    rules_by: dict[tuple[str, int], list[WeeklyRule]] = defaultdict(list)
+    for row in rules:
+        if row.staff_id:
+            where = row.location_for_staff
+            if site and where is not None and where.id != site.id:
+                continue
+            if video and where is not None and not where.is_virtual:
+                continue
+            rules_by[("staff", row.staff_id)].append(_rule(row))
+        elif row.resource_id:
+            rules_by[("resource", row.resource_id)].append(_rule(row))
+        else:
+            rules_by[("location", row.location_id)].append(_rule(row))
+    overrides_by: dict[tuple[str, int], list[DatedOverride]] = defaultdict(list)
+    for row in overrides:
+        key = ("staff", row.staff_id) if row.staff_id else ("resource", row.resource_id) if row.resource_id \
+            else ("location", row.location_id)
+        overrides_by[key].append(_override(row))
+
+    busy: dict[tuple[str, int], list[tuple[int, int, int]]] = defaultdict(list)
+    shared: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    allocations = (Allocation.objects
+                   .filter(start__gte=hold_lo - MAX_ALLOCATION, start__lt=hold_hi, end__gt=hold_lo)
+                   .filter(Q(staff_id__in=staff_ids) | Q(resource_id__in=resource_ids))
+                   .filter(Q(hold_expires_at__isnull=True) | Q(hold_expires_at__gt=now)))
+    if exclude_appointment_ids:
+        allocations = allocations.exclude(appointment_id__in=list(exclude_appointment_ids))
+    rows = allocations.annotate(start_s=EpochSeconds("start"), end_s=EpochSeconds("end")).values_list(
+        "staff_id", "resource_id", "start_s", "end_s", "exclusive", "share", "appointment_id")
+    for staff_id, resource_id, start, end, exclusive, share, appointment_id in rows:
+        row = (start, end)
+        if resource_id is not None:
+            busy[("resource", resource_id)].append((*row, appointment_id))
+        elif exclusive:
+            busy[("staff", staff_id)].append((*row, appointment_id))
+        else:
+            shared[staff_id].append((*row, share, appointment_id))
+
+    site_open = None
+    if site:
+        site_open = open_spans(rules=rules_by[("location", site.id)], overrides=overrides_by[("location", site.id)],
+                               closures=closures, dates=dates, tz=site_zone)
+
+    grids: dict[str, frozenset[int]] = {}
+
+    def staff_holder(member: StaffMember) -> Holder:
+        tz = site_zone or timeutils.zone(member.time_zone)
+        key = ("staff", member.id)
+        grid = None
+        if video:
+            if member.time_zone not in grids:
+                grids[member.time_zone] = frozenset(
+                    to_epoch(i) for i in timeutils.grid(window_start, window_end, tz, service.slot_step_minutes))
+            grid = grids[member.time_zone]
+        return Holder(id=member.id, name=member.display_name,
+                      open=open_spans(rules=rules_by[key], overrides=overrides_by[key], closures=closures,
+                                      dates=dates, tz=tz),
+                      busy=sorted(busy[key]), shared=sorted(shared[member.id]), capacity=member.watch_capacity,
+                      grid=grid)
+
+    def resource_holder(resource: Resource) -> Holder:
+        key = ("resource", resource.id)
+        if rules_by[key]:
+            own_rules, own_overrides = rules_by[key], overrides_by[key]
+        else:
+            own_rules = rules_by[("location", site.id)]
+            own_overrides = overrides_by[("location", site.id)] + overrides_by[key]
+        return Holder(id=resource.id, name=resource.name,
+                      open=open_spans(rules=own_rules, overrides=own_overrides, closures=closures, dates=dates,
+                                      tz=site_zone),
+                      busy=sorted(busy[key]))
+
+    holders = {m.id: staff_holder(m) for m in members}
+    calendar = Calendar(
+        site_open=site_open,
+        staff={role: [holders[m.id] for m in members if m.has_role(role) and takes_part(m, role)] for role in run_roles},
+        resources={kind: [resource_holder(r) for r in resources if r.kind == kind] for kind in kinds},
+        present={role: [holders[m.id] for m in members if m.has_role(role)] for role in roles},
+    )
+    time_off = {key: [o for o in rows if not o.available] for key, rows in overrides_by.items()}
+    return Context(service=service, location=site, video=video, site_zone=site_zone, needs=needs, calendar=calendar,
+                   staff={m.id: m for m in members}, resources={r.id: r for r in resources}, time_off=time_off,
+                   closures=closures, staff_filters=filters)
+
+
+__all__ = ["Context", "EXCLUSIVE", "MAX_ALLOCATION", "is_video", "load", "needs_for"]

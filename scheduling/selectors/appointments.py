@@ -1,0 +1,109 @@
+"""Reading appointments: who may see which, and the filtered, paginated lists the desk works from.
+
+Visibility is one queryset per role, so "not yours" and "does not exist" look the same (404):
+- a patient sees the appointments of their own patient record;
+- the front desk sees appointments at the locations they work at (StaffMember.locations), and
+  video visits when one of those locations is a telehealth (virtual) location;
+- a clinician sees the appointments they are allocated to (their own schedule);
+- a clinic admin sees everything.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from accounts.models import Role
+from api.problems import NotFound
+from scheduling.models import Allocation, Appointment, Location, StaffMember
+from scheduling.timeutils import UTC, day_bounds, zone
+
+
+def staff_member_for(user) -> StaffMember | None:
+    try:
+        return user.staff_member
+    except StaffMember.DoesNotExist:
+        return None
+
+
+def desk_location_ids(user) -> tuple[set[int], bool]:
+    """The locations a desk user works at, and whether they cover video visits."""
+    member = staff_member_for(user)
+    if member is None:
+        return set(), False
+    rows = list(member.locations.values_list("pk", "is_virtual"))
+    return {pk for pk, _ in rows}, any(virtual for _, virtual in rows)
+
+
+def visible_appointments(*, user) -> QuerySet[Appointment]:
+    qs = Appointment.objects.all()
+    if user is None or not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.role == Role.ADMIN:
+        return qs
+    if user.role == Role.PATIENT:
+        return qs.filter(patient__user=user)
+    if user.role == Role.FRONT_DESK:
+        location_ids, covers_video = desk_location_ids(user)
+        where = Q(location_id__in=location_ids)
+        if covers_video:
+            where |= Q(location__isnull=True)
+        return qs.filter(where)
+    if user.role == Role.CLINICIAN:
+        member = staff_member_for(user)
+        if member is None:
+            return qs.none()
+        return qs.filter(Exists(Allocation.objects.filter(appointment=OuterRef("pk"), staff=member)))
+    return qs.none()
+
+
+def desk_may_book_at(*, user, location: Location | None) -> bool:
+    if user.role == Role.ADMIN:
+        return True
+    location_ids, covers_video = desk_location_ids(user)
+    return covers_video if location is None else location.pk in location_ids
+
+
+def with_details(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    """Everything the appointment serializer reads, in three queries however long the page."""
+    allocations = Allocation.objects.select_related("phase", "staff", "resource").order_by("start", "pk")
+    return qs.select_related("patient", "service", "location", "rescheduled_from").prefetch_related(
+        Prefetch("allocations", queryset=allocations))
+
+
+def get_appointment(*, user, appointment_id: int) -> Appointment:
+    appointment = with_details(visible_appointments(user=user)).filter(pk=appointment_id).first()
+    if appointment is None:
+        raise NotFound(f"There is no appointment {appointment_id} that you can see.", code="appointment_not_found")
+    return appointment
+
+
+def filter_appointments(qs: QuerySet[Appointment], *, start_from: datetime | None = None,
+                        start_to: datetime | None = None, day: date | None = None,
+                        location: Location | None = None, modality: str | None = None,
+                        staff_ids: list[int] | None = None, resource_ids: list[int] | None = None,
+                        patient_ids: list[int] | None = None, statuses: list[str] | None = None,
+                        ) -> QuerySet[Appointment]:
+    """The front-desk filters. `day` is a calendar day on the location's wall clock (UTC when no
+    location is given), so a day view shows exactly that clinic day, DST days included."""
+    if day is not None:
+        lo, hi = day_bounds(day, zone(location.time_zone) if location else UTC)
+        qs = qs.filter(start__gte=lo, start__lt=hi)
+    if start_from is not None:
+        qs = qs.filter(start__gte=start_from)
+    if start_to is not None:
+        qs = qs.filter(start__lt=start_to)
+    if location is not None:
+        qs = qs.filter(location=location)
+    if modality:
+        qs = qs.filter(modality=modality)
+    if staff_ids:
+        qs = qs.filter(Exists(Allocation.objects.filter(appointment=OuterRef("pk"), staff_id__in=staff_ids)))
+    if resource_ids:
+        qs = qs.filter(Exists(Allocation.objects.filter(appointment=OuterRef("pk"), resource_id__in=resource_ids)))
+    if patient_ids:
+        qs = qs.filter(patient_id__in=patient_ids)
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    return qs.order_by("start", "pk")

@@ -1,0 +1,160 @@
+"""The appointment status machine and the changes that are only a status change: check-in,
+no-show, completion and cancellation. Each runs under the appointment's row lock, writes one
+AppointmentEvent and replans the appointment's messages in the same transaction.
+
+    held -> booked -> checked_in -> completed
+    held -> cancelled | expired
+    booked -> cancelled | no_show | rescheduled
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role
+from api.problems import Conflict, Problem, Unprocessable
+from care.gates import enforce_check_in_gates
+from notifications import planning
+from scheduling.models import Allocation, Appointment, AppointmentStatus as S
+from scheduling.services.events import record_event
+from scheduling.services.locks import lock_appointment
+from scheduling.timeutils import describe, zone
+
+ALLOWED: dict[str, frozenset[str]] = {
+    S.HELD: frozenset({S.BOOKED, S.CANCELLED, S.EXPIRED}),
+    S.BOOKED: frozenset({S.CHECKED_IN, S.CANCELLED, S.NO_SHOW, S.RESCHEDULED}),
+    S.CHECKED_IN: frozenset({S.COMPLETED}),
+}
+
+# An appointment in one of these no longer occupies the calendar: its allocations are deleted.
+RELEASES_TIME = frozenset({S.CANCELLED, S.NO_SHOW, S.RESCHEDULED, S.EXPIRED})
+
+_LABELS = dict(S.choices)
+
+
+class Forbidden(Problem):
+    status = 403
+    code = "permission_denied"
+    title = "Forbidden"
+
+
+def ensure_transition(appointment: Appointment, to_status: str) -> None:
+    if to_status not in ALLOWED.get(appointment.status, frozenset()):
+        frm, to = _LABELS[appointment.status].lower(), _LABELS[to_status].lower()
+        raise Conflict(f"This appointment is {frm}; it cannot change from {frm} to {to}.",
+                       code="illegal_transition", from_status=appointment.status, to_status=to_status)
+
+
+def actor_kind(actor) -> str:
+    if actor is None:
+        return "system"
+    return "patient" if getattr(actor, "role", None) == Role.PATIENT else "staff"
+
+
+def is_patient(actor) -> bool:
+    return actor_kind(actor) == "patient"
+
+
+def apply_status(*, appointment: Appointment, to_status: str, action: str, actor, reason: str = "",
+                 data: dict[str, Any] | None = None, fields: dict[str, Any] | None = None) -> Appointment:
+    """Change the status of an appointment the caller has locked: check the move is legal, free
+    its time if it no longer holds any, record the event, replan its messages."""
+    ensure_transition(appointment, to_status)
+    from_status = appointment.status
+    appointment.status = to_status
+    changed = ["status", "updated_at"]
+    for name, value in (fields or {}).items():
+        setattr(appointment, name, value)
+        changed.append(name)
+    if to_status != S.HELD and appointment.hold_expires_at is not None:
+        appointment.hold_expires_at = None
+        changed.append("hold_expires_at")
+    appointment.save(update_fields=changed)
+    if to_status in RELEASES_TIME:
+        Allocation.objects.filter(appointment_id=appointment.pk).delete()
+    record_event(appointment=appointment, action=action, actor=actor, actor_kind=actor_kind(actor),
+                 from_status=from_status, to_status=to_status, reason=reason, data=data)
+    planning.replan_for_appointment(appointment)
+    return appointment
+
+
+def cancellation_deadline(appointment: Appointment) -> datetime:
+    """Until this instant the patient may cancel or move the visit themselves, without it counting as late."""
+    return appointment.start - timedelta(hours=appointment.service.cancellation_window_hours)
+
+
+def ensure_patient_may_change(appointment: Appointment, *, actor, now: datetime, verb: str) -> None:
+    """Patients change their own booked visits only before the cancellation window; later, the desk does."""
+    if not is_patient(actor) or appointment.status == S.HELD:
+        return
+    deadline = cancellation_deadline(appointment)
+    if now >= deadline:
+        hours = appointment.service.cancellation_window_hours
+        raise Unprocessable(
+            f"Visits can be {verb} online until {hours} hours before they start "
+            f"({describe(deadline, appointment_zone(appointment))}). Please call the clinic.",
+            code="cancellation_window_passed")
+
+
+def appointment_zone(appointment: Appointment):
+    """The zone a person reads this visit's times in: the site's, or the patient's for video."""
+    if appointment.location_id:
+        return zone(appointment.location.time_zone)
+    return zone(appointment.patient.time_zone)
+
+
+def cancel_appointment(*, appointment: Appointment, actor, reason: str = "", cancelled_by: str | None = None,
+                       now: datetime | None = None) -> Appointment:
+    """Cancel a visit (or release a hold). A patient's cancellation inside the service's window is
+    flagged late; patients themselves may cancel only before it. Cancellations by the clinic are never late."""
+    with transaction.atomic():
+        appt = lock_appointment(appointment_id=appointment.pk)
+        ensure_transition(appt, S.CANCELLED)
+        now = now or timezone.now()
+        if is_patient(actor):
+            ensure_patient_may_change(appt, actor=actor, now=now, verb="cancelled")
+            cancelled_by = Appointment.CancelledBy.PATIENT
+        cancelled_by = cancelled_by or Appointment.CancelledBy.CLINIC
+        late = (appt.status == S.BOOKED and cancelled_by == Appointment.CancelledBy.PATIENT
+                and now >= cancellation_deadline(appt))
+        return apply_status(
+            appointment=appt, to_status=S.CANCELLED, action="cancelled", actor=actor, reason=reason,
+            data={"cancelled_by": cancelled_by, "late_cancellation": late},
+            fields={"cancelled_by": cancelled_by, "cancel_reason": reason[:300], "late_cancellation": late})
+
+
+def check_in(*, appointment: Appointment, actor, override_reason: str = "", now: datetime | None = None) -> Appointment:
+    """The check-in gates (care.gates: an adult escort for in-person dosing) are enforced under the
+    appointment's lock; the desk may override where the clinic allows, and the reason is kept."""
+    with transaction.atomic():
+        appt = lock_appointment(appointment_id=appointment.pk)
+        ensure_transition(appt, S.CHECKED_IN)
+        if override_reason and (actor is None or is_patient(actor)):
+            raise Forbidden("Only the front desk may override a check-in gate.")
+        overrides = enforce_check_in_gates(appointment=appt, actor=actor, override_reason=override_reason)
+        return apply_status(appointment=appt, to_status=S.CHECKED_IN, action="checked_in", actor=actor,
+                            reason=override_reason if overrides else "",
+                            data={"overridden_gates": [o.gate for o in overrides]} if overrides else None)
+
+
+def mark_no_show(*, appointment: Appointment, actor, reason: str = "", now: datetime | None = None) -> Appointment:
+    """Only once the visit should have started; frees the rest of its time for a walk-in."""
+    with transaction.atomic():
+        appt = lock_appointment(appointment_id=appointment.pk)
+        ensure_transition(appt, S.NO_SHOW)
+        now = now or timezone.now()
+        if now < appt.start:
+            raise Unprocessable(
+                f"The visit starts at {describe(appt.start, appointment_zone(appt))}; "
+                "it can be marked a no-show only after that.", code="too_early_for_no_show")
+        return apply_status(appointment=appt, to_status=S.NO_SHOW, action="no_show", actor=actor, reason=reason)
+
+
+def complete(*, appointment: Appointment, actor, now: datetime | None = None) -> Appointment:
+    with transaction.atomic():
+        appt = lock_appointment(appointment_id=appointment.pk)
+        return apply_status(appointment=appt, to_status=S.COMPLETED, action="completed", actor=actor)

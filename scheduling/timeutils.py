@@ -1,0 +1,141 @@
+"""Every conversion between wall-clock rules and instants, in one place.
+
+Instants are aware UTC datetimes. Wall-clock rules ("9:00-17:00 on Mondays", "closed on
+25 December", "quiet hours after 21:00") are read in a named IANA zone with these rules:
+
+- A wall-clock time that does not exist (the spring-forward gap) means the first instant after
+  the gap: hours "01:00-02:30" on that night end at 03:00 local, which is the same instant.
+- A wall-clock time that happens twice (the fall-back fold) means its first occurrence, so an
+  interval keeps its real length: "00:00-03:00" on fall-back night lasts four hours.
+- Slot grids are the instants at which the local clock reads a multiple of the step from local
+  midnight: none in a gap, both occurrences in a fold (they are different instants).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+UTC = dt.UTC
+DAY = dt.timedelta(days=1)
+
+
+@lru_cache(maxsize=None)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def require_aware(value: dt.datetime, *, name: str = "datetime") -> dt.datetime:
+    """The same instant in UTC; a naive datetime is an error, never silently guessed."""
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise ValueError(f"{name} must include a UTC offset or 'Z' (got {value.isoformat()}).")
+    return value.astimezone(UTC)
+
+
+def to_local(instant: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    return instant.astimezone(tz)
+
+
+def local_date(instant: dt.datetime, tz: ZoneInfo) -> dt.date:
+    return instant.astimezone(tz).date()
+
+
+def _exists(naive: dt.datetime, tz: ZoneInfo) -> bool:
+    aware = naive.replace(tzinfo=tz)
+    return aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == naive
+
+
+def _transition_after(lo: dt.datetime, hi: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """The instant in (lo, hi] where tz's offset changes (to the second), by bisection."""
+    before = lo.astimezone(tz).utcoffset()
+    while hi - lo > dt.timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        mid = mid.replace(microsecond=0)
+        if mid.astimezone(tz).utcoffset() == before:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def wall_to_utc(day: dt.date, clock: dt.time, tz: ZoneInfo) -> dt.datetime:
+    """The instant the clock in tz reads `clock` on `day` (gap: the end of the gap; fold: first)."""
+    naive = dt.datetime.combine(day, clock)
+    first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    if _exists(naive, tz):
+        return first
+    # In a gap fold=0 applies the offset from before the jump (an instant after the gap) and
+    # fold=1 the one from after it (an instant before): the jump lies between them.
+    earlier = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    return _transition_after(earlier, first, tz)
+
+
+def day_bounds(day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """[local midnight, next local midnight) of `day` as UTC instants (23, 24 or 25 hours)."""
+    return wall_to_utc(day, dt.time(0), tz), wall_to_utc(day + DAY, dt.time(0), tz)
+
+
+def wall_range(day: dt.date, start: dt.time | None, end: dt.time | None,
+               tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """A same-day wall-clock range as UTC instants; None for start/end means midnight/next midnight."""
+    lo = wall_to_utc(day, start, tz) if start is not None else wall_to_utc(day, dt.time(0), tz)
+    hi = wall_to_utc(day, end, tz) if end is not None else wall_to_utc(day + DAY, dt.time(0), tz)
+    return lo, hi
+
+
+def local_dates(start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -> list[dt.date]:
+    """Every local date that [start, end) touches in tz."""
+    first = start.astimezone(tz).date()
+    last = (end - dt.timedelta(microseconds=1)).astimezone(tz).date() if end > start else first
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def grid(start: dt.datetime, end: dt.datetime, tz: ZoneInfo, step_minutes: int) -> list[dt.datetime]:
+    """Instants in [start, end) at which tz's clock reads a multiple of `step_minutes` after
+    local midnight. Days without a transition are computed arithmetically."""
+    step = dt.timedelta(minutes=step_minutes)
+    out: list[dt.datetime] = []
+    for day in local_dates(start, end, tz):
+        midnight, next_midnight = day_bounds(day, tz)
+        naive_midnight = dt.datetime.combine(day, dt.time(0))
+        if next_midnight - midnight == DAY and midnight.astimezone(tz).utcoffset() == \
+                (next_midnight - dt.timedelta(seconds=1)).astimezone(tz).utcoffset():
+            instants = (midnight + step * k for k in range(-(-DAY // step)))
+        else:
+            instants = []
+            for k in range(-(-DAY // step)):
+                naive = naive_midnight + step * k
+                if not _exists(naive, tz):
+                    continue
+                first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
+                second = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+                instants.append(first)
+                if second != first:
+                    instants.append(second)
+        out.extend(i for i in instants if start <= i < end and i < next_midnight)
+    out.sort()
+    return out
+
+
+def on_grid(instant: dt.datetime, tz: ZoneInfo, step_minutes: int) -> bool:
+    local = instant.astimezone(tz)
+    minutes = local.hour * 60 + local.minute
+    return local.second == 0 and local.microsecond == 0 and minutes % step_minutes == 0
+
+
+def clock(instant: dt.datetime, tz: ZoneInfo) -> str:
+    """'09:15' on tz's wall clock."""
+    return instant.astimezone(tz).strftime("%H:%M")
+
+
+def clock_range(start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -> str:
+    """'10:15-11:45' in tz, with the date of the end when it falls on another day."""
+    lo, hi = start.astimezone(tz), end.astimezone(tz)
+    tail = hi.strftime("%H:%M") if hi.date() == lo.date() else hi.strftime("%Y-%m-%d %H:%M")
+    return f"{lo:%H:%M}-{tail}"
+
+
+def describe(instant: dt.datetime, tz: ZoneInfo) -> str:
+    """'Mon 10 Mar 2025 09:15 MST', for messages a person reads."""
+    return instant.astimezone(tz).strftime("%a %d %b %Y %H:%M %Z")

@@ -1,0 +1,147 @@
+"""The visit page, /visit/<token>, for the patient and the clinician of one video visit.
+
+Every refused token (malformed, tampered, unknown, expired, another clinician's) gets the same
+404 page or JSON, so a response says nothing about which it was. The page records presence only
+from its poll (or `?here=1` on the no-JavaScript refresh), so an SMS app fetching a link preview
+never puts a patient in the waiting room. Entering the room is a POST that answers with a
+redirect to the backend URL, minted at that moment with the person's own room token.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from scheduling import timeutils
+
+from . import services, wording
+from .models import JoinPass
+from .passes import resolve
+from .selectors import VisitView, dial_in_for, identity_confirmed_at, visit_view
+
+POLL_SECONDS = 10
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _refused(*, as_json: bool = False) -> HttpResponse:
+    if as_json:
+        return _private(JsonResponse({"state": "invalid"}, status=404))
+    page = render_to_string("telehealth/refused.html", {"texts": [
+        (wording.say("invalid_title", lang), wording.say("invalid", lang)) for lang in ("en", "es")]})
+    return _private(HttpResponse(page, status=404))
+
+
+class IdentityForm(forms.Form):
+    first_name = forms.CharField(max_length=80)
+    last_name = forms.CharField(max_length=80)
+    date_of_birth = forms.DateField()
+
+
+def _version(view: VisitView) -> str:
+    """Changes whenever the page would look different: the poll reloads the page on a change."""
+    presence = view.patient_presence
+    return f"{view.state}:{presence.state}:{presence.since}" if presence else view.state
+
+
+def _context(request, view: VisitView, *, token: str, error: str = "") -> dict:
+    join_pass = view.join_pass
+    appointment = join_pass.appointment
+    patient = appointment.patient
+    if view.is_patient:
+        lang, zone_name = patient.language, patient.time_zone
+    else:
+        lang, zone_name = "en", join_pass.staff.time_zone
+    dial_in = dial_in_for(appointment) if view.is_patient and view.state in ("waiting", "ready") else None
+
+    def clock(instant):
+        return wording.clock(instant, zone_name=zone_name, language=lang) if instant else ""
+
+    presence = view.patient_presence
+    return {
+        "lang": lang, "view": view, "state": view.state, "version": _version(view), "error": error,
+        "t": {key: wording.say(key, lang) for key in wording.TEXT if "{" not in wording.TEXT[key]["en"]},
+        "when_text": wording.say("when", lang, when=wording.when(appointment.start, zone_name=zone_name,
+                                                                 language=lang)),
+        "before_text": wording.say("before", lang, opens=clock(view.window.opens_at)),
+        "after_text": wording.say("after", lang, end=clock(appointment.end)),
+        "dial_in": dial_in,
+        "dial_in_text": wording.say("dial_in", lang, number=dial_in.number.as_national) if dial_in else "",
+        "dial_in_code": wording.say("dial_in_code", lang, code=dial_in.access_code) if dial_in and
+        dial_in.access_code else "",
+        "video_only": view.is_patient and view.state in ("waiting", "ready") and dial_in is None,
+        "patient": patient,
+        "presence": presence,
+        "presence_since": clock(presence.since) if presence else "",
+        "identity_confirmed_at": None if view.is_patient else identity_confirmed_at(patient),
+        "interpreter": getattr(appointment, "interpreter_need", None) if not view.is_patient else None,
+        "zone_label": timeutils.to_local(appointment.start, timeutils.zone(zone_name)).tzname(),
+        "status_url": reverse("telehealth:status", kwargs={"token": token}),
+        "join_action": reverse("telehealth:join", kwargs={"token": token}),
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def visit_page(request, token: str):
+    now = timezone.now()
+    join_pass = resolve(token, now=now)
+    if join_pass is None:
+        return _refused()
+    error = ""
+    if request.method == "POST":
+        view = visit_view(join_pass, now=now)
+        if view.state != "identity":
+            return _private(HttpResponseRedirect(request.path, status=303))
+        form = IdentityForm(request.POST)
+        outcome = "mismatch"
+        if form.is_valid():
+            outcome = services.confirm_identity(join_pass=join_pass, now=now, **form.cleaned_data)
+        if outcome == "confirmed":
+            services.note_presence(join_pass=join_pass, now=now)
+            return _private(HttpResponseRedirect(request.path, status=303))
+        error = "identity_mismatch" if outcome == "mismatch" else ""
+    view = visit_view(join_pass, now=now)
+    if request.GET.get("here") and view.state in ("waiting", "ready", "open"):
+        services.note_presence(join_pass=join_pass, now=now)
+    return _private(render(request, "telehealth/visit.html", _context(request, view, token=token, error=error)))
+
+
+@never_cache
+@require_GET
+def visit_status(request, token: str):
+    """The page's poll: records that the person is still here and says whether to reload."""
+    now = timezone.now()
+    join_pass: JoinPass | None = resolve(token, now=now)
+    if join_pass is None:
+        return _refused(as_json=True)
+    view = visit_view(join_pass, now=now)
+    if view.state in ("waiting", "ready", "open"):
+        services.note_presence(join_pass=join_pass, now=now)
+    return _private(JsonResponse({"state": view.state, "version": _version(view), "poll_seconds": POLL_SECONDS}))
+
+
+@never_cache
+@require_POST
+def enter_room(request, token: str):
+    now = timezone.now()
+    join_pass = resolve(token, now=now)
+    if join_pass is None:
+        return _refused()
+    page = reverse("telehealth:visit", kwargs={"token": token})
+    try:
+        url = services.enter_room(join_pass=join_pass, now=now)
+    except services.NotAdmitted:
+        return _private(HttpResponseRedirect(page, status=303))
+    return _private(HttpResponseRedirect(url, status=303))

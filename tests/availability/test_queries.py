@@ -1,0 +1,51 @@
+"""A request costs the same handful of queries however long the range and however many staff,
+and reads only the allocations that can touch its window."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from scheduling.availability import find_slots, plan_slot
+from scheduling.availability.loader import load
+from tests.factories import ResourceFactory, StaffMemberFactory, book_slot, weekly_hours
+
+from .conftest import MONDAY, NOW
+
+pytestmark = pytest.mark.django_db
+
+PHX = dt.timezone(dt.timedelta(hours=-7))
+START = dt.datetime.combine(MONDAY, dt.time(0), tzinfo=PHX)
+
+
+def queries_for(clinic, days: int) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        find_slots(service=clinic["service"], location=clinic["location"], start=START,
+                   end=START + dt.timedelta(days=days), now=NOW)
+    return len(captured.captured_queries)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_range_or_the_staff(iv_clinic):
+    one_day = queries_for(iv_clinic, 1)
+    assert one_day <= 8
+    assert queries_for(iv_clinic, 62) == one_day
+    for n in range(10):
+        member = StaffMemberFactory(locations=[iv_clinic["location"]])
+        weekly_hours(staff=member)
+        ResourceFactory(location=iv_clinic["location"])
+    assert queries_for(iv_clinic, 62) == one_day
+
+
+def test_only_allocations_that_can_touch_the_window_are_read(iv_clinic):
+    service, location = iv_clinic["service"], iv_clinic["location"]
+    long_ago = dt.datetime.combine(MONDAY - dt.timedelta(days=30), dt.time(9), tzinfo=PHX)
+    old = book_slot(plan_slot(service=service, location=location, start=long_ago, now=long_ago - dt.timedelta(days=1)),
+                    service=service, location=location)
+    current = book_slot(plan_slot(service=service, location=location, start=START + dt.timedelta(hours=9), now=NOW),
+                        service=service, location=location)
+    ctx = load(service=service, location=location, window_start=START, window_end=START + dt.timedelta(days=1),
+               now=NOW)
+    seen = {row[2] for pool in ctx.calendar.resources.values() for holder in pool for row in holder.busy}
+    assert seen == {current.id}
+    assert old.id not in seen

@@ -1,0 +1,52 @@
+"""`make bench-quick` is a smoke run: it completes and reports every scenario. No timing is asserted."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = {"availability", "booking", "reminders", "courses"}
+
+
+def bench_env() -> dict[str, str]:
+    """Point the bench at the PostgreSQL server and Redis the suite runs on (its own dbs there)."""
+    env = dict(os.environ)
+    db = urlsplit(os.environ["DATABASE_URL"])
+    env.update({"BENCH_PGHOST": db.hostname or "127.0.0.1", "BENCH_PGPORT": str(db.port or 5432),
+                "BENCH_PGUSER": db.username or "postgres"})
+    if db.password:
+        env["PGPASSWORD"] = db.password
+    broker = urlsplit(os.environ["REDIS_URL"])
+    env["BENCH_REDIS_URL"] = f"redis://{broker.netloc}/5"
+    return env
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_quick_bench_completes_and_reports_every_scenario_with_its_ceilings(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "bench.run", "--quick", "--results-dir", str(tmp_path)],
+                          cwd=ROOT, env=bench_env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+    [json_file] = tmp_path.glob("*.json")
+    result = json.loads(json_file.read_text())
+    assert set(result["scenarios"]) == SCENARIOS
+    statuses = {name: entry["status"] for name, entry in result["scenarios"].items()}
+    assert set(statuses.values()) <= {"ok", "not built"}, {
+        name: entry["runs"] for name, entry in result["scenarios"].items() if entry["status"] not in ("ok", "not built")}
+    assert set(result["ceilings"]) == {"http_one_insert", "pgbench_floor", "celery_noop"}
+    for name, entry in result["ceilings"].items():
+        # A quick run re-uses a ceiling its scenario measured itself, and says so.
+        measured = entry["status"] == "ok" or (entry["status"] == "skipped" and entry["reason"].startswith("quick mode"))
+        missing_tool = name == "pgbench_floor" and entry["status"] == "not available"
+        assert measured or missing_tool, (name, entry)
+    peer = result["peers"]["django_appointment"]
+    assert (peer["status"], peer["reason"]) == ("skipped", "quick mode")
+    assert result["machine"]["cores"] >= 1
+    assert json_file.with_suffix(".md").exists()
+    assert {row["scenario"] for row in result["comparisons"]} <= SCENARIOS

@@ -1,0 +1,100 @@
+import datetime as dt
+
+import pytest
+
+from scheduling.services.housekeeping import purge_idempotency_records
+from scheduling.models import Appointment, AppointmentEvent, IdempotencyRecord
+
+from .conftest import NOW, at, client_for, iso
+
+pytestmark = pytest.mark.django_db
+
+
+def body(clinic, start):
+    return {"service": clinic.service.pk, "location": clinic.location.pk, "start": iso(start)}
+
+
+def test_the_same_key_and_body_replays_the_first_response_without_booking_twice(clinic, people, frozen):
+    client = client_for(people.ana.user)
+    first = client.post("/api/v1/appointments", body(clinic, at(9)), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = client.post("/api/v1/appointments", body(clinic, at(9)), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert Appointment.objects.count() == 1 and AppointmentEvent.objects.count() == 1
+
+
+def test_the_same_key_with_a_different_body_is_a_422(clinic, people, frozen):
+    client = client_for(people.ana.user)
+    client.post("/api/v1/appointments", body(clinic, at(9)), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    response = client.post("/api/v1/appointments", body(clinic, at(13)), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert response.status_code == 422 and response.json()["code"] == "idempotency_key_reused"
+    assert Appointment.objects.count() == 1
+
+
+def test_an_error_answer_is_replayed_too(clinic, people, frozen):
+    bens = client_for(people.ben.user).post("/api/v1/appointments", body(clinic, at(9)), format="json").json()
+    client = client_for(people.ana.user)
+    first = client.post("/api/v1/appointments", body(clinic, at(9)), format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert first.status_code == 409
+    client_for(people.ben.user).post(f"/api/v1/appointments/{bens['id']}/cancel")  # the slot frees up...
+    again = client.post("/api/v1/appointments", body(clinic, at(9)), format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+    assert (again.status_code, again.json()) == (409, first.json())
+    assert again["Content-Type"] == "application/problem+json"  # ...but the key's answer stands
+
+
+def test_keys_belong_to_their_user(clinic, people, frozen):
+    ana = client_for(people.ana.user).post("/api/v1/appointments", body(clinic, at(9)), format="json",
+                                           HTTP_IDEMPOTENCY_KEY="same")
+    ben = client_for(people.ben.user).post("/api/v1/appointments", body(clinic, at(13)), format="json",
+                                           HTTP_IDEMPOTENCY_KEY="same")
+    assert ana.status_code == ben.status_code == 201 and ana.json()["id"] != ben.json()["id"]
+    assert set(IdempotencyRecord.objects.values_list("owner", flat=True)) == {
+        f"user:{people.ana.user.pk}", f"user:{people.ben.user.pk}"}
+
+
+def test_actions_are_idempotent(clinic, people, frozen):
+    client = client_for(people.desk)
+    visit = client.post("/api/v1/appointments", body(clinic, at(9)) | {"patient": people.ana.pk},
+                        format="json").json()
+    first = client.post(f"/api/v1/appointments/{visit['id']}/check-in", HTTP_IDEMPOTENCY_KEY="ci")
+    again = client.post(f"/api/v1/appointments/{visit['id']}/check-in", HTTP_IDEMPOTENCY_KEY="ci")
+    assert first.status_code == again.status_code == 200
+    assert AppointmentEvent.objects.filter(action="checked_in").count() == 1
+    # A new key asks again, and the status machine answers.
+    assert client.post(f"/api/v1/appointments/{visit['id']}/check-in",
+                       HTTP_IDEMPOTENCY_KEY="ci-2").status_code == 409
+
+
+def test_a_hold_is_idempotent(clinic, people, frozen):
+    client = client_for(people.ana.user)
+    first = client.post("/api/v1/holds", body(clinic, at(9)), format="json", HTTP_IDEMPOTENCY_KEY="h")
+    again = client.post("/api/v1/holds", body(clinic, at(9)), format="json", HTTP_IDEMPOTENCY_KEY="h")
+    assert first.json()["id"] == again.json()["id"] and Appointment.objects.count() == 1
+
+
+def test_keys_are_kept_for_the_ttl_then_forgotten(clinic, people, frozen, settings):
+    settings.IDEMPOTENCY_KEY_TTL_HOURS = 24
+    client = client_for(people.ana.user)
+    client.post("/api/v1/holds", body(clinic, at(9)), format="json", HTTP_IDEMPOTENCY_KEY="h")
+    frozen.move_to(NOW + dt.timedelta(hours=23, minutes=59))
+    assert purge_idempotency_records() == 0
+    replay = client.post("/api/v1/holds", body(clinic, at(9)), format="json", HTTP_IDEMPOTENCY_KEY="h")
+    assert replay["Idempotent-Replayed"] == "true"
+    frozen.move_to(NOW + dt.timedelta(hours=24, minutes=1))
+    assert purge_idempotency_records() == 1
+
+
+def test_an_expired_key_can_be_used_afresh(clinic, people, frozen, settings):
+    settings.IDEMPOTENCY_KEY_TTL_HOURS = 24
+    client = client_for(people.ana.user)
+    client.post("/api/v1/holds", body(clinic, at(9)), format="json", HTTP_IDEMPOTENCY_KEY="h")
+    frozen.move_to(NOW + dt.timedelta(hours=25))
+    fresh = client.post("/api/v1/holds", body(clinic, at(13)), format="json", HTTP_IDEMPOTENCY_KEY="h")
+    assert fresh.status_code == 201 and "Idempotent-Replayed" not in fresh
+
+
+def test_a_malformed_key_is_a_400(clinic, people, frozen):
+    response = client_for(people.ana.user).post("/api/v1/holds", body(clinic, at(9)), format="json",
+                                                HTTP_IDEMPOTENCY_KEY="x" * 300)
+    assert response.status_code == 400 and response.json()["code"] == "invalid_idempotency_key"
