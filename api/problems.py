@@ -127,6 +127,8 @@ def _flatten_errors(data: Any, prefix: str = "") -> list[dict[str, str]]:
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, Problem):
+        # No set_rollback(): a service may commit on purpose before it refuses (a wrong sign-in
+        # code is counted, then answered with a 400).
         response = Response(exc.as_dict(), status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
         if exc.extra.get("retry_after") is not None:
             response["Retry-After"] = str(exc.extra["retry_after"])

@@ -18,8 +18,7 @@ def clear_patients(*, patient_ids: Iterable[int], cleared_by, evaluated_on: dt.d
     ids = list(patient_ids)
     answered = dt.datetime.combine(evaluated_on, dt.time(16), tzinfo=dt.UTC)
     screenings = ContraindicationScreening.objects.bulk_create([
-        ContraindicationScreening(patient_id=pk, answered_at=answered, source=ContraindicationScreening.Source.INTAKE_FORM,
-                                  **NO_FINDINGS) for pk in ids])
+        ContraindicationScreening(patient_id=pk, answered_at=answered, **NO_FINDINGS) for pk in ids])
     clearances = Clearance.objects.bulk_create([
         Clearance(patient_id=screening.patient_id, treatment=treatment, evaluated_on=evaluated_on, screening=screening,
                   cleared_by=cleared_by, cleared_at=answered) for screening in screenings for treatment in treatments])

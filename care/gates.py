@@ -114,7 +114,8 @@ def rems_enrolment(request: GateRequest) -> GateFailure | None:
     if enrolment.enrolled_on > request.visit_day:
         return GateFailure("rems_enrolment",
                            f"{request.patient.display_name}'s REMS enrolment starts on "
-                           f"{enrolment.enrolled_on:%a %d %b %Y}, after this session on {request.visit_day:%a %d %b %Y}.",
+                           f"{enrolment.enrolled_on:%a %d %b %Y}, after this session on "
+                           f"{request.visit_day:%a %d %b %Y}.",
                            "Book the session on or after the enrolment date.")
     return None
 
@@ -129,7 +130,8 @@ def escort(request: GateRequest) -> GateFailure | None:
         return None
     return GateFailure("escort", f"No adult escort is recorded for {request.patient.display_name}'s visit: "
                                  "the patient may not drive until the next day.",
-                       f"Record the escort's name and phone (PUT /api/v1/appointments/{request.appointment.pk}/escort).",
+                       "Record the escort's name and phone "
+                       f"(PUT /api/v1/appointments/{request.appointment.pk}/escort).",
                        may_override("escort"))
 
 

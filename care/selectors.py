@@ -57,7 +57,7 @@ class MonitoringFormTask:
         return self.form is None and today > self.due_on
 
 
-def monitoring_form_tasks(*, now: dt.datetime, locations: QuerySet[Location] | None = None,
+def monitoring_form_tasks(*, locations: QuerySet[Location] | None = None,
                           include_submitted: bool = False) -> list[MonitoringFormTask]:
     """Completed Spravato sessions, oldest due first; without submitted forms unless asked."""
     sessions = (Appointment.objects.filter(service__category=Service.Category.ESKETAMINE,
@@ -67,13 +67,15 @@ def monitoring_form_tasks(*, now: dt.datetime, locations: QuerySet[Location] | N
         sessions = sessions.filter(location__in=locations)
     if not include_submitted:
         sessions = sessions.filter(monitoring_form__isnull=True)
-    days = dt.timedelta(days=settings.CARE_REMS_FORM_DUE_DAYS)
-    tasks = []
-    for session in sessions:
-        day = visit_day(session)
-        tasks.append(MonitoringFormTask(appointment=session, session_day=day, due_on=day + days,
-                                        form=getattr(session, "monitoring_form", None)))
-    return tasks
+    return [monitoring_form_task(session) for session in sessions]
+
+
+def monitoring_form_task(session: Appointment) -> MonitoringFormTask:
+    """The form task of one completed session (a missing reverse one-to-one reads as None)."""
+    day = visit_day(session)
+    return MonitoringFormTask(appointment=session, session_day=day,
+                              due_on=day + dt.timedelta(days=settings.CARE_REMS_FORM_DUE_DAYS),
+                              form=getattr(session, "monitoring_form", None))
 
 
 def visit_day(appointment: Appointment, instant: dt.datetime | None = None) -> dt.date:

@@ -55,7 +55,8 @@ def clear_patient(*, patient: Patient, treatment: str, actor, evaluated_on: dt.d
     if evaluated_on > today:
         raise Unprocessable("The evaluation date is in the future.", code="evaluation_in_future")
     if expires_on is not None and expires_on < evaluated_on:
-        raise Unprocessable("The clearance would expire before the evaluation it rests on.", code="expiry_before_evaluation")
+        raise Unprocessable("The clearance would expire before the evaluation it rests on.",
+                            code="expiry_before_evaluation")
     return Clearance.objects.create(patient=patient, treatment=treatment, evaluated_on=evaluated_on,
                                     evaluation=evaluation, screening=screening, cleared_by=actor,
                                     expires_on=expires_on, notes=notes)

@@ -93,7 +93,7 @@ def fake_sms(base: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
            "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN, "TWILIO_FROM_NUMBER": DEFAULT_FROM,
            "TWILIO_API_BASE_URL": f"http://127.0.0.1:{port}", "PUBLIC_BASE_URL": public}
     command = (f"{shlex.quote(sys.executable)} -m notifications.fake_twilio --port {port} "
-               f"--auth-token {DEFAULT_AUTH_TOKEN} --inbound-url {public}/webhooks/sms/inbound")
+               f"--auth-token {DEFAULT_AUTH_TOKEN} --inbound-url {public}/webhooks/sms/inbound --echo")
     return env, [("sms", command)]
 
 

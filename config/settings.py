@@ -187,6 +187,8 @@ SPECTACULAR_SETTINGS = {
         "ResourceKindEnum": "scheduling.models.clinic.ResourceKind",
         "ServiceModalityEnum": "scheduling.models.clinic.Modality",
         "VisitModalityEnum": [("in_person", "In person"), ("video", "Video")],
+        "AppointmentStatusEnum": "scheduling.models.booking.AppointmentStatus",
+        "WaitingRoomPresenceEnum": "telehealth.models.PresenceState",
     },
 }
 

@@ -50,10 +50,11 @@ class FakeTwilio:
 
     def __init__(self, *, port: int = 0, account_sid: str = DEFAULT_ACCOUNT_SID, auth_token: str = DEFAULT_AUTH_TOKEN,
                  callbacks: bool = True, callback_delay: float = 0.05, inbound_url: str = "",
-                 our_number: str = DEFAULT_FROM):
+                 our_number: str = DEFAULT_FROM, echo: bool = False):
         self.account_sid, self.auth_token = account_sid, auth_token
         self.callbacks, self.callback_delay = callbacks, callback_delay
         self.inbound_url, self.our_number = inbound_url, our_number
+        self.echo = echo
         self.lock = threading.Lock()
         self.messages: list[dict] = []
         self.opted_out: set[str] = set()
@@ -143,6 +144,8 @@ class FakeTwilio:
             return 500, _error(500, 20500, "Fake Twilio hung and dropped the message.")
         with self.lock:
             self.messages.append(message)
+        if self.echo:
+            print(f"SMS to {to}: {body}", flush=True)
         if self.callbacks and message["status_callback"]:
             self._callbacks.put(message)
         if failure:
@@ -271,9 +274,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--our-number", default=DEFAULT_FROM)
     parser.add_argument("--inbound-url", default="", help="Where /_fake/inbound posts a patient's text.")
     parser.add_argument("--no-callbacks", action="store_true", help="Do not post status callbacks.")
+    parser.add_argument("--echo", action="store_true", help="Print every text received.")
     args = parser.parse_args(argv)
     fake = FakeTwilio(port=args.port, account_sid=args.account_sid, auth_token=args.auth_token,
-                      callbacks=not args.no_callbacks, inbound_url=args.inbound_url, our_number=args.our_number)
+                      callbacks=not args.no_callbacks, inbound_url=args.inbound_url, our_number=args.our_number,
+                      echo=args.echo)
     fake.start()
     print(f"Fake Twilio listening on {fake.url}", flush=True)
     try:

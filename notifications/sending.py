@@ -6,10 +6,10 @@ them through two kinds of short transaction:
 1. Decide, once for the batch: under the patients' locks and the rows' locks, check everything
    again (send_checks), render each body, and record `handed_off_at`, committed *before* any
    provider is called. From here on a crash leaves evidence that a message may have gone out.
-2. Send, once per message: re-lock the row, re-read the appointment, call the provider while
-   holding the row lock, record the outcome. A cancellation that commits meanwhile has to
-   update this row to supersede it, so it waits for us: the text either went out before the
-   cancel committed (and the cancellation notice follows) or it is never sent.
+2. Send, per group of a few messages: re-lock the rows, re-read each appointment, call the
+   provider while holding the row lock, record the outcome. A cancellation that commits
+   meanwhile has to update the row to supersede it, so it waits for us: the text either went
+   out before the cancel committed (and the cancellation notice follows) or it is never sent.
 
 A redelivered task (Celery's acks_late after a worker died) finds `handed_off_at` set and
 leaves the row to the dispatcher's reconciliation, which asks the provider whether the message
@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 30 * 60
+# Messages sent under one transaction: fewer round trips; a cancellation waits at most this many sends.
+SEND_GROUP = 10
 # Outcomes after which the rest of a batch is given back rather than tried against a provider in trouble.
 TROUBLE = frozenset({"retry", "uncertain", "time_limit"})
 _DECIDED_FIELDS = ["status", "status_reason", "next_attempt_at", "attempt_id", "claimed_at", "handed_off_at",
@@ -60,26 +62,20 @@ def status_callback_url(message_id: int) -> str:
 
 
 def deliver_batch(*, message_ids: list[int], attempt_id: str) -> Counter:
-    """Deliver the rows one claim took, in order. A row that fails unexpectedly stays `sending`
-    and is reconciled; it must not stop the rest of the batch. A provider in trouble (a
-    temporary error or no answer) does stop it: the rows not yet sent go back to `planned` for
-    a later claim instead of each waiting out the same timeout."""
+    """Deliver the rows one claim took, in order. A group that fails unexpectedly leaves its
+    rows handed off, for reconciliation; it must not stop the rest of the batch. A provider in
+    trouble (a temporary error or no answer) does stop it: the rows not yet sent go back to
+    `planned` for a later claim instead of each waiting out the same timeout."""
     policy = MessagingPolicy.current()
     attempt_id = str(attempt_id)
     ready, outcomes = decide(message_ids=message_ids, attempt_id=attempt_id, policy=policy)
     backend: list[SmsBackend] = []
-    for index, (message_id, handed_off_at) in enumerate(ready):
-        try:
-            outcome = send(message_id=message_id, attempt_id=attempt_id, handed_off_at=handed_off_at, policy=policy,
-                           backend_cache=backend)
-        except SoftTimeLimitExceeded:
-            outcome = "time_limit"
-        except Exception:  # noqa: BLE001 - logged with the row id; reconciliation picks the row up
-            logger.exception("Sending message %s failed unexpectedly", message_id)
-            outcome = "error"
-        outcomes[outcome] += 1
-        if outcome in TROUBLE and index + 1 < len(ready):
-            outcomes["released"] += _give_back(ready[index + 1:], attempt_id=attempt_id)
+    for start in range(0, len(ready), SEND_GROUP):
+        sent, stop = send_group(ready[start:start + SEND_GROUP], attempt_id=attempt_id, policy=policy,
+                                backend_cache=backend)
+        outcomes += sent
+        if stop:
+            outcomes["released"] += _give_back(ready[start + SEND_GROUP:], attempt_id=attempt_id)
             break
     return outcomes
 
@@ -206,31 +202,62 @@ def _give_back(rest: list[tuple[int, dt.datetime]], *, attempt_id: str) -> int:
 
 # --- 2. Send ---------------------------------------------------------------------------------
 
+def send_group(group: list[tuple[int, dt.datetime]], *, attempt_id: str, policy, backend_cache: list
+               ) -> tuple[Counter, bool]:
+    """Send a few handed-off messages in one transaction that holds their row locks from before
+    each provider call until its outcome is recorded. Returns the outcomes and whether the
+    provider is in trouble. If the transaction fails, every row of the group stays handed off
+    and reconciliation asks the provider about each: none is lost or sent twice."""
+    outcomes: Counter = Counter()
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            messages = {m.pk: m for m in _locked([message_id for message_id, _ in group], full=False)}
+            for index, (message_id, handed_off_at) in enumerate(group):
+                outcome = _send_one(messages.get(message_id), attempt_id=attempt_id, handed_off_at=handed_off_at,
+                                    policy=policy, backend_cache=backend_cache)
+                outcomes[outcome] += 1
+                if outcome in TROUBLE:
+                    outcomes["released"] += _give_back(group[index + 1:], attempt_id=attempt_id)
+                    return outcomes, True
+    except SoftTimeLimitExceeded:
+        outcomes["time_limit"] += 1
+        return outcomes, True
+    except Exception:  # noqa: BLE001 - logged with the row ids; reconciliation picks the rows up
+        logger.exception("Sending messages %s failed unexpectedly", [message_id for message_id, _ in group])
+        outcomes["error"] += 1
+    return outcomes, False
+
+
 def send(*, message_id: int, attempt_id: str, handed_off_at: dt.datetime, policy, backend_cache: list) -> str:
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        message = _locked([message_id], full=False).first()
-        if (message is None or message.status != M.SENDING or str(message.attempt_id) != attempt_id
-                or message.handed_off_at != handed_off_at):
-            return "changed_before_send"
-        now = timezone.now()
-        problem = send_checks.appointment_problem(message, message.appointment, now=now)
-        if problem is not None:
-            _release(message, problem)
-            message.save()
-            return type(problem).__name__.lower()
-        try:
-            provider_id, provider_status = _transmit(message, backend_cache)
-        except (SmsError, EmailError) as exc:
-            return _record_failure(message, exc, appointment=message.appointment, policy=policy, now=now)
-        message.status = M.SENT
-        message.provider_id, message.provider_status = provider_id, provider_status
-        message.sent_at = timezone.now()
-        message.last_error = ""
-        message.save(update_fields=["status", "provider_id", "provider_status", "sent_at", "last_error", "updated_at"])
-        return "sent"
+    """Send one handed-off message (a group of one)."""
+    outcomes, _ = send_group([(message_id, handed_off_at)], attempt_id=attempt_id, policy=policy,
+                             backend_cache=backend_cache)
+    return next(iter(outcomes))
+
+
+def _send_one(message, *, attempt_id: str, handed_off_at: dt.datetime, policy, backend_cache: list) -> str:
+    if (message is None or message.status != M.SENDING or str(message.attempt_id) != attempt_id
+            or message.handed_off_at != handed_off_at):
+        return "changed_before_send"
+    now = timezone.now()
+    problem = send_checks.appointment_problem(message, message.appointment, now=now)
+    if problem is not None:
+        _release(message, problem)
+        message.save()
+        return type(problem).__name__.lower()
+    try:
+        provider_id, provider_status = _transmit(message, backend_cache)
+    except (SmsError, EmailError) as exc:
+        return _record_failure(message, exc, appointment=message.appointment, policy=policy, now=now)
+    message.status = M.SENT
+    message.provider_id, message.provider_status = provider_id, provider_status
+    message.sent_at = timezone.now()
+    message.last_error = ""
+    message.save(update_fields=["status", "provider_id", "provider_status", "sent_at", "last_error", "updated_at"])
+    return "sent"
 
 
 def _transmit(message, backend_cache: list) -> tuple[str, str]:

@@ -91,31 +91,38 @@ def local_dates(start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -> list[dt.d
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def grid(start: dt.datetime, end: dt.datetime, tz: ZoneInfo, step_minutes: int) -> list[dt.datetime]:
-    """Instants in [start, end) at which tz's clock reads a multiple of `step_minutes` after
+def grid_seconds(start: dt.datetime, end: dt.datetime, tz: ZoneInfo, step_minutes: int) -> list[int]:
+    """Epoch seconds in [start, end) at which tz's clock reads a multiple of `step_minutes` after
     local midnight. Days without a transition are computed arithmetically."""
-    step = dt.timedelta(minutes=step_minutes)
-    out: list[dt.datetime] = []
+    step = step_minutes * 60
+    per_day = -(-86400 // step)
+    lo, hi = start.timestamp(), end.timestamp()
+    out: list[int] = []
     for day in local_dates(start, end, tz):
         midnight, next_midnight = day_bounds(day, tz)
-        naive_midnight = dt.datetime.combine(day, dt.time(0))
-        if next_midnight - midnight == DAY and midnight.astimezone(tz).utcoffset() == \
+        first, last = int(midnight.timestamp()), int(next_midnight.timestamp())
+        if last - first == 86400 and midnight.astimezone(tz).utcoffset() == \
                 (next_midnight - dt.timedelta(seconds=1)).astimezone(tz).utcoffset():
-            instants = (midnight + step * k for k in range(-(-DAY // step)))
+            instants = range(first, first + per_day * step, step)
         else:
             instants = []
-            for k in range(-(-DAY // step)):
-                naive = naive_midnight + step * k
+            naive_midnight = dt.datetime.combine(day, dt.time(0))
+            for k in range(per_day):
+                naive = naive_midnight + dt.timedelta(seconds=step * k)
                 if not _exists(naive, tz):
                     continue
-                first = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)
-                second = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
-                instants.append(first)
-                if second != first:
-                    instants.append(second)
-        out.extend(i for i in instants if start <= i < end and i < next_midnight)
+                for fold in (0, 1):
+                    instant = int(naive.replace(tzinfo=tz, fold=fold).timestamp())
+                    if not instants or instants[-1] != instant:
+                        instants.append(instant)
+        out.extend(i for i in instants if lo <= i < hi and i < last)
     out.sort()
     return out
+
+
+def grid(start: dt.datetime, end: dt.datetime, tz: ZoneInfo, step_minutes: int) -> list[dt.datetime]:
+    """The instants of `grid_seconds` as aware UTC datetimes."""
+    return [dt.datetime.fromtimestamp(s, UTC) for s in grid_seconds(start, end, tz, step_minutes)]
 
 
 def on_grid(instant: dt.datetime, tz: ZoneInfo, step_minutes: int) -> bool:

@@ -28,6 +28,15 @@ class Participant(models.TextChoices):
     CLINICIAN = "clinician", "Clinician"
 
 
+class PresenceState(models.TextChoices):
+    """Where a person is, as the waiting room sees it (computed from JoinPass, never stored)."""
+
+    NOT_ARRIVED = "not_arrived", "Not arrived"
+    WAITING = "waiting", "In the waiting room"
+    IN_ROOM = "in_room", "In the video room"
+    LEFT = "left", "Left the waiting room"
+
+
 class JoinPass(models.Model):
     """One person's way into one video visit, and where that person is in the waiting room.
 

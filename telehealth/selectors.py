@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from scheduling import timeutils
 from scheduling.models import Allocation, Appointment, AppointmentStatus as S, Modality, Patient, StaffMember
 
-from .models import DialIn, IdentityConfirmation, JoinPass, Participant
+from .models import DialIn, IdentityConfirmation, JoinPass, Participant, PresenceState
 from .rules import is_prescribing
 
 # The page polls every 10 seconds; a person unheard of for longer than this has left the page.
@@ -46,18 +46,18 @@ def join_window(appointment: Appointment) -> JoinWindow:
 
 @dataclass(frozen=True)
 class Presence:
-    state: str  # not_arrived | waiting | in_room | left
+    state: PresenceState
     since: dt.datetime | None
 
 
 def presence_of(join_pass: JoinPass | None, *, now: dt.datetime) -> Presence:
     if join_pass is None or join_pass.last_seen_at is None and join_pass.entered_room_at is None:
-        return Presence("not_arrived", None)
+        return Presence(PresenceState.NOT_ARRIVED, None)
     if join_pass.entered_room_at is not None:
-        return Presence("in_room", join_pass.entered_room_at)
+        return Presence(PresenceState.IN_ROOM, join_pass.entered_room_at)
     if now - join_pass.last_seen_at <= PRESENCE_TIMEOUT:
-        return Presence("waiting", join_pass.arrived_at)
-    return Presence("left", join_pass.last_seen_at)
+        return Presence(PresenceState.WAITING, join_pass.arrived_at)
+    return Presence(PresenceState.LEFT, join_pass.last_seen_at)
 
 
 def identity_confirmed_at(patient: Patient) -> dt.datetime | None:
@@ -134,7 +134,9 @@ def clinician_video_visits(*, staff: StaffMember, day: dt.date) -> QuerySet[Appo
             .select_related("patient", "service", "interpreter_need")
             .prefetch_related("service__phases",
                               Prefetch("join_passes", queryset=JoinPass.objects.filter(participant=Participant.PATIENT),
-                                       to_attr="patient_passes"))
+                                       to_attr="patient_passes"),
+                              Prefetch("join_passes", queryset=JoinPass.objects.filter(staff=staff),
+                                       to_attr="own_passes"))
             .order_by("start", "pk"))
 
 
@@ -146,6 +148,7 @@ class WaitingRow:
     patient_presence: Presence
     identity_confirmed_at: dt.datetime | None
     prescribing: bool
+    own_pass: JoinPass | None  # the clinician's, once issued
 
 
 def waiting_list(*, staff: StaffMember, day: dt.date, now: dt.datetime) -> list[WaitingRow]:
@@ -156,5 +159,6 @@ def waiting_list(*, staff: StaffMember, day: dt.date, now: dt.datetime) -> list[
     return [WaitingRow(appointment=visit, window=join_window(visit), window_open=join_window(visit).is_open(now),
                        patient_presence=presence_of(visit.patient_passes[0] if visit.patient_passes else None, now=now),
                        identity_confirmed_at=confirmed.get(visit.patient_id),
-                       prescribing=is_prescribing(visit.service))
+                       prescribing=is_prescribing(visit.service),
+                       own_pass=visit.own_passes[0] if visit.own_passes else None)
             for visit in visits]

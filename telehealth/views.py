@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from notifications.models import MessagingPolicy
 from scheduling import timeutils
 
 from . import services, wording
@@ -54,7 +55,7 @@ def _version(view: VisitView) -> str:
     return f"{view.state}:{presence.state}:{presence.since}" if presence else view.state
 
 
-def _context(request, view: VisitView, *, token: str, error: str = "") -> dict:
+def _context(view: VisitView, *, token: str, error: str = "") -> dict:
     join_pass = view.join_pass
     appointment = join_pass.appointment
     patient = appointment.patient
@@ -71,7 +72,7 @@ def _context(request, view: VisitView, *, token: str, error: str = "") -> dict:
     return {
         "lang": lang, "view": view, "state": view.state, "version": _version(view), "error": error,
         "t": {key: wording.say(key, lang) for key in wording.TEXT if "{" not in wording.TEXT[key]["en"]},
-        "when_text": wording.say("when", lang, when=wording.when(appointment.start, zone_name=zone_name,
+        "when_text": wording.say("when" if view.is_patient else "clinician_when", lang, when=wording.when(appointment.start, zone_name=zone_name,
                                                                  language=lang)),
         "before_text": wording.say("before", lang, opens=clock(view.window.opens_at)),
         "after_text": wording.say("after", lang, end=clock(appointment.end)),
@@ -81,6 +82,7 @@ def _context(request, view: VisitView, *, token: str, error: str = "") -> dict:
         dial_in.access_code else "",
         "video_only": view.is_patient and view.state in ("waiting", "ready") and dial_in is None,
         "patient": patient,
+        "clinic": MessagingPolicy.current(),
         "presence": presence,
         "presence_since": clock(presence.since) if presence else "",
         "identity_confirmed_at": None if view.is_patient else identity_confirmed_at(patient),
@@ -115,7 +117,7 @@ def visit_page(request, token: str):
     view = visit_view(join_pass, now=now)
     if request.GET.get("here") and view.state in ("waiting", "ready", "open"):
         services.note_presence(join_pass=join_pass, now=now)
-    return _private(render(request, "telehealth/visit.html", _context(request, view, token=token, error=error)))
+    return _private(render(request, "telehealth/visit.html", _context(view, token=token, error=error)))
 
 
 @never_cache

@@ -18,6 +18,8 @@ TEXT: dict[str, dict[str, str]] = {
                 "es": "Este enlace no es válido o ya venció. Use el enlace de su mensaje más reciente de la "
                       "clínica, o llame a la clínica."},
     "when": {"en": "Your visit: {when}", "es": "Su consulta: {when}"},
+    "clinician_when": {"en": "Visit: {when}", "es": "Consulta: {when}"},
+    "call_clinic": {"en": "Questions? Call the clinic", "es": "¿Preguntas? Llame a la clínica"},
     "before": {"en": "This page opens at {opens}, 15 minutes before your visit. Please come back then.",
                "es": "Esta página se abre a las {opens}, 15 minutos antes de su consulta. Vuelva a esa hora."},
     "after": {"en": "This visit ended at {end}. If you missed it, please call the clinic to book another time.",

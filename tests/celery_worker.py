@@ -1,8 +1,12 @@
 """A real Celery worker in a subprocess, for tests that need a task round trip through Redis.
 
-Use the session fixture `celery_worker_process` in tests marked `redis`. The worker runs on this
+Use the fixture `celery_worker_process` (one worker per test module) in tests marked `redis`, or
+`start_celery_worker(extra_env=...)` for a worker configured differently. The worker runs on this
 test run's database (the test_ database on PostgreSQL, the test file on SQLite), so tasks that
 read rows need them committed: mark such tests `django_db(transaction=True)`.
+
+Only one worker may consume the queue at a time (a second one would take some of the messages),
+so starting a worker while another answers on the same broker is refused.
 """
 
 from __future__ import annotations
@@ -55,6 +59,10 @@ def start_celery_worker(*, log_path: Path, extra_env: dict[str, str] | None = No
     """Start `celery worker` on this run's database and broker; return once it answers a ping."""
     if not settings.CELERY_BROKER_URL.startswith("redis"):
         raise RuntimeError("The test worker needs REDIS_URL: mark the test `redis`.")
+    others = celery_app.control.ping(timeout=0.5)
+    if others:
+        names = ", ".join(name for reply in others for name in reply)
+        raise RuntimeError(f"Another Celery worker consumes this broker's queue ({names}); stop it first.")
     celery_app.control.purge()  # messages left by an earlier run would run against this database
     hostname = f"pytest-{uuid.uuid4().hex[:8]}@%h"
     env = {**os.environ, "DATABASE_URL": database_url_for_other_processes(), "DB_CONN_MAX_AGE": "0", **(extra_env or {})}
@@ -85,7 +93,7 @@ def stop_celery_worker(worker: WorkerProcess) -> None:
             worker.process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def celery_worker_process(django_db_setup, tmp_path_factory):
     worker = start_celery_worker(log_path=tmp_path_factory.mktemp("celery") / "worker.log")
     yield worker

@@ -157,7 +157,9 @@ class AppointmentSerializer(serializers.ModelSerializer):
         return {"id": obj.location_id, "name": obj.location.name} if obj.location_id else None
 
     def get_rescheduled_from(self, obj) -> int | None:
-        """On the new appointment of a move: the one it replaced."""
+        """On the new appointment of a move: the one it replaced (the view may already know)."""
+        if "rescheduled_from" in self.context:
+            return self.context["rescheduled_from"]
         try:
             return obj.rescheduled_from.pk
         except Appointment.DoesNotExist:

@@ -33,7 +33,8 @@ class ScreeningAnswersSerializer(serializers.Serializer):
 
 
 class ScreeningRequestSerializer(serializers.Serializer):
-    patient = serializers.IntegerField(required=False, min_value=1, help_text="Staff: the patient. Patients: leave out.")
+    patient = serializers.IntegerField(required=False, min_value=1,
+                                       help_text="Staff: the patient. Patients: leave out.")
     source = serializers.ChoiceField(choices=ContraindicationScreening.Source.choices,
                                      default=ContraindicationScreening.Source.INTAKE_FORM)
     answers = ScreeningAnswersSerializer()

@@ -17,7 +17,8 @@ class PreferencesSerializer(serializers.Serializer):
                                          help_text="Only these days, e.g. [\"mon\", \"thu\"]; leave out for any day.")
     times_of_day = serializers.ListField(child=serializers.ChoiceField(choices=list(TIMES_OF_DAY)), required=False,
                                          help_text="Visit starts: morning (before 12:00), afternoon (12:00-17:00), "
-                                                   "evening (from 17:00), on the site's clock (the patient's for video).")
+                                                   "evening (from 17:00), on the site's clock (the patient's for "
+                                                   "video).")
     staff = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                      help_text="A clinician to have where possible (a wish, not a limit).")
     same_staff = serializers.BooleanField(default=True, help_text="Keep the same nurse/therapist where possible.")

@@ -9,8 +9,8 @@ from rest_framework import serializers
 
 from scheduling import timeutils
 from scheduling.models import AppointmentStatus
-from telehealth.models import InPersonEvaluation, InterpreterNeed
-from telehealth.passes import clinician_join_url
+from telehealth.models import InPersonEvaluation, InterpreterNeed, PresenceState
+from telehealth.passes import clinician_join_url, visit_url
 from telehealth.selectors import WaitingRow
 
 
@@ -39,7 +39,7 @@ class _WindowSerializer(serializers.Serializer):
 
 
 class _PresenceSerializer(serializers.Serializer):
-    state = serializers.ChoiceField(choices=["not_arrived", "waiting", "in_room", "left"])
+    state = serializers.ChoiceField(choices=PresenceState.choices)
     since = serializers.DateTimeField(allow_null=True, help_text="Waiting since / in the room since / left at.")
 
 
@@ -101,7 +101,7 @@ def render_waiting_row(row: WaitingRow, *, staff) -> dict:
         "identity_confirmed_at": _utc(row.identity_confirmed_at),
         "interpreter": InterpreterSerializer(interpreter).data if interpreter else None,
         "prescribing": row.prescribing,
-        "join_url": clinician_join_url(visit, staff),
+        "join_url": visit_url(row.own_pass) if row.own_pass else clinician_join_url(visit, staff),
     }
 
 

@@ -97,7 +97,7 @@ class AppointmentListView(GenericAPIView):
                 staff=target.staff, actor=request.user, channel=_channel(request, data),
                 staff_notes=data.get("staff_notes", "") if is_desk else "",
                 override_reason=data.get("override_reason", ""), now=timezone.now())
-        return render_appointment(request, appointment, status_code=status.HTTP_201_CREATED)
+        return render_appointment(request, appointment, status_code=status.HTTP_201_CREATED, rescheduled_from=None)
 
 
 def _channel(request, data) -> str:
@@ -139,13 +139,15 @@ class _ActionView(GenericAPIView):
 
     @idempotent
     def post(self, request, pk: int):
-        appointment = get_appointment(user=request.user, appointment_id=pk)
+        appointment = get_appointment(user=request.user, appointment_id=pk, details=False)
         if request.user.role not in self.roles:
             raise Forbidden(f"Your role ({request.user.get_role_display().lower()}) cannot do this; "
                             "please ask the front desk.")
         body = self.request_serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return render_appointment(request, self.perform(request, appointment, body.validated_data))
+        result = self.perform(request, appointment, body.validated_data)
+        # A move answers with the new appointment, which replaced this one.
+        return render_appointment(request, result, rescheduled_from=appointment.pk if result.pk != appointment.pk else ...)
 
     def perform(self, request, appointment, data):
         raise NotImplementedError
@@ -156,9 +158,10 @@ CARE = (Role.FRONT_DESK, Role.ADMIN, Role.CLINICIAN)
 
 
 def _action_schema(operation_id: str, summary: str, description: str, request, codes=(403, 404, 409, 422)):
-    return extend_schema_view(post=extend_schema(operation_id=operation_id, summary=summary, description=description, request=request,
-                         parameters=[IDEMPOTENCY_KEY_PARAMETER, OpenApiParameter("id", int, OpenApiParameter.PATH)],
-                         responses={200: AppointmentSerializer, **problem_responses(400, *codes)}))
+    return extend_schema_view(post=extend_schema(
+        operation_id=operation_id, summary=summary, description=description, request=request,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        responses={200: AppointmentSerializer, **problem_responses(400, *codes)}))
 
 
 @_action_schema("appointments_cancel", "Cancel (or release a hold)",

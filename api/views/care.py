@@ -4,7 +4,6 @@ call one care service or selector, render."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -129,7 +128,8 @@ class ClearanceRevokeView(GenericAPIView):
             raise NotFound(f"There is no clearance {pk}.", code="clearance_not_found")
         body = s.ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        clearance = services.revoke_clearance(clearance=clearance, actor=request.user, reason=body.validated_data["reason"])
+        clearance = services.revoke_clearance(clearance=clearance, actor=request.user,
+                                              reason=body.validated_data["reason"])
         return Response(s.ClearanceSerializer(clearance).data)
 
 
@@ -167,7 +167,7 @@ class MonitoringFormListView(GenericAPIView):
         query = s.MonitoringFormQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         now = timezone.now()
-        tasks = selectors.monitoring_form_tasks(now=now, locations=desk_locations(request.user),
+        tasks = selectors.monitoring_form_tasks(locations=desk_locations(request.user),
                                                 include_submitted=query.validated_data["include_submitted"])
         if query.validated_data["overdue"]:
             tasks = [t for t in tasks if t.overdue(selectors.visit_day(t.appointment, now))]
@@ -187,12 +187,9 @@ class MonitoringFormSubmitView(GenericAPIView):
             raise NotFound(f"There is no session {pk} at your sites.", code="appointment_not_found")
         body = s.MonitoringFormRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with transaction.atomic():
-            services.submit_monitoring_form(appointment=session, actor=request.user, **body.validated_data)
-        now = timezone.now()
-        task = next(t for t in selectors.monitoring_form_tasks(now=now, include_submitted=True)
-                    if t.appointment.pk == session.pk)
-        return Response(s.MonitoringFormTaskSerializer(task, context={"now": now}).data)
+        services.submit_monitoring_form(appointment=session, actor=request.user, **body.validated_data)
+        task = selectors.monitoring_form_task(session)
+        return Response(s.MonitoringFormTaskSerializer(task, context={"now": timezone.now()}).data)
 
 
 class EscortView(GenericAPIView):

@@ -99,7 +99,8 @@ class CourseListView(GenericAPIView):
         description="Finds a time for every visit of the template (doses, and a companion after each dose) that "
                     "keeps every spacing rule and the patient's preferences, then books all of them, or none: "
                     "422 `course_unplaceable` says which visit could not be placed (`visit`, `kind`, `reason`) and "
-                    "the earliest start that would fit (`earliest_start`, a date; absent when none within the horizon). 422 `gate_failed` "
+                    "the earliest start that would fit (`earliest_start`, a date; absent when none within the "
+                    "horizon). 422 `gate_failed` "
                     "when a clinical gate refuses the course. 409 `slot_taken` only if the times kept being taken "
                     "while booking.",
         responses={201: s.CourseSerializer, **problem_responses(400, 403, 404, 409, 422)}, examples=[UNPLACEABLE])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -24,7 +25,7 @@ from api import problems
 from api.problems import NotFound, Unprocessable
 from api.serializers.booking import AppointmentSerializer, HoldRequestSerializer
 from scheduling.models import Appointment, Location, Patient, Service, StaffMember
-from scheduling.selectors.appointments import desk_may_book_at, visible_appointments, with_details
+from scheduling.selectors.appointments import allocations_for_display, desk_may_book_at
 from scheduling.services.holds import hold_slot
 from scheduling.services.transitions import Forbidden
 
@@ -53,11 +54,16 @@ class BookingThrottle(UserRateThrottle):
         return request.method != "POST" or super().allow_request(request, view)
 
 
-def render_appointment(request, appointment, *, status_code: int = status.HTTP_200_OK) -> Response:
-    """The appointment as the caller may see it, read back with everything the serializer needs."""
-    fresh = with_details(visible_appointments(user=request.user)).filter(pk=appointment.pk).first() or appointment
-    data = AppointmentSerializer(fresh, context={"viewer_is_patient": request.user.role == Role.PATIENT}).data
-    return Response(data, status=status_code)
+def render_appointment(request, appointment, *, status_code: int = status.HTTP_200_OK,
+                       rescheduled_from: int | None | type[...] = ...) -> Response:
+    """The appointment a service returned (it comes with its patient, service and location), with
+    its allocations read in one query: the response is rendered while the booking's locks are held.
+    `rescheduled_from` saves a query when the caller knows it (None for a visit just booked)."""
+    prefetch_related_objects([appointment], Prefetch("allocations", queryset=allocations_for_display()))
+    context = {"viewer_is_patient": request.user.role == Role.PATIENT}
+    if rescheduled_from is not ...:
+        context["rescheduled_from"] = rescheduled_from
+    return Response(AppointmentSerializer(appointment, context=context).data, status=status_code)
 
 
 @dataclass(frozen=True)
@@ -143,4 +149,4 @@ class HoldCreateView(GenericAPIView):
                          start=data["start"], staff=target.staff, actor=request.user,
                          channel="online" if request.user.role == Role.PATIENT else "front_desk",
                          now=timezone.now())
-        return render_appointment(request, hold, status_code=status.HTTP_201_CREATED)
+        return render_appointment(request, hold, status_code=status.HTTP_201_CREATED, rescheduled_from=None)

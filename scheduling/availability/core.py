@@ -15,10 +15,12 @@ chairs packed and answers deterministically.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from .intervals import Span, below_capacity, contains, intersect, intersect_all, starts_fitting, subtract, union
+from .intervals import Span, below_capacity, intersect, intersect_all, starts_fitting, subtract, union
 
 EXCLUSIVE, SHARED, PRESENT = "exclusive", "shared", "present"
 
@@ -89,8 +91,7 @@ class Calendar:
     present: dict[str, list[Holder]]
 
 
-@dataclass(frozen=True)
-class Assignment:
+class Assignment(NamedTuple):
     """A need met by a holder: epoch-second start/end of what is held."""
 
     need: Need
@@ -181,29 +182,59 @@ def prepare(needs: list[Need], calendar: Calendar, *, within: list[Span], with_r
     return Prepared(runs, feasible, per_run)
 
 
+def layout(prepared: Prepared) -> list[tuple[int, Need, bool]]:
+    """What every slot holds, in order: (run index, phase, is_staff), phase by phase, staff first."""
+    rows = [(index, need, run.is_staff) for index, run in enumerate(prepared.runs) for need in run.needs]
+    return sorted(rows, key=lambda row: (row[1].start, not row[2]))
+
+
+def choose_many(prepared: Prepared, candidates: Iterable[int], *,
+                grid_run: int | None = None) -> Iterator[tuple[int, list[Holder]]]:
+    """For each bookable start among `candidates` (ascending), the holder taking each run: the
+    lowest-id one whose set contains the start. One pass with a cursor per set, so a month of
+    candidates costs little more than reading the sets once."""
+    cursors = [[0] * len(sets) for sets in prepared.per_run]
+    for start in _inside(sorted(candidates), prepared.feasible):
+        chosen: list[Holder] = []
+        for index, sets in enumerate(prepared.per_run):
+            cursor = cursors[index]
+            for position, (holder, starts) in enumerate(sets):
+                c = cursor[position]
+                while c < len(starts) and starts[c][1] <= start:
+                    c += 1
+                cursor[position] = c
+                if c < len(starts) and starts[c][0] <= start and (
+                        index != grid_run or holder.grid is None or start in holder.grid):
+                    chosen.append(holder)
+                    break
+            else:
+                break
+        if len(chosen) == len(prepared.per_run):
+            yield start, chosen
+
+
+def _inside(candidates: list[int], spans: list[Span]) -> Iterator[int]:
+    """The sorted candidates that fall in `spans`, found by bisection rather than one by one."""
+    for lo, hi in spans:
+        yield from candidates[bisect_left(candidates, lo):bisect_left(candidates, hi)]
+
+
+def assignments_for(rows: list[tuple[int, Need, bool]], start: int, chosen: list[Holder]) -> list[Assignment]:
+    out = []
+    for index, need, is_staff in rows:
+        exclusive = not is_staff or need.staff_usage == EXCLUSIVE
+        holder_id = chosen[index].id
+        out.append(Assignment(need, start + need.hold_start, start + need.hold_end, holder_id if is_staff else None,
+                              None if is_staff else holder_id, exclusive, 0 if exclusive else 1))
+    return out
+
+
 def assign(prepared: Prepared, start: int, *, grid_run: int | None = None) -> list[Assignment] | None:
     """The assignments for a visit starting at `start`, or None when it cannot be booked.
     `grid_run` names the run whose holder must have `start` on their own grid (video)."""
-    if not contains(prepared.feasible, start):
-        return None
-    chosen: list[tuple[Run, Holder]] = []
-    for index, (run, sets) in enumerate(zip(prepared.runs, prepared.per_run)):
-        for holder, starts in sets:
-            if contains(starts, start) and (index != grid_run or holder.grid is None or start in holder.grid):
-                chosen.append((run, holder))
-                break
-        else:
-            return None
-    out: list[Assignment] = []
-    for run, holder in chosen:
-        for need in run.needs:
-            exclusive = not run.is_staff or need.staff_usage == EXCLUSIVE
-            out.append(Assignment(
-                need=need, start=start + need.hold_start, end=start + need.hold_end,
-                staff_id=holder.id if run.is_staff else None, resource_id=None if run.is_staff else holder.id,
-                exclusive=exclusive, share=0 if exclusive else 1))
-    out.sort(key=lambda a: (a.need.start, a.resource_id is not None))
-    return out
+    for _, chosen in choose_many(prepared, [start], grid_run=grid_run):
+        return assignments_for(layout(prepared), start, chosen)
+    return None
 
 
 def first_staff_run(prepared: Prepared) -> int | None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from scheduling import timeutils
 from scheduling.models import Location, Patient, Service, StaffMember
 
-from .core import EXCLUSIVE, SHARED, Assignment, assign, first_staff_run, prepare
+from .core import EXCLUSIVE, SHARED, Assignment, assign, choose_many, first_staff_run, layout, prepare
 from .explain import explain, role_label
 from .hours import from_epoch, to_epoch
 from .loader import Context, is_video, load
@@ -55,7 +55,7 @@ def _candidates(ctx: Context, start: dt.datetime, end: dt.datetime, grid_run: in
                 prepared) -> list[int]:
     step = ctx.service.slot_step_minutes
     if not ctx.video:
-        return [to_epoch(i) for i in timeutils.grid(start, end, ctx.site_zone, step)]
+        return timeutils.grid_seconds(start, end, ctx.site_zone, step)
     if grid_run is None:
         return []
     starts: set[int] = set()
@@ -91,11 +91,30 @@ def find_slots(*, service: Service, location: Location | None, start: dt.datetim
         return empty
     prepared = prepare(ctx.needs, ctx.calendar, within=[(lo, hi)], with_resources=not ctx.video)
     grid_run = first_staff_run(prepared) if ctx.video else None
+    rows = layout(prepared)
+    length = ctx.needs[-1].end
+    instants: dict[int, dt.datetime] = {}
+
+    def instant(seconds: int) -> dt.datetime:
+        value = instants.get(seconds)
+        if value is None:
+            value = instants[seconds] = from_epoch(seconds)
+        return value
+
+    # Per row of the layout: run index, phase, held offsets, is_staff, exclusive, share.
+    plan = [(index, need.phase_id, need.hold_start, need.hold_end, is_staff,
+             not is_staff or need.staff_usage == EXCLUSIVE) for index, need, is_staff in rows]
+    new = tuple.__new__  # builds the named tuples without a Python-level __new__ per row
     slots: list[Slot] = []
-    for candidate in _candidates(ctx, window_start, window_end, grid_run, prepared):
-        assignments = assign(prepared, candidate, grid_run=grid_run)
-        if assignments is not None:
-            slots.append(_slot(ctx, candidate, assignments))
+    for start, chosen in choose_many(prepared, _candidates(ctx, window_start, window_end, grid_run, prepared),
+                                     grid_run=grid_run):
+        assignments = []
+        for index, phase_id, hold_start, hold_end, is_staff, exclusive in plan:
+            holder_id = chosen[index].id
+            assignments.append(new(PhaseAssignment, (
+                phase_id, instant(start + hold_start), instant(start + hold_end), holder_id if is_staff else None,
+                None if is_staff else holder_id, exclusive, 0 if exclusive else 1)))
+        slots.append(Slot(start=instant(start), end=instant(start + length), assignments=assignments))
     return AvailabilityResult(slots=slots, earliest=slots[0] if slots else None)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from scheduling import timeutils
@@ -60,7 +61,9 @@ def from_epoch(seconds: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
+@lru_cache(maxsize=1 << 16)
 def _range(day: dt.date, start: dt.time | None, end: dt.time | None, tz: ZoneInfo) -> Span:
+    """Cached: every holder working 9-17 on the same day shares one conversion."""
     lo, hi = timeutils.wall_range(day, start, end, tz)
     return to_epoch(lo), to_epoch(hi)
 

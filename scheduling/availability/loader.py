@@ -12,7 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db.models import BigIntegerField, Func, Q
+from django.db.models import Field, Func, Q
 
 from scheduling import timeutils
 from scheduling.models import Allocation, Closure, HoursOverride, Location, Resource, Service, StaffMember, WorkingHours
@@ -27,9 +27,10 @@ MAX_ALLOCATION = dt.timedelta(minutes=MAX_PHASE_MINUTES + 2 * MAX_BUFFER_MINUTES
 
 class EpochSeconds(Func):
     """A timestamp as whole seconds since the epoch, computed by the database: parsing thousands
-    of timestamps in Python would cost more than the whole availability search."""
+    of timestamps in Python would cost more than the whole availability search. The output field
+    is a bare Field so Django adds no per-row converter: both databases already return an int."""
 
-    output_field = BigIntegerField()
+    output_field = Field()
 
     def as_postgresql(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, template="FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint", **extra)
@@ -198,7 +199,7 @@ def load(*, service: Service, location: Location | None, window_start: dt.dateti
         if video:
             if member.time_zone not in grids:
                 grids[member.time_zone] = frozenset(
-                    to_epoch(i) for i in timeutils.grid(window_start, window_end, tz, service.slot_step_minutes))
+                    timeutils.grid_seconds(window_start, window_end, tz, service.slot_step_minutes))
             grid = grids[member.time_zone]
         return Holder(id=member.id, name=member.display_name,
                       open=open_spans(rules=rules_by[key], overrides=overrides_by[key], closures=closures,

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class PhaseAssignment:
+class PhaseAssignment(NamedTuple):
     """One Allocation row the booking writes: a phase holding one staff member or one resource.
 
     start/end include the service's buffers (before the first phase, after the last), so the
     allocations of a booked visit protect its set-up and clean-up time too. `share` is the units of
-    a nurse's watch capacity a shared phase takes (0 when exclusive)."""
+    a nurse's watch capacity a shared phase takes (0 when exclusive). A named tuple: a month of
+    slots makes thousands of these, and a frozen dataclass costs several times more to build."""
 
     phase_id: int
     start: dt.datetime

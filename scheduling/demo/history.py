@@ -180,8 +180,8 @@ def _place_one(ctx: Context, day_calendar: DayCalendar, buckets: Buckets, day_lo
     else:
         key = (ctx.location.time_zone, ctx.service.slot_step_minutes, day_lo)
         if key not in grids:
-            grids[key] = [to_epoch(i) for i in timeutils.grid(from_epoch(day_lo), from_epoch(day_hi),
-                                                              ctx.site_zone, ctx.service.slot_step_minutes)]
+            grids[key] = timeutils.grid_seconds(from_epoch(day_lo), from_epoch(day_hi), ctx.site_zone,
+                                                ctx.service.slot_step_minutes)
         candidates = grids[key]
     feasible = [s for s in candidates if contains(prepared.feasible, s)]
     rng.shuffle(feasible)

@@ -65,15 +65,20 @@ def desk_may_book_at(*, user, location: Location | None) -> bool:
     return covers_video if location is None else location.pk in location_ids
 
 
+def allocations_for_display() -> QuerySet[Allocation]:
+    return Allocation.objects.select_related("phase", "staff", "resource").order_by("start", "pk")
+
+
 def with_details(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
     """Everything the appointment serializer reads, in three queries however long the page."""
-    allocations = Allocation.objects.select_related("phase", "staff", "resource").order_by("start", "pk")
     return qs.select_related("patient", "service", "location", "rescheduled_from").prefetch_related(
-        Prefetch("allocations", queryset=allocations))
+        Prefetch("allocations", queryset=allocations_for_display()))
 
 
-def get_appointment(*, user, appointment_id: int) -> Appointment:
-    appointment = with_details(visible_appointments(user=user)).filter(pk=appointment_id).first()
+def get_appointment(*, user, appointment_id: int, details: bool = True) -> Appointment:
+    """The appointment if this user may see it, else a 404 that does not say whether it exists."""
+    qs = visible_appointments(user=user)
+    appointment = (with_details(qs) if details else qs).filter(pk=appointment_id).first()
     if appointment is None:
         raise NotFound(f"There is no appointment {appointment_id} that you can see.", code="appointment_not_found")
     return appointment

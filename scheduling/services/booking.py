@@ -19,6 +19,7 @@ from scheduling.models import (
 from scheduling.services.course_rules import ensure_move_keeps_spacing
 from scheduling.services.events import record_event
 from scheduling.services.locks import lock_appointment, lock_calendars
+from scheduling.availability import Slot
 from scheduling.services.placement import SlotRequest, place, write_allocations
 from scheduling.services.transitions import (
     Forbidden, actor_kind, apply_status, appointment_zone, ensure_patient_may_change, ensure_transition,
@@ -29,14 +30,17 @@ from scheduling.timeutils import describe
 
 def book_appointment(*, patient: Patient, service: Service, location: Location | None, start: datetime,
                      actor, staff: StaffMember | None = None, channel: str = BookingChannel.ONLINE,
-                     staff_notes: str = "", override_reason: str = "", now: datetime | None = None) -> Appointment:
+                     staff_notes: str = "", override_reason: str = "", now: datetime | None = None,
+                     planned: Slot | None = None) -> Appointment:
     """Book `start` for the patient. `location=None` is a video visit. The desk may override the
-    booking rules (notice, horizon, online-only) with a recorded reason; conflicts never."""
+    booking rules (notice, horizon, online-only) with a recorded reason; conflicts never.
+    `planned`: a plan of this start the caller already has (a course's search), verified under
+    the locks like placement's own."""
     location = check_request(patient=patient, service=service, location=location, start=start, actor=actor,
                              override_reason=override_reason)
     now = now or timezone.now()
     request = SlotRequest(service=service, location=location, start=start, staff=staff, patient=patient,
-                          enforce_booking_rules=not override_reason, by_staff=not is_patient(actor))
+                          enforce_booking_rules=not override_reason, by_staff=not is_patient(actor), planned=planned)
 
     def write(slot) -> Appointment:
         appointment = Appointment.objects.create(

@@ -36,6 +36,7 @@ class Opening:
     staff_ids: tuple[int, ...] = ()
     resource_ids: tuple[int, ...] = ()
     preferred: bool = False
+    slot: object = field(default=None, compare=False, repr=False)  # the engine's Slot, for booking it
 
     @property
     def staff_id(self) -> int | None:

@@ -29,16 +29,16 @@ from scheduling import timeutils
 from scheduling.availability import find_slots, offering_problem
 from scheduling.models import (
     Appointment, AppointmentStatus, BookingChannel, Course, CourseTemplate, CourseVisit, Location, Patient, Service,
-    StaffMember,
+    StaffMember, StaffRole,
 )
 from scheduling.services import booking
 from scheduling.services.course_rules import dose_rules, hours
 from scheduling.services.course_search import CompanionRule, DoseStep, Opening, Outcome, Placed, Pool, Problem, search
-from scheduling.services.locks import lock_staff_and_resources
+from scheduling.services.locks import lock_calendars, lock_staff_and_resources
 from scheduling.services.transitions import is_patient
 
 ATTEMPTS = 3
-START_WINDOW = dt.timedelta(days=14)  # the first dose within two weeks of start_from, unless told
+START_WINDOW = dt.timedelta(days=7)  # the first dose within a week of start_from, unless told
 TIMES_OF_DAY = {"morning": (dt.time(0), dt.time(12)), "afternoon": (dt.time(12), dt.time(17)),
                 "evening": (dt.time(17), dt.time.max)}
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -47,7 +47,8 @@ DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 @dataclass(frozen=True)
 class Preferences:
     """What the patient asked for. Days and times are hard limits; the clinician is a wish:
-    `staff` (or, with `same_staff`, whoever takes most of the visits) is preferred where possible."""
+    `staff` is preferred where possible, and with `same_staff` the therapist who takes most of a
+    kind of visit is preferred for the rest (nurses rotate through the chairs they watch)."""
 
     days_of_week: frozenset[int] = frozenset()  # 0 = Monday; empty: any day
     times_of_day: frozenset[str] = frozenset()  # morning, afternoon, evening; empty: any time
@@ -162,9 +163,16 @@ def place_visits(request: Request, record):
         plan = find_plan(request)
         try:
             with transaction.atomic():
+                # Whole calendars, then every hour the plan covers, each in one ordered batch:
+                # booking visit by visit takes no lock it does not already hold (unless a visit
+                # was taken meanwhile and its booking re-plans).
                 lock_staff_and_resources(staff_ids={s for _, o in plan for s in o.staff_ids},
                                          resource_ids={r for _, o in plan for r in o.resource_ids})
-                return record([(visit, book_visit(request, visit, opening)) for visit, opening in plan])
+                lock_calendars(spans=[(a.staff_id, a.resource_id, a.start, a.end)
+                                      for _, o in plan for a in o.slot.assignments])
+                staff = StaffMember.objects.in_bulk({o.staff_id for _, o in plan if o.staff_id})
+                return record([(visit, book_visit(request, visit, opening, staff.get(opening.staff_id)))
+                               for visit, opening in plan])
         except Conflict as taken:
             if taken.code != "slot_taken":
                 raise
@@ -191,13 +199,12 @@ def check_up_front(request: Request) -> None:
         refuse_unless_overridden(failures, override_reason=request.override_reason)
 
 
-def book_visit(request: Request, visit: Visit, opening: Opening) -> Appointment:
+def book_visit(request: Request, visit: Visit, opening: Opening, staff: StaffMember | None) -> Appointment:
     location = request.companion_location if visit.kind == CourseVisit.Kind.COMPANION else request.location
-    staff = StaffMember.objects.get(pk=opening.staff_id) if opening.staff_id else None
     channel = BookingChannel.ONLINE if is_patient(request.actor) else BookingChannel.FRONT_DESK
     return booking.book_appointment(patient=request.patient, service=visit.service, location=location,
                                     start=opening.start, actor=request.actor, staff=staff, channel=channel,
-                                    override_reason=request.override_reason, now=request.now)
+                                    override_reason=request.override_reason, now=request.now, planned=opening.slot)
 
 
 # --- Finding the plan -----------------------------------------------------------------------
@@ -207,13 +214,14 @@ def find_plan(request: Request) -> list[tuple[Visit, Opening]]:
     extent = _extent(request)
     horizon = request.earliest + dt.timedelta(days=request.template.service.horizon_days)
     window_end = min(request.latest_first + extent, horizon)
-    outcome, pools = _search(request, request.latest_first, window_end)
+    cache: dict = {}
+    outcome, pools = _search(request, request.latest_first, window_end, cache)
     if outcome.placed is not None:
-        outcome = _with_preferred_staff(request, outcome, pools, window_end)
+        outcome = _with_preferred_staff(request, outcome, pools, window_end, cache)
         return _pair(request, outcome.placed)
     earliest_start = None
     if request.anchor is None and request.latest_first + extent < horizon:
-        wider, _ = _search(request, horizon, horizon)
+        wider, _ = _search(request, horizon, horizon, cache)
         if wider.placed:
             earliest_start = wider.placed[0].opening.start
     raise unplaceable(request, outcome, earliest_start)
@@ -232,7 +240,7 @@ def _extent(request: Request) -> dt.timedelta:
     return doses + dt.timedelta(days=(request.template.companion_max_days + 1) if request.companion else 1)
 
 
-def _search(request: Request, latest_first: dt.datetime, window_end: dt.datetime,
+def _search(request: Request, latest_first: dt.datetime, window_end: dt.datetime, cache: dict,
             preferred: dict[str, StaffMember | None] | None = None) -> tuple[Outcome, dict]:
     preferred = preferred or {"dose": request.preferences.staff, "companion": request.preferences.staff}
     busy = list(Appointment.objects.filter(
@@ -240,52 +248,66 @@ def _search(request: Request, latest_first: dt.datetime, window_end: dt.datetime
                                              AppointmentStatus.HELD),
         start__lt=window_end, end__gt=request.earliest).values_list("start", "end"))
     service = request.doses[0].service
-    pools = {"dose": _pool(request, service, request.location, window_end, busy, preferred["dose"])}
+    pools = {"dose": _pool(request, service, request.location, window_end, busy, preferred["dose"], cache)}
     if request.companion is not None:
         pools["companion"] = _pool(request, request.companion, request.companion_location, window_end, busy,
-                                   preferred["companion"])
+                                   preferred["companion"], cache)
     anchor = request.anchor
     problem = Problem(
         doses=request.steps, earliest=request.earliest, latest_first=latest_first, zone=request.zone,
         companion=(CompanionRule(request.template.companion_min_days, request.template.companion_max_days)
                    if request.companion is not None else None),
-        max_span=request.max_span, anchor_start=anchor.start if anchor else None, anchor_end=anchor.end if anchor else None)
+        max_span=request.max_span, anchor_start=anchor.start if anchor else None,
+        anchor_end=anchor.end if anchor else None)
     return search(problem, pools["dose"], pools.get("companion")), pools
 
 
 def _pool(request: Request, service: Service, location: Location | None, window_end: dt.datetime, busy,
-          preferred: StaffMember | None) -> Pool:
+          preferred: StaffMember | None, cache: dict) -> Pool:
+    """The openings for one kind of visit; find_slots runs once per (service, place, clinician,
+    window) however many times the search is repeated."""
     zone = timeutils.zone(location.time_zone if location else request.patient.time_zone)
 
     def openings(staff: StaffMember | None) -> list[Opening]:
-        found = find_slots(service=service, location=location, start=request.earliest, end=window_end,
-                           patient=request.patient, staff=staff, now=request.now,
-                           enforce_booking_rules=request.enforce)
-        return [Opening(s.start, s.end, tuple(s.staff_ids), tuple(s.resource_ids), preferred=staff is not None)
+        key = (service.pk, location.pk if location else None, staff.pk if staff else None, window_end)
+        if key not in cache:
+            found = find_slots(service=service, location=location, start=request.earliest, end=window_end,
+                               patient=request.patient, staff=staff, now=request.now,
+                               enforce_booking_rules=request.enforce)
+            cache[key] = [
+                Opening(s.start, s.end, tuple(s.staff_ids), tuple(s.resource_ids), preferred=staff is not None, slot=s)
                 for s in found.slots
                 if request.preferences.allows(s.start, zone) and not any(s.start < e and b < s.end for b, e in busy)]
+        return cache[key]
 
     found = openings(None)
     if preferred is not None and offering_problem(service=service, location=location, staff=preferred) is None:
-        found += openings(preferred)
+        found = found + openings(preferred)
     return Pool(found, request.zone)
 
 
-def _with_preferred_staff(request: Request, outcome: Outcome, pools: dict, window_end: dt.datetime) -> Outcome:
-    """With `same_staff` and no clinician named: if the plan mixes clinicians for a kind of visit,
+def _with_preferred_staff(request: Request, outcome: Outcome, pools: dict, window_end: dt.datetime,
+                          cache: dict) -> Outcome:
+    """With `same_staff` and no clinician named: if the plan mixes therapists for a kind of visit,
     search again preferring the one who takes most of them, and keep that plan if it is found."""
     if request.preferences.staff is not None or not request.preferences.same_staff:
         return outcome
     preferred: dict[str, StaffMember | None] = {}
-    mixed = False
     for kind in pools:
+        if not _therapist_led(request.companion if kind == "companion" else request.doses[0].service):
+            preferred[kind] = None
+            continue
         ids = Counter(p.opening.staff_id for p in outcome.placed if p.kind == kind and p.opening.staff_id)
-        preferred[kind] = StaffMember.objects.get(pk=ids.most_common(1)[0][0]) if ids else None
-        mixed = mixed or len(ids) > 1
-    if not mixed:
+        preferred[kind] = StaffMember.objects.get(pk=ids.most_common(1)[0][0]) if len(ids) > 1 else None
+    if not any(preferred.values()):
         return outcome
-    again, _ = _search(request, request.latest_first, window_end, preferred={"dose": None, **preferred})
+    again, _ = _search(request, request.latest_first, window_end, cache, preferred=preferred)
     return again if again.placed is not None else outcome
+
+
+def _therapist_led(service: Service) -> bool:
+    """Continuity matters with a therapist; nurses rotate through the chairs they watch."""
+    return any(phase.staff_role == StaffRole.THERAPIST for phase in service.phases.all())
 
 
 def _pair(request: Request, placed: list[Placed]) -> list[tuple[Visit, Opening]]:

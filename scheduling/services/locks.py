@@ -68,11 +68,6 @@ def lock_calendars(*, spans: Iterable[tuple[int | None, int | None, datetime, da
                        [[k for k, _ in ordered], [k for _, k in ordered]])
 
 
-def watch_capacities(*, staff_ids: Iterable[int]) -> dict[int, int]:
-    wanted = sorted(set(staff_ids))
-    return dict(StaffMember.objects.filter(pk__in=wanted).values_list("pk", "watch_capacity")) if wanted else {}
-
-
 def lock_appointments(*, ids: Iterable[int]) -> list[Appointment]:
     """Several appointments, in primary-key order."""
     _require_transaction()

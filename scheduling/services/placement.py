@@ -29,13 +29,13 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 
 from api.problems import Conflict, Unprocessable
-from scheduling.availability import SlotUnavailable, plan_slot
+from scheduling.availability import Slot, SlotUnavailable, plan_slot
 from scheduling.availability.intervals import below_capacity, covers
 from scheduling.models import (
     Allocation, Appointment, AppointmentStatus, Location, Patient, Resource, Service, StaffMember,
 )
 from scheduling.services.locks import (
-    lock_appointment, lock_appointments, lock_calendars, lock_patients_messages, watch_capacities,
+    lock_appointment, lock_appointments, lock_calendars, lock_patients_messages,
 )
 from scheduling.services.transitions import apply_status
 from scheduling.timeutils import clock_range, zone
@@ -60,6 +60,9 @@ class SlotRequest:
     by_staff: bool = False
     # The appointment a reschedule replaces: locked with the lapsed holds, in one ordered batch.
     replaces: int | None = None
+    # A plan of this start the caller already made (a course's search over find_slots): used as
+    # the first attempt's plan and verified under the locks like any other.
+    planned: Slot | None = None
 
 
 class _PlanMoved(Exception):
@@ -70,7 +73,8 @@ def place(*, request: SlotRequest, now: datetime, write: Callable[..., Appointme
     """Plan, lock, verify, then `write(slot)` inside the locked transaction; return what it wrote."""
     for attempt in range(ATTEMPTS):
         last = attempt == ATTEMPTS - 1
-        planned = None if last else plan(request=request, now=now)
+        reuse = attempt == 0 and request.planned is not None and request.planned.start == request.start
+        planned = None if last else request.planned if reuse else plan(request=request, now=now)
         try:
             with transaction.atomic():
                 if last:
@@ -81,9 +85,7 @@ def place(*, request: SlotRequest, now: datetime, write: Callable[..., Appointme
                     lock_calendars(spans=assignment_spans(slot))
                 rows = rows_in_the_way(slot=slot, exclude_appointment_ids=request.exclude_appointment_ids)
                 live = [r for r in rows if r.hold_expires_at is None or r.hold_expires_at > now]
-                capacities = watch_capacities(staff_ids=[a.staff_id for a in slot.assignments
-                                                         if a.staff_id and not a.exclusive])
-                if not still_free(slot=slot, live=live, capacities=capacities):
+                if not still_free(slot=slot, live=live):
                     raise _PlanMoved
                 lapsed = sorted({r.appointment_id for r in rows if r.hold_expires_at and r.hold_expires_at <= now})
                 locked = lock_appointments(ids=[*lapsed, *([request.replaces] if request.replaces else [])])
@@ -158,8 +160,8 @@ def rows_in_the_way(*, slot, exclude_appointment_ids: Collection[int] = ()) -> l
                                      start__lt=hi, end__gt=lo)
     if exclude_appointment_ids:
         rows = rows.exclude(appointment_id__in=list(exclude_appointment_ids))
-    rows = rows.only("appointment_id", "staff_id", "resource_id", "start", "end", "exclusive", "share",
-                     "hold_expires_at")
+    rows = rows.select_related("staff").only("appointment_id", "staff_id", "resource_id", "start", "end", "exclusive",
+                                             "share", "hold_expires_at", "staff__watch_capacity")
     return [r for r in rows if any(_same_holder(r, a) and r.start < a.end and r.end > a.start
                                    for a in slot.assignments)]
 
@@ -168,7 +170,7 @@ def _same_holder(row: Allocation, a) -> bool:
     return row.resource_id == a.resource_id if a.resource_id is not None else row.staff_id == a.staff_id
 
 
-def still_free(*, slot, live: list[Allocation], capacities: dict[int, int]) -> bool:
+def still_free(*, slot, live: list[Allocation]) -> bool:
     """Whether the planned assignments still fit beside the live allocations, by the engine's
     rules: a resource is held by one visit at a time; a staff member's hands-on (exclusive)
     phases do not overlap; the shares a nurse watches stay within her watch capacity."""
@@ -180,10 +182,12 @@ def still_free(*, slot, live: list[Allocation], capacities: dict[int, int]) -> b
             if any(r.staff_id == a.staff_id and r.exclusive and r.start < a.end and r.end > a.start for r in live):
                 return False
         else:
-            loads = [(_epoch(r.start), _epoch(r.end), r.share) for r in live if r.staff_id == a.staff_id
-                     and not r.exclusive]
+            shared = [r for r in live if r.staff_id == a.staff_id and not r.exclusive]
+            if not shared:
+                continue  # nothing else is watched then: the plan already fitted her capacity
+            loads = [(_epoch(r.start), _epoch(r.end), r.share) for r in shared]
             span = (_epoch(a.start), _epoch(a.end))
-            if not covers(below_capacity(loads, capacities.get(a.staff_id, 0) - a.share, [span]), *span):
+            if not covers(below_capacity(loads, shared[0].staff.watch_capacity - a.share, [span]), *span):
                 return False
     return True
 

@@ -201,3 +201,58 @@ def test_if_a_stale_plan_ever_reaches_the_insert_the_exclusion_constraint_makes_
     assert response.json()["code"] == "slot_taken"
     assert response.json()["detail"] == "Chair 1 is taken 10:00-11:25."
     assert Appointment.objects.count() == 1
+
+
+@pytest.mark.postgres
+def test_bookings_for_the_same_nurse_and_chair_at_other_hours_do_not_wait_for_each_other(frozen):
+    from django.db import transaction
+
+    from notifications.models import MessagingPolicy
+
+    clinic = make_clinic(chairs=1, nurses=1)
+    ana, ben, cy = patient_user("ana"), patient_user("ben"), patient_user("cy")
+    MessagingPolicy.current()  # created by the first booking ever; here, before the race
+    holding = threading.Event()
+    release = threading.Event()
+
+    def slow_morning_booking():
+        with transaction.atomic():
+            book_appointment(patient=ana, service=clinic.service, location=clinic.location, start=at(9),
+                             actor=ana.user)
+            holding.set()
+            release.wait(timeout=30)  # its locks stay held until then
+
+    def afternoon_booking():
+        holding.wait(timeout=30)
+        return book_appointment(patient=ben, service=clinic.service, location=clinic.location, start=at(14),
+                                actor=ben.user)
+
+    def overlapping_booking():
+        holding.wait(timeout=30)
+        return book_appointment(patient=cy, service=clinic.service, location=clinic.location, start=at(10),
+                                actor=cy.user)
+
+    results: dict[str, object] = {}
+
+    def run(name, job):
+        try:
+            results[name] = job()
+        except Exception as exc:  # noqa: BLE001
+            results[name] = exc
+        finally:
+            connection.close()
+
+    morning = threading.Thread(target=run, args=("morning", slow_morning_booking))
+    afternoon = threading.Thread(target=run, args=("afternoon", afternoon_booking))
+    overlap = threading.Thread(target=run, args=("overlap", overlapping_booking))
+    for thread in (morning, afternoon, overlap):
+        thread.start()
+    afternoon.join(timeout=20)
+    assert isinstance(results.get("afternoon"), Appointment)  # done while the morning still holds its locks
+    overlap.join(timeout=0.5)
+    assert overlap.is_alive()  # 10:00 overlaps the uncommitted 9:00 visit's chair: it waits
+    release.set()
+    morning.join()
+    overlap.join()
+    assert isinstance(results["overlap"], Problem) and results["overlap"].code == "slot_taken"
+    assert "Chair 1 is taken 09:00-10:25" in results["overlap"].detail

@@ -21,8 +21,7 @@ STARTS = [at(9) + dt.timedelta(minutes=15 * k) for k in range(12)]
 
 def verdict(slot) -> bool:
     live = [r for r in rows_in_the_way(slot=slot) if r.hold_expires_at is None or r.hold_expires_at > NOW]
-    capacities = dict(StaffMember.objects.values_list("pk", "watch_capacity"))
-    return still_free(slot=slot, live=live, capacities=capacities)
+    return still_free(slot=slot, live=live)
 
 
 def engine_accepts_only(slot, clinic) -> bool:

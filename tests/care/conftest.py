@@ -66,7 +66,8 @@ def make_clinic(*, chairs: int = 2, nurses: int = 1, watch_capacity: int = 2, th
                   for n in range(1, chairs + 1)]
     nurse_rows = []
     for n in range(1, nurses + 1):
-        nurse = StaffMemberFactory(display_name=f"Nurse {n}", watch_capacity=watch_capacity, locations=[phoenix, tucson])
+        nurse = StaffMemberFactory(display_name=f"Nurse {n}", watch_capacity=watch_capacity,
+                                   locations=[phoenix, tucson])
         weekly_hours(staff=nurse, start=dt.time(7), end=dt.time(19), weekdays=open_days)
         nurse_rows.append(nurse)
     prescriber = StaffMemberFactory(display_name="Dr. Rivera", roles=[StaffRole.PRESCRIBER],

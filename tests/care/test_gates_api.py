@@ -60,13 +60,17 @@ def test_a_clearance_valid_through_the_visit_day_counts(clinic, people, frozen):
 def test_a_revoked_clearance_does_not_count(clinic, people, frozen):
     revoke_clearance(clearance=clearance(people.ana), actor=people.clinician, reason="New hypertension reading")
 
-    assert post(people.ana.user, "/api/v1/appointments", booking(clinic, clinic.iv, at(9))).json()["gate"] == "clearance"
+    response = post(people.ana.user, "/api/v1/appointments", booking(clinic, clinic.iv, at(9)))
+
+    assert response.json()["gate"] == "clearance"
 
 
 def test_clearance_is_per_kind_of_treatment(clinic, people, frozen):
     clearance(people.ana, treatment="kap")
 
-    assert post(people.ana.user, "/api/v1/appointments", booking(clinic, clinic.iv, at(9))).json()["gate"] == "clearance"
+    response = post(people.ana.user, "/api/v1/appointments", booking(clinic, clinic.iv, at(9)))
+
+    assert response.json()["gate"] == "clearance"
 
 
 def test_a_visit_that_is_not_dosing_needs_no_clearance(clinic, people, frozen):

@@ -69,8 +69,9 @@ def test_a_form_is_submitted_once(session, people):
 
 
 def test_sessions_not_completed_and_other_services_have_no_form(clinic, people, session):
-    AppointmentFactory(patient=people.ana, service=clinic.spravato, location=clinic.phoenix, start=at(9, day=dt.date(2025, 3, 13)),
-                       end=at(11, 15, day=dt.date(2025, 3, 13)), status=AppointmentStatus.BOOKED)
+    thursday = dt.date(2025, 3, 13)
+    AppointmentFactory(patient=people.ana, service=clinic.spravato, location=clinic.phoenix, start=at(9, day=thursday),
+                       end=at(11, 15, day=thursday), status=AppointmentStatus.BOOKED)
     AppointmentFactory(patient=people.ana, service=clinic.iv, location=clinic.phoenix, start=at(13), end=at(14, 25),
                        status=AppointmentStatus.COMPLETED)
 

@@ -66,7 +66,7 @@ def clinic(db) -> SimpleNamespace:
     ana_user = UserFactory(username="ana", role=Role.PATIENT)
     ana = PatientFactory(user=ana_user, legal_first_name="Ana", legal_last_name="Ruiz", preferred_name="",
                          date_of_birth=dt.date(1985, 6, 1), state="AZ", time_zone="America/Phoenix", language="es")
-    dial_in = DialIn.objects.create(location=virtual, number="+16025550100", access_code="4321")
+    dial_in = DialIn.objects.create(location=virtual, number="+16025550199", access_code="4321")
     return SimpleNamespace(virtual=virtual, lee=lee, sam=sam, follow_up=follow_up, integration=integration, ana=ana,
                            dial_in=dial_in)
 

@@ -76,7 +76,7 @@ def test_a_visit_without_a_prescriber_offers_the_dial_in_number_in_the_waiting_r
     page(client, token, la(9, 50), RIGHT)
     html = page(client, token, la(9, 51)).content.decode()
     assert "¿Mala conexión? Entre por teléfono" in html
-    assert "Llame al (602) 555-0100" in html and "marque 4321" in html
+    assert "Llame al (602) 555-0199" in html and "marque 4321" in html
 
 
 def test_a_prescribers_visit_never_offers_the_dial_in(client, clinic):
@@ -86,8 +86,8 @@ def test_a_prescribers_visit_never_offers_the_dial_in(client, clinic):
     shown = page(client, token, la(8, 51))
     html = shown.content.decode()
     assert shown.context["state"] == "waiting"
-    assert "555-0100" not in html and "teléfono" not in html.replace("solo por teléfono", "")
+    assert "555-0199" not in html and "teléfono" not in html.replace("solo por teléfono", "")
     assert "Esta consulta debe ser por video" in html
     with time_machine.travel(la(8, 52), tick=False):
         client.post(f"/visit/{clinician_token(visit, clinic.lee)}/join")
-    assert "555-0100" not in page(client, token, la(8, 53)).content.decode()
+    assert "555-0199" not in page(client, token, la(8, 53)).content.decode()
