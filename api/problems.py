@@ -175,8 +175,9 @@ def _json_problem(status_code: int, code: str, detail: str) -> JsonResponse:
 
 
 def _wants_page(request) -> bool:
-    """A browser asking for a page outside the API gets Django's HTML error page."""
-    return not request.path.startswith(("/api/", "/webhooks/")) and "text/html" in request.headers.get("Accept", "")
+    """The path decides: outside the API and the webhooks, an error is an HTML page (the site's
+    own 404.html, 500.html, ... in web/templates), whatever the client's Accept header says."""
+    return not request.path.startswith(("/api/", "/webhooks/"))
 
 
 def handler400(request, exception=None):

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("api.routes.care")),
     path("", include("api.routes.courses")),
     path("", include("api.routes.telehealth")),
+    path("", include("api.routes.checkins")),
 ]

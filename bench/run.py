@@ -36,9 +36,10 @@ FULL_RESULTS = support.ROOT / "bench" / "results"
 QUICK_RESULTS = support.ROOT / "var" / "bench" / "results"
 BOOKING_CLIENTS = 16
 
-# Sizes per mode: quick must finish under two minutes on a loaded 2-core machine.
+# Sizes per mode: quick finishes in under two minutes on a 2-core machine. The time limits only
+# stop a hung scenario; they are generous so that a busy machine makes a run slower, never red.
 MODES = {
-    "quick": {"scales": [1], "scenario_timeout_s": 110, "ceiling_s": 2.0, "ceiling_clients": [16],
+    "quick": {"scales": [1], "scenario_timeout_s": 600, "ceiling_s": 2.0, "ceiling_clients": [16],
               "floor_clients": [16], "noop_tasks": 2000, "peer_reps": None},
     "full": {"scales": [1, 10], "scenario_timeout_s": 3600, "ceiling_s": 10.0, "ceiling_clients": [1, 4, 16, 32],
              "floor_clients": [1, 4, 16, 32], "noop_tasks": 20_000, "peer_reps": 50},

@@ -49,7 +49,10 @@ INSTALLED_APPS = [
     "notifications",
     "care",
     "telehealth",
+    "checkins",
     "api",
+    "django_htmx",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -58,9 +61,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "web.middleware.PageLanguageMiddleware",  # pages only: the API answers in English
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("webhooks/", include("notifications.webhook_urls")),
     path("", include("telehealth.urls")),
+    path("", include("checkins.urls")),
+    path("", include("web.urls")),
 ]
 
 handler400 = problems.handler400

@@ -54,8 +54,9 @@ def channels_for(patient) -> list[str]:
 
 
 def _supersede_stale(appointment, *, now: dt.datetime) -> None:
+    # Check-ins follow the visit once it is over; checkins/ retires them when they are answered.
     pending = (OutboundMessage.objects.filter(appointment_id=appointment.pk, status__in=PENDING_STATUSES)
-               .exclude(kind__startswith=REPLY_PREFIX))
+               .exclude(kind__startswith=REPLY_PREFIX).exclude(kind__startswith=plans.FOLLOW_UP_PREFIX))
     status = appointment.status
     if status == S.BOOKED:
         stale, reason = pending.exclude(planned_for_start=appointment.start), "The visit moved to another time."

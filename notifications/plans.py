@@ -41,6 +41,14 @@ DEFAULT_STEPS: list[dict] = [
 # text the patient just sent and are neither capped nor held for quiet hours.
 CANCELLATION = Step(key="cancellation", template="cancellation", priority=60)
 REPLY_TEMPLATES = ("help", "stop", "start", "confirmed", "reschedule")
+# Messages about a visit that is over (checkins/): "checkin_<step>" and its one "checkin_<step>_nudge".
+# They wait for a completed visit instead of a booked one and have no visit start as a deadline.
+FOLLOW_UP_PREFIX = "checkin_"
+FOLLOW_UP_TEMPLATES = ("checkin", "checkin_nudge")
+# Urgent alerts to a clinician's own number or email (a check-in answer that signals risk): no
+# patient, no quiet hours, no frequency limit, never any clinical detail in the text.
+STAFF_PREFIX = "staff_"
+STAFF_TEMPLATES = ("staff_alert",)
 # A reminder due this soon after the confirmation says nothing new.
 REMINDER_MIN_GAP_MINUTES = 60
 

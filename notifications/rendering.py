@@ -8,9 +8,11 @@ service's prep instructions, which the patient needs before a dosing visit.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +108,12 @@ def format_time(instant, *, time_zone: str, language: str, with_zone: bool = Fal
     return f"{text} {local.tzname()}" if with_zone else text
 
 
+@functools.lru_cache(maxsize=16)
+def national_number(e164: str) -> str:
+    """'(602) 555-0100' for '+16025550100'."""
+    return PhoneNumber.from_string(e164).as_national
+
+
 def appointment_token(appointment) -> str:
     from notifications.models import AppointmentLink
 
@@ -130,11 +138,25 @@ def public_url(path: str) -> str:
     return settings.PUBLIC_BASE_URL.rstrip("/") + path
 
 
+# Templates whose links belong to another app (a check-in's form, an alert's review page): the
+# app registers, when it loads, a function giving the extra context for one outbox row.
+_MESSAGE_CONTEXT: dict[str, Callable] = {}
+
+
+def register_message_context(template: str, provider: Callable) -> None:
+    _MESSAGE_CONTEXT[template] = provider
+
+
+def message_context(message) -> dict:
+    provider = _MESSAGE_CONTEXT.get(message.template)
+    return provider(message) if provider is not None else {}
+
+
 def build_context(*, patient, appointment, policy, language: str, step_prep: bool = False) -> dict:
     """Everything a template may use. SMS templates use only the neutral parts."""
     context = {
         "brand": policy.brand_name,
-        "phone": PhoneNumber.from_string(str(policy.phone)).as_national if policy.phone else "",
+        "phone": national_number(str(policy.phone)) if policy.phone else "",
         "first_name": patient.preferred_name or patient.legal_first_name,
     }
     if appointment is None:

@@ -1,6 +1,8 @@
 """The rules a message must pass at the moment it is sent, whatever was true when it was planned:
 the visit is still on at the same time, the patient can be reached on this channel and has not
 opted out, it is not quiet hours where the patient lives, and a frequency limit is not broken.
+A check-in (checkins/) instead needs its visit completed; an urgent alert to a clinician's own
+number skips the patient's rules (quiet hours, limits) and carries no clinical detail.
 
 `decide` returns one verdict; sending.py applies it to the row under the row lock.
 """
@@ -45,14 +47,25 @@ def is_reply(message) -> bool:
     return message.kind.startswith("reply_")
 
 
+def is_follow_up(message) -> bool:
+    """A check-in about a visit that is over (checkins/ supersedes it once answered)."""
+    return message.kind.startswith(plans.FOLLOW_UP_PREFIX)
+
+
+def is_staff_alert(message) -> bool:
+    return message.kind.startswith(plans.STAFF_PREFIX)
+
+
 def appointment_problem(message, appointment, *, now: dt.datetime) -> Supersede | Drop | None:
     """Why this appointment message must not go out now, or None. Replies are about the
-    patient's own text and always go."""
-    if is_reply(message):
+    patient's own text and always go, and so do urgent alerts to staff."""
+    if is_reply(message) or is_staff_alert(message):
         return None
     if appointment is None:
         return Supersede("The visit no longer exists.")
     status = appointment.status
+    if is_follow_up(message):
+        return None if status == S.COMPLETED else Supersede(f"The visit is {S(status).label.lower()}, not completed.")
     if message.kind == plans.CANCELLATION.key:
         if status != S.CANCELLED:
             return Supersede(f"The visit is {S(status).label.lower()}, not cancelled.")
@@ -81,13 +94,15 @@ def _sms_verdict(message, patient, appointment, *, policy, now: dt.datetime, lim
     if is_reply(message):
         to = message.to_address or (str(patient.phone) if patient is not None and patient.phone else "")
         return Send(Channel.SMS, to) if to else Drop("No number to answer.")
+    if is_staff_alert(message):
+        return Send(Channel.SMS, message.to_address) if message.to_address else Drop("No number for the clinician.")
     if not patient.phone or patient.sms_opted_out:
         why = "The patient opted out of texts (STOP)." if patient.sms_opted_out else "The patient has no mobile number."
         return _email_fallback(message, patient) or Drop(why)
     window = quiet_hours.window_for(patient=patient, policy=policy)
     opens = quiet_hours.next_allowed(now, window)
     if opens != now:
-        deadline = appointment.start if appointment is not None else None
+        deadline = appointment.start if appointment is not None and not is_follow_up(message) else None
         if deadline is not None and opens >= deadline:
             return Drop(f"Quiet hours ({window.describe()}) last until after the visit starts.")
         return Postpone(opens, f"Quiet hours ({window.describe()}): held until the window opens.")
@@ -103,6 +118,8 @@ def decide(message, *, patient, appointment, policy, now: dt.datetime, limits: c
         return problem
     if message.channel == Channel.SMS:
         return _sms_verdict(message, patient, appointment, policy=policy, now=now, limits=limits)
+    if is_staff_alert(message):
+        return Send(Channel.EMAIL, message.to_address) if message.to_address else Drop("No email for the clinician.")
     if patient is None or not patient.email:
         return Drop("The patient has no email address.")
     return Send(Channel.EMAIL, patient.email)

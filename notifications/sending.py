@@ -38,7 +38,9 @@ from notifications.channels.sms import SmsBackend, SmsError, get_sms_backend
 from notifications.channels.twilio import UNSUBSCRIBED_CODE
 from notifications.locks import lock_patients_messages
 from notifications.models import Channel, MessageStatus as M, MessagingPolicy, OutboundMessage
-from notifications.rendering import MessageTooLong, build_context, public_url, render_email, render_sms
+from notifications.rendering import (
+    MessageTooLong, build_context, message_context, public_url, render_email, render_sms,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,23 @@ SEND_GROUP = 10
 TROUBLE = frozenset({"retry", "uncertain", "time_limit"})
 _DECIDED_FIELDS = ["status", "status_reason", "next_attempt_at", "attempt_id", "claimed_at", "handed_off_at",
                    "attempts", "channel", "to_address", "subject", "body", "last_error", "updated_at"]
+_SENT_FIELDS = ["status", "provider_id", "provider_status", "sent_at", "last_error", "updated_at"]
+
+
+def write_rows(messages: list[OutboundMessage], field_names: list[str]) -> None:
+    """Save these fields of many rows in one round trip: one parameterised UPDATE per row sent
+    with executemany (psycopg pipelines them). The hot path of every send; `save()` per row
+    costs a round trip each and `bulk_update` a CASE per column and row."""
+    if not messages:
+        return
+    meta = OutboundMessage._meta
+    fields = [meta.get_field(name) for name in field_names]
+    quote = connection.ops.quote_name
+    sql = (f"UPDATE {quote(meta.db_table)} SET " + ", ".join(f"{quote(f.column)} = %s" for f in fields)
+           + f" WHERE {quote(meta.pk.column)} = %s")
+    params = [[f.get_db_prep_save(getattr(m, f.attname), connection) for f in fields] + [m.pk] for m in messages]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -105,8 +124,7 @@ def decide(*, message_ids: list[int], attempt_id: str, policy) -> tuple[list[tup
                     ready.append((message.pk, now))
                     continue
             outcomes[outcome] += 1
-        for message in changed:  # one small UPDATE each: cheaper than bulk_update's CASE for every column
-            message.save(update_fields=_DECIDED_FIELDS)
+        write_rows(changed, _DECIDED_FIELDS)
     return ready, outcomes
 
 
@@ -149,7 +167,7 @@ def _decide_one(message, *, policy, limits, now: dt.datetime) -> str:
     message.to_address = verdict.to
     message.handed_off_at = now
     message.attempts += 1
-    if message.channel == Channel.SMS and not send_checks.is_reply(message):
+    if message.channel == Channel.SMS and patient is not None and not send_checks.is_reply(message):
         limits.record(patient)
     return "handed_off"
 
@@ -176,6 +194,7 @@ def _render(message, *, patient, appointment, policy) -> None:
         context["moved"] = OutboundMessage.objects.filter(
             Q(appointment_id=appointment.pk) | Q(appointment__rescheduled_to=appointment.pk),
             status__in=(M.SENT, M.DELIVERED)).exclude(planned_for_start=appointment.start).exists()
+    context.update(message_context(message))
     if message.channel == Channel.SMS:
         message.subject, message.body = "", render_sms(template=message.template, language=language, context=context)
     else:
@@ -215,13 +234,16 @@ def send_group(group: list[tuple[int, dt.datetime]], *, attempt_id: str, policy,
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
             messages = {m.pk: m for m in _locked([message_id for message_id, _ in group], full=False)}
+            sent: list[OutboundMessage] = []
             for index, (message_id, handed_off_at) in enumerate(group):
                 outcome = _send_one(messages.get(message_id), attempt_id=attempt_id, handed_off_at=handed_off_at,
-                                    policy=policy, backend_cache=backend_cache)
+                                    policy=policy, backend_cache=backend_cache, sent=sent)
                 outcomes[outcome] += 1
                 if outcome in TROUBLE:
+                    write_rows(sent, _SENT_FIELDS)
                     outcomes["released"] += _give_back(group[index + 1:], attempt_id=attempt_id)
                     return outcomes, True
+            write_rows(sent, _SENT_FIELDS)
     except SoftTimeLimitExceeded:
         outcomes["time_limit"] += 1
         return outcomes, True
@@ -238,7 +260,10 @@ def send(*, message_id: int, attempt_id: str, handed_off_at: dt.datetime, policy
     return next(iter(outcomes))
 
 
-def _send_one(message, *, attempt_id: str, handed_off_at: dt.datetime, policy, backend_cache: list) -> str:
+def _send_one(message, *, attempt_id: str, handed_off_at: dt.datetime, policy, backend_cache: list,
+              sent: list) -> str:
+    """Send one row; a success is appended to `sent` (written with the group), anything else is
+    saved at once."""
     if (message is None or message.status != M.SENDING or str(message.attempt_id) != attempt_id
             or message.handed_off_at != handed_off_at):
         return "changed_before_send"
@@ -254,9 +279,9 @@ def _send_one(message, *, attempt_id: str, handed_off_at: dt.datetime, policy, b
         return _record_failure(message, exc, appointment=message.appointment, policy=policy, now=now)
     message.status = M.SENT
     message.provider_id, message.provider_status = provider_id, provider_status
-    message.sent_at = timezone.now()
+    message.sent_at = message.updated_at = timezone.now()
     message.last_error = ""
-    message.save(update_fields=["status", "provider_id", "provider_status", "sent_at", "last_error", "updated_at"])
+    sent.append(message)
     return "sent"
 
 
@@ -284,7 +309,7 @@ def _record_failure(message, exc, *, appointment, policy, now: dt.datetime) -> s
     message.claimed_at = None
     retry_at = now + backoff(message.attempts)
     deadline = None
-    if appointment is not None and not send_checks.is_reply(message):
+    if appointment is not None and not send_checks.is_reply(message) and not send_checks.is_follow_up(message):
         deadline = appointment.end if message.template == "join_link" else appointment.start
     if exc.temporary and message.attempts < policy.max_attempts and (deadline is None or retry_at < deadline):
         message.status, message.next_attempt_at = M.PLANNED, retry_at

@@ -51,7 +51,7 @@ TEXT: dict[str, dict[str, str]] = {
     "tips": {"en": "Use a quiet, private place. Allow the camera and microphone when asked.",
              "es": "Busque un lugar tranquilo y privado. Permita la cámara y el micrófono cuando se le pida."},
     "dial_in_summary": {"en": "Poor connection? Join by phone", "es": "¿Mala conexión? Entre por teléfono"},
-    "dial_in": {"en": "Call {number}", "es": "Llame al {number}"},
+    "dial_in": {"en": "Call {number}.", "es": "Llame al {number}."},
     "dial_in_code": {"en": "When asked, enter {code}.", "es": "Cuando se le pida, marque {code}."},
     "video_only": {"en": "This visit must be by video; it cannot be done by phone only.",
                    "es": "Esta consulta debe ser por video; no se puede hacer solo por teléfono."},

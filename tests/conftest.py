@@ -18,6 +18,12 @@ def _cache_of_its_own(settings):
                                    "LOCATION": uuid.uuid4().hex}}
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factories give users passwords; the production hasher costs ~0.5 s per user here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` skip with a reason elsewhere; under CI=true that skip is a failure."""
     on_postgres = connection.vendor == "postgresql"

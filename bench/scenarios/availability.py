@@ -22,10 +22,12 @@ from bench.load import LoopbackSession
 
 BASE_APPOINTMENTS = 20_000
 SIZES = {
-    # appointments at 1x, engine calls, HTTP requests per load level, load levels, also measure 10x here
-    True: {"appointments": 5_000, "engine_reps": 30, "http_requests": 60, "clients": [1, 2], "with_10x": False},
+    # appointments at 1x, engine calls, HTTP requests per load level, load levels, warm-up requests,
+    # and whether the 10x database is measured here too
+    True: {"appointments": 5_000, "engine_reps": 20, "http_requests": 30, "clients": [1], "warmup": 6,
+           "with_10x": False},
     False: {"appointments": BASE_APPOINTMENTS, "engine_reps": 200, "http_requests": 400, "clients": [1, 2, 4],
-            "with_10x": True},
+            "warmup": 20, "with_10x": True},
 }
 WINDOW_DAYS = 28
 HEADLINE_CLIENTS = 1
@@ -113,7 +115,7 @@ def _http(url: str, location_id: int, sizes: dict) -> dict:
         def call(session, _client, _index):
             return session.get(query(), timeout=60)
 
-        support.http_load(call, clients=2, requests=20)  # warm every worker
+        support.http_load(call, clients=2, requests=sizes["warmup"])  # warm the workers
         curve = []
         for clients in sizes["clients"]:
             result = support.http_load(call, clients=clients, requests=sizes["http_requests"])

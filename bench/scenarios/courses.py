@@ -1,8 +1,10 @@
 """Placing a whole treatment course on the large demo clinic.
 
 The clinic is `manage.py seed_demo --size large` (3 sites, ~30 staff, 20,000 visits, the next
-four weeks busy) on a fresh PostgreSQL database. The seeded database is kept as a template
-(re-seeded when a migration, the seed code or the date changes) and cloned for each run.
+four weeks busy) on a fresh PostgreSQL database; `--quick` uses the small demo clinic instead,
+so that a smoke run never waits a minute for seeding (its figures say which clinic). The seeded
+database is kept as a template (re-seeded when a migration, the seed code or the date changes)
+and cloned for each run.
 Then, in one process with Django on that database, the front desk books courses one after the
 other through POST /api/v1/courses (Django's test client in-process: the whole API path,
 Idempotency-Key included, without HTTP): the IV induction series, 6 infusions with an
@@ -10,7 +12,9 @@ integration session after each (12 visits), at the three sites in turn, first vi
 busy next two weeks. Every course commits, so the calendar fills as it goes. Timed:
 
 - place_*: the whole request (search + booking all 12 visits atomically), the issue's figure;
-- search_*: the part that finds the times (find_slots per kind of visit + the search).
+- search_*: the part that finds the times (find_slots per kind of visit + the search);
+- unplaceable_*: answering a 422 (when the calendar has filled up): a second search over the
+  whole booking horizon finds the earliest start that would work.
 Afterwards the database is audited for overlapping exclusive allocations (must be 0).
 
 `python -m bench.scenarios.courses [--quick]` prints the figures as JSON.
@@ -28,8 +32,9 @@ import time
 from bench import support
 
 DB_NAME = "clearday_bench_courses"
-TEMPLATE_DB = "clearday_bench_courses_large"
-SIZES = {True: {"iv_courses": 8}, False: {"iv_courses": 40}}
+SIZES = {True: {"iv_courses": 8, "clinic": "demo"}, False: {"iv_courses": 40, "clinic": "large"}}
+CLINICS = {"demo": "seed_demo (2 sites, 8 staff, 40 patients, 350 visits)",
+           "large": "seed_demo --size large (3 sites, 31 staff, 3000 patients, 20000 visits)"}
 SEED_FILES = ["scheduling/management/commands/seed_demo.py", "scheduling/demo/catalog.py",
               "scheduling/demo/history.py", "care/demo.py", "scheduling/services/course_templates.py"]
 
@@ -40,40 +45,41 @@ def _log(message: str) -> None:
 
 # --- the seeded large clinic, kept as a template database ------------------------------------
 
-def _fingerprint() -> str:
-    digest = hashlib.sha256(support._migrations_fingerprint().encode())
+def _fingerprint(size: str) -> str:
+    digest = hashlib.sha256(f"{size} {support._migrations_fingerprint()}".encode())
     for name in SEED_FILES:
         digest.update((support.ROOT / name).read_bytes())
     digest.update(dt.date.today().isoformat().encode())
     return digest.hexdigest()[:16]
 
 
-def large_clinic_database() -> str:
-    """A fresh copy of the seeded large clinic, seeding it first if the template is stale."""
+def clinic_database(size: str) -> str:
+    """A fresh copy of the seeded demo clinic of `size`, seeding it first if the template is stale."""
     import psycopg
 
-    fingerprint = _fingerprint()
+    template, seeding = f"{DB_NAME}_{size}", f"{DB_NAME}_{size}_seeding"
+    fingerprint = _fingerprint(size)
     with psycopg.connect(support.PG_ADMIN_URL, autocommit=True) as conn:
         row = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-                           [TEMPLATE_DB]).fetchone()
+                           [template]).fetchone()
         fresh = row is not None and row[0] == fingerprint
     if not fresh:
-        _log("seeding the large demo clinic (seed_demo --size large) ...")
-        url = support.fresh_database(TEMPLATE_DB.replace("_large", "_seeding"))
+        _log(f"seeding the demo clinic (seed_demo --size {size}) ...")
+        url = support.fresh_database(seeding)
         env = support.subprocess_env(database_url=url, redis_url=None, settings_module="config.settings")
         started = time.monotonic()
-        proc = subprocess.run([sys.executable, "manage.py", "seed_demo", "--size", "large"], cwd=support.ROOT, env=env,
+        proc = subprocess.run([sys.executable, "manage.py", "seed_demo", "--size", size], cwd=support.ROOT, env=env,
                               capture_output=True, text=True, timeout=1800)
         if proc.returncode != 0:
             raise RuntimeError(f"seed_demo failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
         _log(f"seeded in {time.monotonic() - started:.0f}s")
         with psycopg.connect(support.PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)')
-            conn.execute(f'ALTER DATABASE "{TEMPLATE_DB.replace("_large", "_seeding")}" RENAME TO "{TEMPLATE_DB}"')
-            conn.execute(f"COMMENT ON DATABASE \"{TEMPLATE_DB}\" IS '{fingerprint}'")
+            conn.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+            conn.execute(f'ALTER DATABASE "{seeding}" RENAME TO "{template}"')
+            conn.execute(f"COMMENT ON DATABASE \"{template}\" IS '{fingerprint}'")
     with psycopg.connect(support.PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}" TEMPLATE "{TEMPLATE_DB}"')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}" TEMPLATE "{template}"')
     return support.database_url(DB_NAME)
 
 
@@ -142,7 +148,7 @@ def _ms(samples: list[float]) -> dict:
 
 def run(*, quick: bool) -> dict:
     sizes = SIZES[quick]
-    url = large_clinic_database()
+    url = clinic_database(sizes["clinic"])
     env = support.subprocess_env(database_url=url, redis_url=None, settings_module="config.settings")
     proc = subprocess.run([sys.executable, "-m", "bench.scenarios.courses", "--measure", json.dumps(sizes)],
                           cwd=support.ROOT, env=env, capture_output=True, text=True, timeout=1800)
@@ -153,12 +159,13 @@ def run(*, quick: bool) -> dict:
     placed = [r["ms"] for r in iv if r["status"] == 201]
     place, search = _ms(placed), _ms(data["results"]["iv_search"])
     return {
-        "clinic": "seed_demo --size large (3 sites, 31 staff, 3000 patients, 20000 visits)",
+        "clinic": CLINICS[sizes["clinic"]],
         "course": "iv-induction: 6 infusions + 6 integration sessions (12 visits)",
         "place_p50_ms": place["p50"], "place_p95_ms": place["p95"],
         "search_p50_ms": search["p50"], "search_p95_ms": search["p95"],
         "courses_placed": len(placed), "courses_tried": len(iv),
         "unplaceable": sum(r["status"] == 422 for r in iv),
+        "unplaceable_p50_ms": _ms([r["ms"] for r in iv if r["status"] == 422])["p50"],
         "visits_per_course": max((r["visits"] for r in iv), default=0),
         "double_bookings": data["overlaps"],
     }

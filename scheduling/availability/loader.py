@@ -18,8 +18,8 @@ from scheduling import timeutils
 from scheduling.models import Allocation, Closure, HoursOverride, Location, Resource, Service, StaffMember, WorkingHours
 from scheduling.models.clinic import MAX_BUFFER_MINUTES, MAX_PHASE_MINUTES
 
-from .core import EXCLUSIVE, Calendar, Holder, Need, build_runs, present_roles
-from .hours import ClosedDays, DatedOverride, WeeklyRule, open_spans, to_epoch
+from .core import Calendar, Holder, Need, build_runs, present_roles
+from .hours import ClosedDays, DatedOverride, WeeklyRule, open_spans
 
 # No allocation is longer than this (see the limits on Phase and Service), which bounds the scan.
 MAX_ALLOCATION = dt.timedelta(minutes=MAX_PHASE_MINUTES + 2 * MAX_BUFFER_MINUTES)
@@ -230,6 +230,3 @@ def load(*, service: Service, location: Location | None, window_start: dt.dateti
     return Context(service=service, location=site, video=video, site_zone=site_zone, needs=needs, calendar=calendar,
                    staff={m.id: m for m in members}, resources={r.id: r for r in resources}, time_off=time_off,
                    closures=closures, staff_filters=filters)
-
-
-__all__ = ["Context", "EXCLUSIVE", "MAX_ALLOCATION", "is_video", "load", "needs_for"]

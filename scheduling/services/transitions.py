@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import Role
 from api.problems import Conflict, Problem, Unprocessable
 from care.gates import enforce_check_in_gates
+from checkins.planning import plan_after_visit
 from notifications import planning
 from scheduling.models import Allocation, Appointment, AppointmentStatus as S
 from scheduling.services.events import record_event
@@ -155,6 +156,10 @@ def mark_no_show(*, appointment: Appointment, actor, reason: str = "", now: date
 
 
 def complete(*, appointment: Appointment, actor, now: datetime | None = None) -> Appointment:
+    """A completed dosing visit (or a service with its own plan) gets its post-session check-ins
+    planned in the same transaction (checkins/planning.py)."""
     with transaction.atomic():
         appt = lock_appointment(appointment_id=appointment.pk)
-        return apply_status(appointment=appt, to_status=S.COMPLETED, action="completed", actor=actor)
+        apply_status(appointment=appt, to_status=S.COMPLETED, action="completed", actor=actor)
+        plan_after_visit(appointment=appt, now=now)
+        return appt

@@ -1,9 +1,11 @@
 import datetime as dt
 
 import pytest
+from rest_framework.test import APIClient
 
 from scheduling.models import Appointment, AppointmentStatus as S
 from scheduling.services.booking import book_appointment
+from tests.factories import ResourceFactory, StaffMemberFactory, weekly_hours
 
 from .conftest import at, client_for, iso
 
@@ -87,8 +89,6 @@ def test_a_clinician_cannot_book(clinic, people, frozen):
 
 
 def test_nobody_anonymous_holds_or_books(clinic, frozen):
-    from rest_framework.test import APIClient
-
     for path in ("/api/v1/holds", "/api/v1/appointments"):
         assert APIClient().post(path, body(clinic, at(9)), format="json").status_code in (401, 403)
 
@@ -177,8 +177,6 @@ def test_an_illegal_transition_through_the_api_is_a_409_problem(clinic, people, 
 
 
 def test_a_clinician_sees_only_the_visits_they_are_allocated_to(clinic, people, frozen):
-    from tests.factories import StaffMemberFactory
-
     visit = booked_for(clinic, people.ana, at(9))
     assert client_for(people.nurse).get("/api/v1/appointments").json()["count"] == 1
     stranger = StaffMemberFactory(display_name="Dr Far", roles=["prescriber"]).user
@@ -201,8 +199,6 @@ def test_reschedule_through_the_api_returns_the_new_appointment(clinic, people, 
 # --- The desk's list ------------------------------------------------------------------------
 
 def test_the_list_filters_by_day_location_staff_resource_patient_and_status(clinic, people, frozen):
-    from tests.factories import ResourceFactory
-
     chair2 = ResourceFactory(location=clinic.location, name="Chair 2")
     a = booked_for(clinic, people.ana, at(9))
     b = booked_for(clinic, people.ben, at(9, 15))  # chair 2 (chair 1 is taken)
@@ -239,8 +235,6 @@ def test_the_list_refuses_bad_filters_with_the_parameter_named(clinic, people, f
 
 def test_the_list_is_paginated_and_its_query_count_does_not_grow_with_the_page(clinic, people, frozen,
                                                                              django_assert_max_num_queries):
-    from tests.factories import ResourceFactory, StaffMemberFactory, weekly_hours
-
     for n in range(2, 7):
         ResourceFactory(location=clinic.location, name=f"Chair {n}")
     nurse2 = StaffMemberFactory(display_name="Nurse B", watch_capacity=4, locations=[clinic.location])

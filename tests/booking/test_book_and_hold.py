@@ -2,13 +2,17 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import transaction
 
 from api.problems import Conflict, NotFound, Unprocessable
+from config.celery import app
+from notifications import planning
 from scheduling.models import Allocation, Appointment, AppointmentEvent, AppointmentStatus as S
 from scheduling.services.booking import book_appointment, convert_hold
 from scheduling.services.holds import hold_slot
 from scheduling.services.housekeeping import expire_lapsed_holds
 from scheduling.services.transitions import Forbidden
+from tests.factories import StaffMemberFactory, video_therapy_service, weekly_hours
 
 from .conftest import NOW, at
 
@@ -138,10 +142,6 @@ def test_hold_minutes_is_a_setting(clinic, people, frozen, settings):
 
 
 def test_every_change_replans_messages_inside_the_transaction(clinic, people, frozen, monkeypatch):
-    from django.db import transaction
-
-    from notifications import planning
-
     seen = []
     monkeypatch.setattr(planning, "replan_for_appointment",
                         lambda appointment: seen.append((appointment.status, transaction.get_connection().in_atomic_block)))
@@ -151,8 +151,6 @@ def test_every_change_replans_messages_inside_the_transaction(clinic, people, fr
 
 
 def test_a_video_visit_is_stored_without_a_location(db, people):
-    from tests.factories import StaffMemberFactory, video_therapy_service, weekly_hours
-
     therapist = StaffMemberFactory(display_name="Dr Lee", roles=["therapist"], time_zone="America/Phoenix")
     weekly_hours(staff=therapist)
     service = video_therapy_service()
@@ -164,7 +162,5 @@ def test_a_video_visit_is_stored_without_a_location(db, people):
 
 
 def test_housekeeping_runs_from_celery_beat():
-    from config.celery import app
-
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert {"scheduling.expire_lapsed_holds", "scheduling.purge_idempotency_records"} <= tasks

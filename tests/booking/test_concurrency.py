@@ -12,11 +12,12 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from api.problems import Problem
+from notifications.models import MessagingPolicy
 from scheduling.models import Allocation, Appointment, AppointmentStatus as S, IdempotencyRecord
-from scheduling.services import transitions
+from scheduling.services import placement, transitions
 from scheduling.services.booking import book_appointment, reschedule_appointment
 from scheduling.services.holds import hold_slot
 
@@ -185,8 +186,6 @@ def test_an_idempotent_retry_racing_its_original_books_once_and_both_get_the_sam
 
 @pytest.mark.postgres
 def test_if_a_stale_plan_ever_reaches_the_insert_the_exclusion_constraint_makes_it_a_clean_409(frozen, monkeypatch):
-    from scheduling.services import placement
-
     clinic = make_clinic(chairs=1, nurses=1)
     ana, ben = patient_user("ana"), patient_user("ben")
     stale = placement.plan(request=placement.SlotRequest(service=clinic.service, location=clinic.location,
@@ -205,10 +204,6 @@ def test_if_a_stale_plan_ever_reaches_the_insert_the_exclusion_constraint_makes_
 
 @pytest.mark.postgres
 def test_bookings_for_the_same_nurse_and_chair_at_other_hours_do_not_wait_for_each_other(frozen):
-    from django.db import transaction
-
-    from notifications.models import MessagingPolicy
-
     clinic = make_clinic(chairs=1, nurses=1)
     ana, ben, cy = patient_user("ana"), patient_user("ben"), patient_user("cy")
     MessagingPolicy.current()  # created by the first booking ever; here, before the race

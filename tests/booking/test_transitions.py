@@ -3,9 +3,9 @@ import datetime as dt
 import pytest
 
 from api.problems import Conflict, Unprocessable
-from scheduling.models import Appointment, AppointmentStatus as S
+from scheduling.models import Appointment, AppointmentEvent, AppointmentStatus as S
 from scheduling.services import transitions
-from scheduling.services.booking import book_appointment, reschedule_appointment
+from scheduling.services.booking import book_appointment, convert_hold, reschedule_appointment
 from scheduling.services.holds import hold_slot
 
 from .conftest import at
@@ -187,3 +187,22 @@ def test_a_patient_cannot_move_a_visit_inside_the_window(booked, people, frozen)
     with pytest.raises(Unprocessable) as err:
         reschedule_appointment(appointment=booked, start=at(13), actor=people.ana.user)
     assert err.value.code == "cancellation_window_passed"
+
+
+def test_every_change_is_on_record_with_who_when_from_to_and_why(clinic, people, frozen):
+    held = hold_slot(patient=people.ana, service=clinic.service, location=clinic.location, start=at(9),
+                     actor=people.ana.user)
+    booked = convert_hold(hold=held, patient=people.ana, actor=people.ana.user)
+    moved = reschedule_appointment(appointment=booked, start=at(13), actor=people.desk, reason="Patient called")
+    frozen.move_to(moved.start + dt.timedelta(minutes=30))
+    transitions.mark_no_show(appointment=moved, actor=people.nurse, reason="Did not arrive")
+    rows = list(AppointmentEvent.objects.order_by("pk").values_list(
+        "appointment_id", "action", "actor", "actor_kind", "from_status", "to_status", "reason"))
+    assert rows == [
+        (held.pk, "held", people.ana.user.pk, "patient", "", S.HELD, ""),
+        (held.pk, "booked", people.ana.user.pk, "patient", S.HELD, S.BOOKED, ""),
+        (held.pk, "rescheduled", people.desk.pk, "staff", S.BOOKED, S.RESCHEDULED, "Patient called"),
+        (moved.pk, "booked", people.desk.pk, "staff", "", S.BOOKED, "Patient called"),
+        (moved.pk, "no_show", people.nurse.pk, "staff", S.BOOKED, S.NO_SHOW, "Did not arrive"),
+    ]
+    assert all(e.at is not None for e in AppointmentEvent.objects.all())

@@ -1,8 +1,6 @@
 """GET /api/v1/availability: slots with local times, visibility by role, and 400s that name the
 parameter."""
 
-import datetime as dt
-
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient

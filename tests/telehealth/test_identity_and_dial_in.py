@@ -48,6 +48,8 @@ def test_wrong_details_are_refused_and_after_five_tries_the_patient_is_asked_to_
         assert "Esos datos no coinciden" in response.content.decode()
     locked = page(client, token, la(9, 50), wrong)
     assert locked.context["state"] == "identity_locked"
+    html = locked.content.decode()
+    assert "Llame a la clínica para que le ayudemos a entrar" in html and "(602) 555-0100" in html
     # Even the right details no longer help: the clinic confirms by phone.
     assert page(client, token, la(9, 51), RIGHT).status_code == 303
     assert page(client, token, la(9, 51)).context["state"] == "identity_locked"

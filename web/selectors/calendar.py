@@ -1,0 +1,274 @@
+"""The front desk's calendar, laid out on the server: a day at one location with a column per
+chair or room and per clinician, and a week of one clinician. The template places each block on
+a CSS grid of five-minute rows; nothing is computed in the browser but the current-time line.
+
+A block is one appointment's time in one column: its allocations there (set-up, infusion,
+recovery on a chair) merged, with the phases listed. Overlapping blocks in a column (a nurse
+watching several chairs) sit side by side in lanes. Only appointments the user may see
+(scheduling.selectors.appointments.visible_appointments) show who and what; a clinician's time
+taken by a visit the user may not see shows as "busy elsewhere".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+
+from scheduling import timeutils
+from scheduling.models import (
+    Allocation, Appointment, Closure, HoursOverride, Location, Resource, StaffMember, WorkingHours,
+)
+from scheduling.selectors.appointments import visible_appointments
+from scheduling.selectors.catalog import CLINICAL_ROLES
+from web import formatting
+
+ROW_MINUTES = 5
+DEFAULT_HOURS = (7, 19)
+SERVICE_COLOURS = 8
+
+
+@dataclass
+class Block:
+    start: dt.datetime
+    end: dt.datetime
+    title: str
+    detail: str = ""
+    appointment: Appointment | None = None
+    kind: str = "visit"  # visit, blocked, elsewhere
+    phases: list[str] = field(default_factory=list)
+    row_start: int = 1
+    row_end: int = 2
+    lane: int = 1
+    time_label: str = ""
+
+    @property
+    def colour(self) -> str:
+        return f"svc-{self.appointment.service_id % SERVICE_COLOURS}" if self.appointment else ""
+
+
+@dataclass
+class Column:
+    key: str
+    title: str
+    subtitle: str
+    blocks: list[Block] = field(default_factory=list)
+    lanes: int = 1
+
+
+@dataclass
+class Grid:
+    title: str
+    zone_name: str
+    zone_label: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    rows: int
+    hour_marks: list[tuple[int, str]]
+    columns: list[Column]
+    now_percent: float | None
+    notices: list[str] = field(default_factory=list)
+    legend: list[tuple[str, str]] = field(default_factory=list)
+
+
+def desk_locations(*, user) -> list[Location]:
+    from accounts.models import Role
+    from scheduling.selectors.appointments import desk_location_ids
+
+    qs = Location.objects.filter(active=True)
+    if user.role != Role.ADMIN:
+        ids, _ = desk_location_ids(user)
+        qs = qs.filter(pk__in=ids)
+    return list(qs.order_by("is_virtual", "name"))
+
+
+def _hours_for_day(location: Location, day: dt.date) -> tuple[int, int]:
+    rules = WorkingHours.objects.filter(location=location, weekday=day.weekday()).filter(
+        Q(effective_from__isnull=True) | Q(effective_from__lte=day), Q(effective_to__isnull=True) | Q(effective_to__gte=day))
+    spans = [(r.start_time.hour, r.end_time.hour + (1 if r.end_time.minute else 0)) for r in rules]
+    if not spans:
+        return DEFAULT_HOURS
+    return min(s for s, _ in spans), max(e for _, e in spans)
+
+
+def _span(day: dt.date, tz, first_hour: int, last_hour: int) -> tuple[dt.datetime, dt.datetime]:
+    return (timeutils.wall_to_utc(day, dt.time(first_hour), tz),
+            timeutils.wall_to_utc(day, dt.time(last_hour), tz) if last_hour < 24 else timeutils.day_bounds(day, tz)[1])
+
+
+def _grid_frame(*, day_lo: dt.datetime, day_hi: dt.datetime, blocks: list[Block], zone_name: str,
+                hours: tuple[int, int], day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The hours shown: the location's hours that day, widened to every block on it."""
+    tz = timeutils.zone(zone_name)
+    lo, hi = _span(day, tz, *hours)
+    for block in blocks:
+        lo, hi = min(lo, max(block.start, day_lo)), max(hi, min(block.end, day_hi))
+    lo = lo.replace(minute=0, second=0, microsecond=0) if lo.astimezone(tz).minute else lo
+    return lo, hi
+
+
+def _place(columns: list[Column], *, starts_at: dt.datetime, ends_at: dt.datetime, zone_name: str) -> int:
+    rows = max(1, -(-int((ends_at - starts_at).total_seconds()) // (ROW_MINUTES * 60)))
+    for column in columns:
+        lane_ends: list[dt.datetime] = []
+        for block in sorted(column.blocks, key=lambda b: (b.start, b.end)):
+            start, end = max(block.start, starts_at), min(block.end, ends_at)
+            block.row_start = 1 + int((start - starts_at).total_seconds() // (ROW_MINUTES * 60))
+            block.row_end = max(block.row_start + 1, 1 + -(-int((end - starts_at).total_seconds()) // (ROW_MINUTES * 60)))
+            block.time_label = block.time_label or (f"{formatting.time_label(block.start, zone_name)}–"
+                                                    f"{formatting.time_label(block.end, zone_name)}")
+            lane = next((i for i, lane_end in enumerate(lane_ends) if lane_end <= block.start), None)
+            if lane is None:
+                lane_ends.append(block.end)
+                lane = len(lane_ends) - 1
+            else:
+                lane_ends[lane] = block.end
+            block.lane = lane + 1
+        column.lanes = max(1, len(lane_ends))
+    return rows
+
+
+def _hour_marks(starts_at: dt.datetime, ends_at: dt.datetime, zone_name: str) -> list[tuple[int, str]]:
+    tz = timeutils.zone(zone_name)
+    marks = []
+    instant = starts_at
+    while instant < ends_at:
+        local = instant.astimezone(tz)
+        if local.minute == 0:
+            marks.append((1 + int((instant - starts_at).total_seconds() // (ROW_MINUTES * 60)),
+                          formatting.time_label(instant, zone_name)))
+        instant += dt.timedelta(minutes=ROW_MINUTES)
+    return marks
+
+
+def _now_percent(starts_at: dt.datetime, ends_at: dt.datetime, now: dt.datetime) -> float | None:
+    if not starts_at <= now < ends_at:
+        return None
+    return round(100 * (now - starts_at).total_seconds() / (ends_at - starts_at).total_seconds(), 3)
+
+
+def _merge(rows: list[Allocation], visible_ids: set[int], holder_key) -> dict[str, list[Block]]:
+    """One block per (column, appointment), phases in order; hidden visits become 'busy elsewhere'."""
+    grouped: dict[tuple[str, int], list[Allocation]] = {}
+    for row in rows:
+        grouped.setdefault((holder_key(row), row.appointment_id), []).append(row)
+    by_column: dict[str, list[Block]] = {}
+    for (key, appointment_id), allocations in grouped.items():
+        allocations.sort(key=lambda a: a.start)
+        start, end = allocations[0].start, max(a.end for a in allocations)
+        appointment = allocations[0].appointment
+        if appointment_id in visible_ids:
+            block = Block(start=start, end=end, appointment=appointment, title=appointment.patient.display_name,
+                          detail=appointment.service.name,
+                          phases=[a.phase.name + ("" if a.exclusive else " (watching)") for a in allocations])
+        else:
+            block = Block(start=start, end=end, title="Busy elsewhere", kind="elsewhere")
+        by_column.setdefault(key, []).append(block)
+    return by_column
+
+
+def _blocked(overrides: list[HoursOverride], *, zone_for, day: dt.date) -> dict[str, list[Block]]:
+    out: dict[str, list[Block]] = {}
+    for override in overrides:
+        key = f"resource-{override.resource_id}" if override.resource_id else f"staff-{override.staff_id}"
+        lo, hi = timeutils.wall_range(day, override.start_time, override.end_time, timeutils.zone(zone_for(override)))
+        out.setdefault(key, []).append(Block(start=lo, end=hi, title="Blocked", detail=override.reason, kind="blocked"))
+    return out
+
+
+def _allocations(*, lo: dt.datetime, hi: dt.datetime, staff_ids, resource_ids) -> list[Allocation]:
+    return list(Allocation.objects.filter(start__lt=hi, end__gt=lo)
+                .filter(Q(staff_id__in=staff_ids) | Q(resource_id__in=resource_ids))
+                .filter(Q(hold_expires_at__isnull=True) | Q(hold_expires_at__gt=timezone.now()))
+                .select_related("phase", "appointment__patient", "appointment__service", "appointment__location"))
+
+
+def day_grid(*, user, location: Location, day: dt.date, now: dt.datetime | None = None) -> Grid:
+    now = now or timezone.now()
+    zone_name = location.time_zone
+    tz = timeutils.zone(zone_name)
+    day_lo, day_hi = timeutils.day_bounds(day, tz)
+    resources = [] if location.is_virtual else list(Resource.objects.filter(location=location, active=True)
+                                                        .order_by("kind", "name"))
+    staff = [m for m in StaffMember.objects.filter(locations=location, active=True).order_by("display_name")
+             if CLINICAL_ROLES & set(m.roles)]
+    rows = _allocations(lo=day_lo, hi=day_hi, staff_ids=[m.pk for m in staff], resource_ids=[r.pk for r in resources])
+    if location.is_virtual:
+        rows = [r for r in rows if r.appointment.location_id is None or r.staff_id is None]
+    visible = set(visible_appointments(user=user).filter(pk__in={r.appointment_id for r in rows}).values_list("pk", flat=True))
+    blocks = _merge(rows, visible, lambda r: f"resource-{r.resource_id}" if r.resource_id else f"staff-{r.staff_id}")
+    overrides = HoursOverride.objects.filter(date=day, kind=HoursOverride.Kind.UNAVAILABLE).filter(
+        Q(resource__in=resources) | Q(staff__in=staff))
+    for key, items in _blocked(list(overrides), zone_for=lambda o: zone_name, day=day).items():
+        blocks.setdefault(key, []).extend(items)
+    columns = [Column(key=f"resource-{r.pk}", title=r.name, subtitle=r.get_kind_display(),
+                      blocks=blocks.get(f"resource-{r.pk}", [])) for r in resources]
+    columns += [Column(key=f"staff-{m.pk}", title=m.display_name, subtitle=", ".join(m.roles).title(),
+                       blocks=blocks.get(f"staff-{m.pk}", [])) for m in staff]
+    all_blocks = [b for c in columns for b in c.blocks]
+    starts_at, ends_at = _grid_frame(day_lo=day_lo, day_hi=day_hi, blocks=all_blocks, zone_name=zone_name,
+                                     hours=_hours_for_day(location, day), day=day)
+    grid_rows = _place(columns, starts_at=starts_at, ends_at=ends_at, zone_name=zone_name)
+    notices = [f"Closed: {c.reason or 'closure'}" for c in
+               Closure.objects.filter(location=location, start_date__lte=day, end_date__gte=day)]
+    return Grid(title=f"{location.name} · {formatting.day_label(day, with_year=True)}", zone_name=zone_name,
+                zone_label=formatting.zone_label(zone_name, at=day_lo), starts_at=starts_at, ends_at=ends_at,
+                rows=grid_rows, hour_marks=_hour_marks(starts_at, ends_at, zone_name), columns=columns,
+                now_percent=_now_percent(starts_at, ends_at, now), notices=notices, legend=_legend(all_blocks))
+
+
+def week_grid(*, user, member: StaffMember, monday: dt.date, now: dt.datetime | None = None) -> Grid:
+    """Seven day columns of one clinician, on their own clock."""
+    now = now or timezone.now()
+    zone_name = member.time_zone
+    tz = timeutils.zone(zone_name)
+    days = [monday + dt.timedelta(days=n) for n in range(7)]
+    week_lo, week_hi = timeutils.day_bounds(days[0], tz)[0], timeutils.day_bounds(days[-1], tz)[1]
+    rows = _allocations(lo=week_lo, hi=week_hi, staff_ids=[member.pk], resource_ids=[])
+    visible = set(visible_appointments(user=user).filter(pk__in={r.appointment_id for r in rows}).values_list("pk", flat=True))
+    blocks = _merge(rows, visible, lambda r: timeutils.local_date(r.start, tz).isoformat())
+    overrides = HoursOverride.objects.filter(staff=member, date__in=days, kind=HoursOverride.Kind.UNAVAILABLE)
+    for override in overrides:
+        lo, hi = timeutils.wall_range(override.date, override.start_time, override.end_time, tz)
+        blocks.setdefault(override.date.isoformat(), []).append(
+            Block(start=lo, end=hi, title="Blocked", detail=override.reason, kind="blocked"))
+    first_hour, last_hour = DEFAULT_HOURS
+    for items in blocks.values():
+        for block in items:
+            local_start, local_end = block.start.astimezone(tz), block.end.astimezone(tz)
+            first_hour = min(first_hour, local_start.hour)
+            last_hour = max(last_hour, local_end.hour + (1 if local_end.minute else 0)
+                            if local_end.date() == local_start.date() else 24)
+    columns = []
+    for day in days:
+        day_start, _ = _span(day, tz, first_hour, last_hour)
+        column = Column(key=day.isoformat(), title=formatting.short_day_label(day), subtitle="",
+                        blocks=[])
+        for block in blocks.get(day.isoformat(), []):
+            # Each day column is laid out on the first day's rows: shift by whole days.
+            offset = day_start - _span(days[0], tz, first_hour, last_hour)[0]
+            block.time_label = f"{formatting.time_label(block.start, zone_name)}–{formatting.time_label(block.end, zone_name)}"
+            block.start, block.end = block.start - offset, block.end - offset
+            column.blocks.append(block)
+        columns.append(column)
+    starts_at, ends_at = _span(days[0], tz, first_hour, last_hour)
+    grid_rows = _place(columns, starts_at=starts_at, ends_at=ends_at, zone_name=zone_name)
+    today = timeutils.local_date(now, tz)
+    now_percent = None
+    if today in days:
+        shifted = now - (_span(today, tz, first_hour, last_hour)[0] - starts_at)
+        now_percent = _now_percent(starts_at, ends_at, shifted)
+    return Grid(title=f"{member.display_name} · week of {formatting.day_label(monday, with_year=True)}",
+                zone_name=zone_name, zone_label=formatting.zone_label(zone_name, at=week_lo), starts_at=starts_at,
+                ends_at=ends_at, rows=grid_rows, hour_marks=_hour_marks(starts_at, ends_at, zone_name),
+                columns=columns, now_percent=now_percent, legend=_legend([b for c in columns for b in c.blocks]))
+
+
+def _legend(blocks: list[Block]) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for block in blocks:
+        if block.appointment is not None:
+            seen.setdefault(block.colour, block.appointment.service.name)
+    return sorted(((colour, name) for colour, name in seen.items()), key=lambda item: item[1])

@@ -1,0 +1,356 @@
+"""Booking online, for anyone: service -> in person (which clinic) or video -> a time -> details
+-> the code from the text -> booked. A signed-in patient skips the details and the code.
+
+What the visitor chose lives in the session ("booking"); a new patient's draft record, hold
+and typed details in "registration" (web.services.patients explains the draft). Every time
+offered, held and booked goes through the same engine and services as the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import services as sign_in
+from accounts.destinations import Destination
+from accounts.models import OneTimeCode
+from api.problems import Conflict, Problem
+from notifications.models import MessagingPolicy
+from scheduling.models import Appointment, Location, Patient, StaffMember
+from scheduling.services.holds import hold_slot
+from web import formatting, wording
+from web.forms.booking import CodeForm, DetailsForm, ZoneForm
+from web.selectors import offers
+from web.services import patients as registration
+from web.views.common import (
+    clinic_phone, offer_context, patient_page, signed_in_patient, too_many_codes_text, too_many_from_this_address,
+)
+
+
+def services(request):
+    patient = signed_in_patient(request)
+    items = [{"service": s, "name": wording.service_name(s), "expect": wording.what_to_expect(s),
+              "minutes": sum(p.duration_minutes for p in s.phases.all()),
+              "sign_in_first": registration.needs_sign_in_for(s) and patient is None}
+             for s in offers.bookable_services()]
+    return render(request, "web/patient/services.html", {"items": items, "patient": patient})
+
+
+def _service_or_404(code: str):
+    service = offers.online_service(code)
+    if service is None:
+        raise Http404(code)
+    return service
+
+
+def place(request, code: str):
+    service = _service_or_404(code)
+    return render(request, "web/patient/place.html", {
+        "service": service, "name": wording.service_name(service), "expect": wording.what_to_expect(service),
+        "places": offers.in_person_places(service), "video": service.allows_video,
+        "patient": signed_in_patient(request)})
+
+
+def _where(request, service, where: str) -> Location | None:
+    valid, location = offers.place_for(service, where)
+    if not valid:
+        raise Http404(where)
+    return location
+
+
+def _video_choice(request, patient: Patient | None) -> tuple[ZoneForm, str, str, bool]:
+    """(form, state, zone, Spanish only) for a video visit: from the form, else the signed-in
+    patient's record. The state decides which clinicians may see the patient (licensure)."""
+    data = request.GET if "state" in request.GET else None
+    form = ZoneForm(data, initial={"state": patient.state if patient else "", "tz": "",
+                                   "spanish": request.LANGUAGE_CODE == "es"})
+    if data is not None and form.is_valid():
+        state = form.cleaned_data["state"]
+        zone_name = form.cleaned_data["tz"] or wording.STATE_ZONES.get(state, "America/Phoenix")
+        return form, state, zone_name, form.cleaned_data["spanish"]
+    if data is None and patient is not None and patient.state:
+        return form, patient.state, patient.time_zone, False
+    return form, "", "", False
+
+
+def times(request, code: str, where: str):
+    service = _service_or_404(code)
+    location = _where(request, service, where)
+    patient = signed_in_patient(request)
+    context = {"service": service, "name": wording.service_name(service), "location": location, "where": where,
+               "patient": patient}
+    state = ""
+    spanish = False
+    if location is None:
+        form, state, zone_name, spanish = _video_choice(request, patient)
+        context["zone_form"] = form
+        if not state:
+            return render(request, "web/patient/times.html", context)
+    else:
+        zone_name = location.time_zone
+    day = _day(request.GET.get("day"))
+    # For video, the state decides which clinicians may see the patient: a stand-in record says so.
+    asker = patient
+    if location is None and (patient is None or state != patient.state):
+        asker = Patient(state=state, time_zone=zone_name)
+    offer = offers.offer(service=service, location=location, zone_name=zone_name, day=day, patient=asker,
+                         language="es" if spanish else None)
+    request.session["booking"] = {"service": service.code, "where": where, "tz": zone_name, "state": state,
+                                  "spanish": spanish}
+    context.update(offer_context(offer, pin_staff=spanish))
+    keep = [(name, request.GET[name]) for name in ("state", "tz", "spanish") if name in request.GET]
+    context.update({"state": state, "spanish": spanish, "keep_fields": keep, "keep": urlencode(keep)})
+    return render(request, "web/patient/times.html", context)
+
+
+def _day(raw: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+@require_POST
+def pick(request, code: str, where: str):
+    """A time was chosen: a signed-in patient's hold is made now; a visitor gives details first."""
+    service = _service_or_404(code)
+    location = _where(request, service, where)
+    parsed = offers.parse_slot_value(request.POST.get("slot", ""))
+    booking = request.session.get("booking") or {}
+    if parsed is None or booking.get("service") != service.code or booking.get("where") != where:
+        return redirect("web:times", code=code, where=where)
+    start, staff_id = parsed
+    booking.update({"start": start.isoformat(), "staff": staff_id})
+    request.session["booking"] = booking
+    patient = signed_in_patient(request)
+    if patient is None:
+        if registration.needs_sign_in_for(service):
+            return redirect(f"{reverse('web:sign-in')}?next={reverse('web:book-continue')}")
+        return redirect("web:details")
+    return _hold_for_signed_in(request, patient, service, location)
+
+
+@patient_page
+def continue_booking(request):
+    """Back from signing in with a time already chosen."""
+    booking = request.session.get("booking") or {}
+    service = offers.online_service(booking.get("service", ""))
+    if service is None or "start" not in booking:
+        return redirect("web:home")
+    return _hold_for_signed_in(request, request.patient, service, _where(request, service, booking["where"]))
+
+
+def _hold_for_signed_in(request, patient: Patient, service, location):
+    booking = request.session["booking"]
+    _release_session_hold(request)
+    try:
+        hold = hold_slot(patient=patient, service=service, location=location,
+                         start=dt.datetime.fromisoformat(booking["start"]), staff=_staff(booking), actor=request.user)
+    except Problem as exc:
+        return _lost(request, exc)
+    request.session["hold"] = hold.pk
+    return redirect("web:review")
+
+
+def _staff(booking: dict) -> StaffMember | None:
+    return StaffMember.objects.filter(pk=booking.get("staff"), active=True).first() if booking.get("staff") else None
+
+
+def _release_session_hold(request) -> None:
+    """Give back a time this visitor held earlier in the session (they picked another one)."""
+    ids = [request.session.pop("hold", None), (request.session.get("registration") or {}).get("hold")]
+    for hold in Appointment.objects.filter(pk__in=[pk for pk in ids if pk]).select_related("patient__user"):
+        registration.release_hold(hold=hold, actor=hold.patient.user)
+
+
+def _lost(request, exc: Problem):
+    request.session["lost"] = exc.detail
+    return redirect("web:lost")
+
+
+def lost(request):
+    """The chosen time could not be had: say why, and offer the next times."""
+    booking = request.session.get("booking") or {}
+    service = offers.online_service(booking.get("service", ""))
+    if service is None or "start" not in booking:
+        return redirect("web:home")
+    location = _where(request, service, booking["where"])
+    patient = signed_in_patient(request)
+    zone_name = booking["tz"]
+    asker = patient or (Patient(state=booking.get("state", ""), time_zone=zone_name) if location is None else None)
+    slots = offers.alternatives(service=service, location=location, near=dt.datetime.fromisoformat(booking["start"]),
+                                zone_name=zone_name, patient=asker)
+    return render(request, "web/patient/lost.html", {
+        "reason": request.session.get("lost", ""), "service": service, "name": wording.service_name(service),
+        "where": booking["where"], "zone_label": formatting.zone_label(zone_name),
+        "slots": [{"value": offers.slot_value(s), "label": formatting.time_label(s.start, zone_name),
+                   "day": formatting.day_label(formatting.local(s.start, zone_name).date())} for s in slots]})
+
+
+def _summary(booking: dict, service, location) -> dict:
+    start = dt.datetime.fromisoformat(booking["start"])
+    return {"service": service, "name": wording.service_name(service), "location": location,
+            "when": formatting.when_label(start, booking["tz"])}
+
+
+@require_http_methods(["GET", "POST"])
+def details(request):
+    booking = request.session.get("booking") or {}
+    service = offers.online_service(booking.get("service", ""))
+    if service is None or "start" not in booking:
+        return redirect("web:home")
+    if signed_in_patient(request) is not None:
+        return redirect("web:book-continue")
+    location = _where(request, service, booking["where"])
+    policy = MessagingPolicy.current()
+    form = DetailsForm(request.POST or None, daily_cap=policy.consented_daily_cap,
+                       initial={"state": booking.get("state", ""), "language": request.LANGUAGE_CODE[:2]})
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        wait = too_many_from_this_address(request)
+        if wait is not None:
+            error = _("Too many codes were asked for from this connection. Please try again in %(minutes)d minutes.") \
+                % {"minutes": -(-wait // 60)}
+        else:
+            zone_name = booking["tz"] if location is None else location.time_zone
+            return _register(request, form.details(time_zone=zone_name), service, location)
+    context = {"form": form, "error": error, **_summary(booking, service, location),
+               "hold_minutes": _hold_minutes()}
+    return render(request, "web/patient/details.html", context)
+
+
+def _hold_minutes() -> int:
+    return settings.HOLD_MINUTES
+
+
+def _register(request, details: registration.PatientDetails, service, location):
+    booking = request.session["booking"]
+    previous = request.session.get("registration") or {}
+    _release_session_hold(request)
+    try:
+        draft = registration.save_draft(details=details, draft_id=previous.get("draft"))
+        hold = hold_slot(patient=draft, service=service, location=location,
+                         start=dt.datetime.fromisoformat(booking["start"]), staff=_staff(booking), actor=draft.user)
+    except Problem as exc:
+        return _lost(request, exc)
+    request.session["registration"] = {"draft": draft.pk, "hold": hold.pk, "details": details.as_session()}
+    return _send_code(request, details.phone)
+
+
+def _send_code(request, phone: str):
+    try:
+        sign_in.sign_in_code_request(destination=Destination(OneTimeCode.Channel.SMS, phone))
+    except sign_in.TooManyCodes as exc:
+        request.session["code_error"] = too_many_codes_text(exc)
+    return redirect("web:verify")
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    state = request.session.get("registration") or {}
+    if not state:
+        return redirect("web:home")
+    details = registration.PatientDetails.from_session(state["details"])
+    hold = Appointment.objects.select_related("service", "location", "patient__user").filter(pk=state["hold"]).first()
+    draft = Patient.objects.select_related("user").filter(pk=state["draft"]).first()
+    if hold is None or draft is None:
+        return redirect("web:home")
+    form = CodeForm(request.POST or None)
+    error = request.session.pop("code_error", "")
+    if request.method == "POST" and form.is_valid():
+        if (wait := too_many_from_this_address(request, verifying=True)) is not None:
+            error = _("Too many tries from this connection. Please try again in %(minutes)d minutes.") \
+                % {"minutes": -(-wait // 60)}
+        else:
+            outcome = _finish(request, form.cleaned_data["code"], details=details, hold=hold, draft=draft)
+            if not isinstance(outcome, str):
+                return outcome
+            error = outcome
+    zone_name = hold.location.time_zone if hold.location_id else details.time_zone
+    return render(request, "web/patient/verify.html", {
+        "form": form, "error": error, "phone_end": details.phone[-4:], "minutes": settings.OTP_TTL_SECONDS // 60,
+        "when": formatting.when_label(hold.start, zone_name), "name": wording.service_name(hold.service),
+        "location": hold.location, "held_until": formatting.time_label(hold.hold_expires_at, zone_name)
+        if hold.hold_expires_at else ""})
+
+
+def _finish(request, code: str, *, details, hold, draft):
+    """Check the code; on success book and sign in. Returns the words for the page on failure."""
+    record, unclaimed = registration.record_for_code(phone=details.phone)
+    try:
+        user = sign_in.sign_in_code_verify(destination=Destination(OneTimeCode.Channel.SMS, details.phone), code=code)
+    except (sign_in.InvalidCode, sign_in.CodeLocked) as exc:
+        return _("That code is not valid or has expired. Check it, or ask for a new code.") \
+            if isinstance(exc, sign_in.InvalidCode) else \
+            _("Too many wrong codes were tried. Ask for a new code and try again.")
+    verified = Patient.objects.select_related("user").get(user=user)
+    try:
+        appointment = registration.finish_online_booking(
+            draft=draft, hold=hold, verified=verified, verified_was_unclaimed=unclaimed and record == verified,
+            details=details)
+    except registration.PhoneOnFile as exc:
+        request.session.pop("registration", None)
+        return render(request, "web/patient/problem.html", {"message": exc.detail, "phone": clinic_phone()})
+    except Problem as exc:
+        request.session.pop("registration", None)
+        return _lost(request, exc)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session.pop("registration", None)
+    return redirect("web:booked", appointment_id=appointment.pk)
+
+
+@require_POST
+def resend(request):
+    state = request.session.get("registration") or {}
+    if not state:
+        return redirect("web:home")
+    if (wait := too_many_from_this_address(request)) is not None:
+        request.session["code_error"] = _("Too many codes were asked for from this connection. Please try again "
+                                          "in %(minutes)d minutes.") % {"minutes": -(-wait // 60)}
+        return redirect("web:verify")
+    return _send_code(request, state["details"]["phone"])
+
+
+@require_POST
+def start_over(request):
+    _release_session_hold(request)
+    for key in ("booking", "registration", "lost"):
+        request.session.pop(key, None)
+    return redirect("web:home")
+
+
+@patient_page
+@require_http_methods(["GET", "POST"])
+def review(request):
+    """A signed-in patient confirms the time they hold."""
+    hold = Appointment.objects.select_related("service", "location").filter(
+        pk=request.session.get("hold"), patient=request.patient).first()
+    if hold is None:
+        return redirect("web:home")
+    patient = request.patient
+    if request.method == "POST":
+        try:
+            appointment = registration.confirm_hold(hold=hold, patient=patient,
+                                                    sms_consent=bool(request.POST.get("sms_consent")))
+        except Conflict as exc:
+            request.session.pop("hold", None)
+            return _lost(request, exc)
+        request.session.pop("hold", None)
+        return redirect("web:booked", appointment_id=appointment.pk)
+    zone_name = hold.location.time_zone if hold.location_id else patient.time_zone
+    from web.forms.booking import sms_consent_label
+
+    return render(request, "web/patient/review.html", {
+        "hold": hold, "patient": patient, "name": wording.service_name(hold.service), "location": hold.location,
+        "when": formatting.when_label(hold.start, zone_name),
+        "held_until": formatting.time_label(hold.hold_expires_at, zone_name),
+        "consent_label": sms_consent_label(MessagingPolicy.current().consented_daily_cap),
+        "ask_consent": not patient.sms_consent and bool(patient.phone)})

@@ -1,0 +1,115 @@
+"""What every page view shares: who may open it (checked on the server), turning a service's
+refusal into words on the page, and the per-address limits on sign-in codes."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from phonenumber_field.phonenumber import PhoneNumber
+
+from accounts.models import Role
+from api.problems import NotFound, Problem
+from api.views.auth import SignInCodeRequestThrottle, SignInVerifyThrottle
+from notifications.models import MessagingPolicy
+from scheduling.models import Patient
+from web import formatting
+from web.selectors.offers import Offer, slot_value
+
+DESK_ROLES = (Role.FRONT_DESK, Role.ADMIN)
+STAFF_ROLES = (Role.FRONT_DESK, Role.CLINICIAN, Role.ADMIN)
+
+
+def staff_page(*roles: str):
+    """Staff pages: a visitor who is not signed in goes to the staff sign-in; a signed-in user
+    without one of `roles` (a patient, a clinician on a desk action) gets a 403 page."""
+    allowed = roles or STAFF_ROLES
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), reverse("web:desk-login"))
+            if not user.has_role(*allowed):
+                raise PermissionDenied
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound as exc:
+                raise Http404(exc.detail) from None
+        return wrapper
+    return decorate
+
+
+def signed_in_patient(request) -> Patient | None:
+    user = request.user
+    if not (user.is_authenticated and user.has_role(Role.PATIENT)):
+        return None
+    return Patient.objects.filter(user=user).first()
+
+
+def patient_page(view):
+    """Pages for a signed-in patient about their own record; others are sent to sign in."""
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        patient = signed_in_patient(request)
+        if patient is None:
+            if request.user.is_authenticated and request.user.is_clinic_staff:
+                raise PermissionDenied
+            return redirect(f"{reverse('web:sign-in')}?next={request.get_full_path()}")
+        request.patient = patient
+        return view(request, *args, **kwargs)
+    return wrapper
+
+
+def problem_text(exc: Problem) -> str:
+    return exc.detail
+
+
+def too_many_from_this_address(request, *, verifying: bool = False) -> int | None:
+    """Seconds to wait when this address asked for (or tried) too many codes, else None. The
+    counters are the API's own (api.views.auth), so pages and API share one budget."""
+    throttle = SignInVerifyThrottle() if verifying else SignInCodeRequestThrottle()
+    if throttle.allow_request(request, None):
+        return None
+    return max(1, int(throttle.wait() or 60))
+
+
+def safe_next(request, fallback: str) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+def offer_context(offer: Offer, *, pin_staff: bool) -> dict:
+    """The time buttons and the day picker of an offer, in words."""
+    zone = offer.zone_name
+
+    def buttons(slots):
+        return [{"value": slot_value(s, pin_staff=pin_staff), "label": formatting.time_label(s.start, zone),
+                 "day": formatting.day_label(formatting.local(s.start, zone).date())} for s in slots]
+
+    return {"offer": offer, "zone_label": formatting.zone_label(zone), "earliest": buttons(offer.earliest),
+            "day_slots": buttons(offer.day_slots),
+            "day_label": formatting.day_label(offer.day, with_year=True) if offer.day else "",
+            "days": [{"date": d.date, "label": formatting.short_day_label(d.date), "count": d.count,
+                      "chosen": d.date == offer.day} for d in offer.days]}
+
+
+def clinic_phone() -> str:
+    phone = MessagingPolicy.current().phone
+    return PhoneNumber.from_string(str(phone)).as_national if phone else ""
+
+
+def too_many_codes_text(exc) -> str:
+    minutes = -(-int(exc.extra.get("retry_after") or 60) // 60)
+    return _("Too many codes were sent to this number. Please try again in %(minutes)d minutes.") % {"minutes": minutes}

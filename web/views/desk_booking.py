@@ -1,0 +1,146 @@
+"""Booking for a caller and moving a visit, from the front desk. The times offered are the
+engine's (the same as the patient sees, staff-only services included); a time it does not offer
+can be booked with a reason (short notice, past the horizon), never over a conflict."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from api.problems import Problem
+from scheduling import timeutils
+from scheduling.models import BookingChannel, Location, Patient, Service
+from scheduling.selectors.appointments import desk_location_ids, desk_may_book_at, get_appointment
+from scheduling.services.booking import book_appointment, reschedule_appointment
+from web import formatting
+from web.forms.desk import BookForm, FindTimeForm, NewPatientForm, OverrideForm, place_choices
+from web.selectors import offers
+from web.selectors.calendar import desk_locations
+from web.selectors.patients import search_patients, visit_zone
+from web.services.patients import create_patient
+from web.views.common import DESK_ROLES, offer_context, staff_page
+
+
+@staff_page(*DESK_ROLES)
+@require_http_methods(["GET", "POST"])
+def find_patient(request):
+    """Step one: find the caller on record, or add them."""
+    query = request.GET.get("q", "")
+    form = NewPatientForm(request.POST or None, initial={"time_zone": "America/Phoenix", "language": "en"})
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = create_patient(details=form.details(), consent_source=Patient.ConsentSource.FRONT_DESK,
+                                     actor=request.user)
+        except Problem as exc:
+            error = exc.detail
+        else:
+            messages.success(request, f"{patient.display_name} is on record.")
+            return redirect("web:desk-book", patient_id=patient.pk)
+    return render(request, "web/desk/find_patient.html", {
+        "query": query, "results": search_patients(query=query) if query else [], "form": form, "error": error})
+
+
+def _places(user) -> tuple[list[Location], bool]:
+    locations = desk_locations(user=user)
+    _, covers_video = desk_location_ids(user)
+    return locations, covers_video or user.role == "admin"
+
+
+def _target(form: FindTimeForm) -> tuple[Service, Location | None]:
+    where = form.cleaned_data["where"]
+    location = None if where == "video" else Location.objects.get(pk=int(where))
+    return form.cleaned_data["service"], location
+
+
+@staff_page(*DESK_ROLES)
+@require_http_methods(["GET", "POST"])
+def book_for_patient(request, patient_id: int):
+    """Step two: service, place and day; then pick a time (or override the rules with a reason)."""
+    patient = get_object_or_404(Patient, pk=patient_id)
+    locations, video = _places(request.user)
+    find = FindTimeForm(request.GET or None, places=place_choices(locations, video=video))
+    context = {"patient": patient, "find": find, "book": BookForm(), "override": OverrideForm()}
+    if not find.is_bound or not find.is_valid():
+        return render(request, "web/desk/book.html", context)
+    service, location = _target(find)
+    if not desk_may_book_at(user=request.user, location=location):
+        raise PermissionDenied
+    zone_name = location.time_zone if location else patient.time_zone
+    keep = request.GET.copy()
+    keep.pop("day", None)
+    context.update({"service": service, "location": location, "zone_name": zone_name,
+                    "day_query": keep.urlencode() + "&"})
+    if request.method == "POST":
+        start, override_reason, form = _requested_start(request, zone_name)
+        context[form[0]] = form[1]
+        if start is not None:
+            try:
+                appointment = book_appointment(
+                    patient=patient, service=service, location=location, start=start, actor=request.user,
+                    channel=request.POST.get("channel") if request.POST.get("channel") in BookingChannel.values
+                    else BookingChannel.PHONE, staff_notes=request.POST.get("staff_notes", "")[:500],
+                    override_reason=override_reason)
+            except Problem as exc:
+                context["error"] = exc.detail
+                context["overridable"] = exc.status == 422
+            else:
+                messages.success(request, f"Booked {service.name} for {patient.display_name}, "
+                                          f"{formatting.when_label(appointment.start, zone_name)}.")
+                return redirect("web:desk-appointment", appointment_id=appointment.pk)
+    offer = offers.offer(service=service, location=location, zone_name=zone_name, day=find.cleaned_data.get("day"),
+                         patient=patient)
+    context.update(offer_context(offer, pin_staff=False))
+    return render(request, "web/desk/book.html", context)
+
+
+def _requested_start(request, zone_name: str) -> tuple[dt.datetime | None, str, tuple[str, object]]:
+    """The start the desk asked for: a time the engine offered, or a time with an override reason."""
+    if "override_reason" in request.POST:
+        form = OverrideForm(request.POST)
+        if not form.is_valid():
+            return None, "", ("override", form)
+        start = timeutils.wall_to_utc(form.cleaned_data["day"], form.cleaned_data["time"], timeutils.zone(zone_name))
+        return start, form.cleaned_data["override_reason"], ("override", form)
+    form = BookForm(request.POST)
+    parsed = offers.parse_slot_value(request.POST.get("slot", ""))
+    return (parsed[0] if parsed else None), "", ("book", form)
+
+
+@staff_page(*DESK_ROLES)
+@require_http_methods(["GET", "POST"])
+def move(request, appointment_id: int):
+    """Move a visit to another time at the same place; the old time is freed in the same step,
+    and its pending reminders move with it (the booking service replans them)."""
+    appointment = get_appointment(user=request.user, appointment_id=appointment_id)
+    zone_name = visit_zone(appointment)
+    context = {"appointment": appointment, "patient": appointment.patient,
+               "when": formatting.when_label(appointment.start, zone_name), "override": OverrideForm(),
+               "zone_name": zone_name}
+    if request.method == "POST":
+        start, override_reason, form = _requested_start(request, zone_name)
+        context[form[0]] = form[1]
+        if start is not None:
+            try:
+                moved = reschedule_appointment(appointment=appointment, start=start, actor=request.user,
+                                               reason=request.POST.get("reason", "")[:300] or "Moved by the front desk",
+                                               override_reason=override_reason)
+            except Problem as exc:
+                context["error"] = exc.detail
+                context["overridable"] = exc.status == 422
+            else:
+                messages.success(request, f"Moved to {formatting.when_label(moved.start, zone_name)}.")
+                return redirect("web:desk-appointment", appointment_id=moved.pk)
+    day = None
+    try:
+        day = dt.date.fromisoformat(request.GET["day"]) if request.GET.get("day") else None
+    except ValueError:
+        day = None
+    offer = offers.offer(service=appointment.service, location=appointment.location, zone_name=zone_name, day=day,
+                         patient=appointment.patient, exclude_appointment_ids=(appointment.pk,))
+    context.update(offer_context(offer, pin_staff=False))
+    return render(request, "web/desk/move.html", context)

@@ -1,0 +1,88 @@
+"""Patient-facing words that are not in a template: what to expect from each kind of service,
+the names of US states, and the zone a state mostly keeps.
+
+A service's own `description` (set by the clinic) is shown when there is one; the texts here
+are the plain-language defaults per category, in English and Spanish. Service names are the
+clinic's data; the demo clinic's names are listed here so they have a Spanish translation.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext, gettext_lazy as _, gettext_noop
+
+from scheduling.models import Service
+
+WHAT_TO_EXPECT = {
+    Service.Category.EVALUATION: _(
+        "A conversation of about an hour with a prescriber about your health, your history and whether "
+        "this treatment is right for you."),
+    Service.Category.IV_KETAMINE: _(
+        "You rest in a recliner while a nurse places a small IV line. The medicine runs for about 40 minutes, "
+        "then you stay until you feel ready to go home."),
+    Service.Category.ESKETAMINE: _(
+        "You use a nasal spray with a nurse beside you, then rest in a chair for at least two hours while "
+        "we keep an eye on you."),
+    Service.Category.KAP: _(
+        "A guided session of about two and a half hours with your therapist in a quiet private room."),
+    Service.Category.PREPARATION: _(
+        "A session with your therapist to get ready for treatment: what will happen, and what you hope for."),
+    Service.Category.INTEGRATION: _(
+        "A session with your therapist after a treatment, to make sense of the experience and bring it into "
+        "daily life."),
+    Service.Category.MEDICATION_MANAGEMENT: _(
+        "A short follow-up with your prescriber about how your treatment is going."),
+}
+
+# The demo clinic's service names (scheduling/demo/catalog.py), marked for translation.
+SERVICE_NAMES = [
+    gettext_noop("Initial evaluation"), gettext_noop("IV infusion session"),
+    gettext_noop("Nasal-spray treatment session"), gettext_noop("Guided medicine session"),
+    gettext_noop("Preparation session"), gettext_noop("Integration session"), gettext_noop("Booster infusion"),
+    gettext_noop("Medication follow-up"),
+]
+
+STATE_NAMES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
+    "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia", "FL": "Florida", "GA": "Georgia",
+    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
+    "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
+    "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
+    "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
+    "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
+    "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
+    "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia", "WA": "Washington",
+    "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming", "PR": "Puerto Rico",
+}
+
+# The zone most of a state keeps: the default for showing video times (the patient may change it).
+_EASTERN = "AL CT DC DE FL GA IN KY MA MD ME MI NC NH NJ NY OH PA RI SC VA VT WV".split()
+_CENTRAL = "AR IA IL KS LA MN MO MS ND NE OK SD TN TX WI".split()
+_MOUNTAIN = "CO ID MT NM UT WY".split()
+_PACIFIC = "CA NV OR WA".split()
+STATE_ZONES = {
+    **{s: "America/New_York" for s in _EASTERN}, **{s: "America/Chicago" for s in _CENTRAL},
+    **{s: "America/Denver" for s in _MOUNTAIN}, **{s: "America/Los_Angeles" for s in _PACIFIC},
+    "AZ": "America/Phoenix", "AK": "America/Anchorage", "HI": "Pacific/Honolulu", "PR": "America/Puerto_Rico",
+}
+
+
+def service_name(service: Service) -> str:
+    return gettext(service.name)
+
+
+def what_to_expect(service: Service) -> str:
+    """The clinic's own description when it wrote one that says more than the name, else ours."""
+    own = (service.description or "").strip()
+    if own and not own.startswith(f"{service.name}:"):
+        return own
+    return str(WHAT_TO_EXPECT.get(service.category, own))
+
+
+def prep_instructions(service: Service, language: str) -> str:
+    if language == "es" and service.prep_instructions_es:
+        return service.prep_instructions_es
+    return service.prep_instructions
+
+
+def state_choices() -> list[tuple[str, str]]:
+    return [(code, f"{name} ({code})") for code, name in sorted(STATE_NAMES.items(), key=lambda item: item[1])]
