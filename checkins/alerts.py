@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from api.problems import Conflict, NotFound, Unprocessable
@@ -52,7 +51,8 @@ def raise_alert(*, checkin: CheckIn, reasons: list[Reason], now: dt.datetime | N
     else:
         addresses = [(channel, address) for channel, address in ((Channel.SMS, str(on_call.sms_number or "")),
                                                                  (Channel.EMAIL, on_call.email_address)) if address]
-        problem = "" if addresses else f"{on_call.staff} is on call but has no mobile number or email; nobody was paged."
+        problem = "" if addresses else (f"{on_call.staff} is on call but has no mobile number or email; "
+                                        "nobody was paged.")
     alert = RiskAlert.objects.create(
         patient_id=checkin.patient_id, checkin=checkin, location_id=checkin.location_id, created_at=now,
         reasons=[reason.as_dict() for reason in reasons], on_call=on_call.staff if on_call else None,

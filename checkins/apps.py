@@ -7,11 +7,13 @@ class CheckinsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # The outbox renders check-in and risk-alert messages; their links are ours to build.
+        # The outbox sends our messages; their links and their reasons to stop are ours.
         from notifications.rendering import register_message_context
+        from notifications.send_checks import register_follow_up_check
 
-        from checkins import links
+        from checkins import outbox
 
-        register_message_context("checkin", links.checkin_message_context)
-        register_message_context("checkin_nudge", links.checkin_message_context)
-        register_message_context("staff_alert", links.alert_message_context)
+        for template in ("checkin", "checkin_nudge"):
+            register_message_context(template, outbox.checkin_context)
+            register_follow_up_check(template, outbox.checkin_send_check)
+        register_message_context("staff_alert", outbox.alert_context)

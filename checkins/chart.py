@@ -19,7 +19,7 @@ WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 28, 52
 Y_MAX = 27
 BAND_GUIDES = (5, 10, 15, 20)
-MAX_TICKS = 6
+MIN_TICK_GAP = 56  # px between the centres of two date labels
 PHQ9_COLOR, GAD7_COLOR, DOSE_COLOR = "#1f4e8c", "#b3541e", "#7a9cc6"
 
 
@@ -66,6 +66,17 @@ def _series(points: list[Point], scale: _Scale, *, color: str, dashed: bool, squ
     return parts
 
 
+def _day_ticks(instants: list[dt.datetime], scale: _Scale, zone_name: str) -> list[tuple[float, str]]:
+    """One label per local day that has a point or a dose, left to right, skipping any that would
+    touch the one before (a dose late at night and a check-in next morning)."""
+    ticks: list[tuple[float, str]] = []
+    for at in instants:
+        x, label = scale.x(at), _day(at, zone_name)
+        if not ticks or (label != ticks[-1][1] and x - ticks[-1][0] >= MIN_TICK_GAP):
+            ticks.append((x, label))
+    return ticks
+
+
 def _describe(phq9: list[Point], gad7: list[Point], doses: list[dt.datetime]) -> str:
     def trend(name: str, points: list[Point]) -> str:
         if not points:
@@ -101,11 +112,8 @@ def scores_svg(*, phq9: list[Point], gad7: list[Point], doses: list[dt.datetime]
                      f'stroke-width="1.5"><title>Dosing visit {index} on {escape(_day(at, zone_name))}</title></line>')
         parts.append(f'<path d="M{x - 5:.1f},{bottom + 9} L{x + 5:.1f},{bottom + 9} L{x:.1f},{bottom + 1} Z" '
                      f'fill="{DOSE_COLOR}"/>')
-    instants = sorted({p.at for p in phq9 + gad7} | set(doses))
-    step = max(1, -(-len(instants) // MAX_TICKS))
-    for at in instants[::step]:
-        parts.append(f'<text x="{scale.x(at):.1f}" y="{bottom + 24}" text-anchor="middle" fill="#333">'
-                     f'{escape(_day(at, zone_name))}</text>')
+    for x, label in _day_ticks(sorted({p.at for p in phq9 + gad7} | set(doses)), scale, zone_name):
+        parts.append(f'<text x="{x:.1f}" y="{bottom + 24}" text-anchor="middle" fill="#333">{escape(label)}</text>')
     parts += _series(phq9, scale, color=PHQ9_COLOR, dashed=False, square=False, zone_name=zone_name)
     parts += _series(gad7, scale, color=GAD7_COLOR, dashed=True, square=True, zone_name=zone_name)
     legend_y = HEIGHT - 10

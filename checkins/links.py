@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from notifications.rendering import format_when, public_url
+from notifications.rendering import public_url
 
 LINK_SALT = "checkins.link.v1"
 TOKEN_LENGTH = 22
@@ -70,20 +70,3 @@ def resolve(token: str, *, now: dt.datetime | None = None):
 
 def alert_url(alert) -> str:
     return public_url(reverse("checkins:staff-alert", args=[alert.pk]))
-
-
-# --- Context for the outbox's templates (registered in apps.py) ------------------------------
-
-def checkin_message_context(message) -> dict:
-    checkin = message.checkins.select_related("patient").first()
-    if checkin is None:
-        return {}
-    language = message.language if message.language in ("en", "es") else "en"
-    return {"checkin_url": checkin_url(checkin),
-            "open_until": format_when(checkin.expires_at, time_zone=checkin.patient.time_zone, language=language,
-                                      with_zone=True)}
-
-
-def alert_message_context(message) -> dict:
-    alert = message.risk_alerts.first()
-    return {"review_url": alert_url(alert)} if alert is not None else {}

@@ -86,7 +86,8 @@ def _integration_service(checkin: CheckIn) -> Service | None:
     if checkin.location_id:
         here = candidates.filter(Q(locations=checkin.location_id) | Q(modality__in=("video", "either")))
         return here.order_by("pk").first() or candidates.order_by("pk").first()
-    return candidates.filter(modality__in=("video", "either")).order_by("pk").first() or candidates.order_by("pk").first()
+    by_video = candidates.filter(modality__in=("video", "either")).order_by("pk").first()
+    return by_video or candidates.order_by("pk").first()
 
 
 def _therapist(checkin: CheckIn, *, now: dt.datetime) -> StaffMember | None:

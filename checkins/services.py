@@ -58,7 +58,7 @@ def submit(*, checkin_id: int, page: str, answers: PageAnswers, now: dt.datetime
     patient_id = CheckIn.objects.values_list("patient_id", flat=True).get(pk=checkin_id)
     with transaction.atomic():
         lock_patient_messages(patient_id)  # first, as every notifications transaction does
-        checkin = CheckIn.objects.select_for_update().select_related("location").get(pk=checkin_id)
+        checkin = CheckIn.objects.select_for_update(of=("self",)).select_related("location").get(pk=checkin_id)
         expected = page_for(checkin)
         if expected is None:
             return Outcome("already_answered", checkin)

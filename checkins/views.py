@@ -22,7 +22,9 @@ from notifications.rendering import display_zone, format_when
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: the token never leaves in a Referer (the 988 chat link), and
+    # the browser still sends the Origin that the form's CSRF check needs (no-referrer makes it null).
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -30,7 +32,8 @@ def _private(response: HttpResponse) -> HttpResponse:
 def _base_context(request, language: str, *, location=None) -> dict:
     phone = selectors.clinic_phone(location)
     other = "es" if language == "en" else "en"
-    return {"lang": language, "t": wording.texts(language), "phone": phone, "brand": MessagingPolicy.current().brand_name,
+    return {"lang": language, "t": wording.texts(language), "phone": phone,
+            "brand": MessagingPolicy.current().brand_name,
             "switch_url": f"?lang={other}", "switch_lang": other,
             "questions_call": wording.say("questions_call", language, phone=phone["text"])}
 

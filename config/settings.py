@@ -194,6 +194,8 @@ SPECTACULAR_SETTINGS = {
         "VisitModalityEnum": [("in_person", "In person"), ("video", "Video")],
         "AppointmentStatusEnum": "scheduling.models.booking.AppointmentStatus",
         "WaitingRoomPresenceEnum": "telehealth.models.PresenceState",
+        "MessageChannelEnum": "notifications.models.Channel",
+        "MessageStatusEnum": "notifications.models.MessageStatus",
     },
 }
 

@@ -10,6 +10,7 @@ number skips the patient's rules (quiet hours, limits) and carries no clinical d
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from notifications import caps, plans, quiet_hours
@@ -52,6 +53,15 @@ def is_follow_up(message) -> bool:
     return message.kind.startswith(plans.FOLLOW_UP_PREFIX)
 
 
+# The app that owns a follow-up template registers, when it loads, a check message -> Verdict or
+# None for what only it knows (the check-in was answered, or has closed since it was planned).
+_FOLLOW_UP_CHECKS: dict[str, Callable] = {}
+
+
+def register_follow_up_check(template: str, check: Callable) -> None:
+    _FOLLOW_UP_CHECKS[template] = check
+
+
 def is_staff_alert(message) -> bool:
     return message.kind.startswith(plans.STAFF_PREFIX)
 
@@ -65,7 +75,10 @@ def appointment_problem(message, appointment, *, now: dt.datetime) -> Supersede 
         return Supersede("The visit no longer exists.")
     status = appointment.status
     if is_follow_up(message):
-        return None if status == S.COMPLETED else Supersede(f"The visit is {S(status).label.lower()}, not completed.")
+        if status != S.COMPLETED:
+            return Supersede(f"The visit is {S(status).label.lower()}, not completed.")
+        check = _FOLLOW_UP_CHECKS.get(message.template)
+        return check(message, now=now) if check is not None else None
     if message.kind == plans.CANCELLATION.key:
         if status != S.CANCELLED:
             return Supersede(f"The visit is {S(status).label.lower()}, not cancelled.")

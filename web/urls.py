@@ -11,6 +11,7 @@ app_name = "web"
 urlpatterns = [
     path("", booking.services, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("book/", booking.book_entry, name="book"),
     path("book/details", booking.details, name="details"),
     path("book/verify", booking.verify, name="verify"),
     path("book/verify/new-code", booking.resend, name="verify-resend"),

@@ -9,5 +9,6 @@ urlpatterns = [
     path("patients/<int:pk>/checkins", checkins.PatientCheckInsView.as_view(), name="patient-checkins"),
     path("risk-alerts", checkins.RiskAlertListView.as_view(), name="risk-alerts"),
     path("risk-alerts/<int:pk>", checkins.RiskAlertDetailView.as_view(), name="risk-alert"),
-    path("risk-alerts/<int:pk>/acknowledge", checkins.RiskAlertAcknowledgeView.as_view(), name="risk-alert-acknowledge"),
+    path("risk-alerts/<int:pk>/acknowledge", checkins.RiskAlertAcknowledgeView.as_view(),
+         name="risk-alert-acknowledge"),
 ]

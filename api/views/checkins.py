@@ -20,7 +20,8 @@ from checkins.forms import FIRST, CheckInForm, data_from_json
 from checkins.models import CheckInStatus, RiskAlert
 from scheduling.models import Patient
 
-TOKEN = OpenApiParameter("token", str, OpenApiParameter.PATH, description="The token of the check-in link (/c/<token>).")
+TOKEN = OpenApiParameter("token", str, OpenApiParameter.PATH,
+                         description="The token of the check-in link (/c/<token>).")
 LANG = OpenApiParameter("lang", str, OpenApiParameter.QUERY, enum=["en", "es"], required=False,
                         description="Language of the questions and messages; the patient's own by default.")
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
@@ -99,10 +100,10 @@ class CheckInView(GenericAPIView):
         if checkin.status == CheckInStatus.ANSWERED and answers is not None and answers.wants_integration:
             offer = selectors.integration_offer(checkin)
             booking_url = offer.booking_url if offer is not None and offer.booked is None else ""
+        phone = selectors.clinic_phone(checkin.location)["text"]
         body = {"status": outcome_state,
                 "next": _page(checkin, language) if outcome_state == "continue" else None,
-                "crisis": wording.crisis_resources(language, clinic_phone=selectors.clinic_phone(checkin.location)["text"])
-                if alert is not None else None,
+                "crisis": wording.crisis_resources(language, clinic_phone=phone) if alert is not None else None,
                 "booking_url": booking_url}
         return Response(s.CheckInOutcomeSerializer(body).data)
 
@@ -165,7 +166,8 @@ class RiskAlertDetailView(GenericAPIView):
                    responses={200: s.RiskAlertSerializer, **problem_responses(401, 403, 404)})
     def get(self, request, pk: int):
         alert = _visible_alert(request, pk)
-        return Response(s.RiskAlertSerializer(alert, context={"clinical": selectors.may_read_answers(request.user)}).data)
+        clinical = selectors.may_read_answers(request.user)
+        return Response(s.RiskAlertSerializer(alert, context={"clinical": clinical}).data)
 
 
 class RiskAlertAcknowledgeView(GenericAPIView):

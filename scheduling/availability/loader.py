@@ -174,7 +174,7 @@ def load(*, service: Service, location: Location | None, window_start: dt.dateti
                    .filter(Q(hold_expires_at__isnull=True) | Q(hold_expires_at__gt=now)))
     if exclude_appointment_ids:
         allocations = allocations.exclude(appointment_id__in=list(exclude_appointment_ids))
-    rows = allocations.annotate(start_s=EpochSeconds("start"), end_s=EpochSeconds("end")).values_list(
+    rows = allocations.order_by().annotate(start_s=EpochSeconds("start"), end_s=EpochSeconds("end")).values_list(
         "staff_id", "resource_id", "start_s", "end_s", "exclusive", "share", "appointment_id")
     for staff_id, resource_id, start, end, exclusive, share, appointment_id in rows:
         row = (start, end)

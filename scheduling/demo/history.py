@@ -108,23 +108,38 @@ def _contexts(services: dict[str, Service], sites: list[Location]) -> list[tuple
 
 
 def book_visits(*, services: dict[str, Service], sites: list[Location], first_day: dt.date, last_day: dt.date,
-                target: int, today: dt.date, weekday_weights: tuple[float, ...] = (1, 1, 1, 1, 1, 0.5, 0),
-                seed: int = 1) -> Iterator[list[Booked]]:
-    """Place about `target` visits between first_day and last_day (inclusive), busiest on weekdays;
-    yields them a four-week block at a time so a large history never sits in memory at once."""
-    rng = random.Random(seed)
-    contexts = _contexts(services, sites)
+                target: int, today: dt.date, upcoming_per_week: float,
+                weekday_weights: tuple[float, ...] = (1, 1, 1, 1, 1, 0.5, 0), seed: int = 1) -> Iterator[list[Booked]]:
+    """Place `target` visits between first_day and last_day (inclusive), busiest on weekdays;
+    yields them a block of days at a time so a large history never sits in memory at once.
+
+    The days from `today` on get about `upcoming_per_week` visits a week, fewer the further out
+    (as a real clinic's calendar fills), placed first and from their own random stream: they come
+    out the same whatever the target, so a bigger target only adds older history."""
     days = [first_day + dt.timedelta(days=i) for i in range((last_day - first_day).days + 1)]
-    # The coming weeks fill up less the further out they are, as a real clinic's do.
+    upcoming = [d for d in days if d >= today]
+    past = [d for d in days if d < today]
     ahead = max((last_day - today).days, 1)
-    weights = [weekday_weights[d.weekday()] * (1 if d < today else max(0.5, 1 - 0.5 * (d - today).days / ahead))
-               * rng.uniform(0.85, 1.15) for d in days]
+    upcoming_rng = random.Random(seed)
+    upcoming_weights = [weekday_weights[d.weekday()] * max(0.5, 1 - 0.5 * (d - today).days / ahead)
+                        * upcoming_rng.uniform(0.85, 1.15) for d in upcoming]
+    per_weight = upcoming_per_week / max(sum(weekday_weights), 1e-9)
+    upcoming_target = min(target, round(per_weight * sum(upcoming_weights)))
+    placed = yield from _book_days(services, sites, upcoming, upcoming_weights, upcoming_target, today, upcoming_rng)
+    past_rng = random.Random(seed + 1)
+    past_weights = [weekday_weights[d.weekday()] * past_rng.uniform(0.85, 1.15) for d in past]
+    yield from _book_days(services, sites, past, past_weights, target - placed, today, past_rng)
+
+
+def _book_days(services, sites, days: list[dt.date], weights: list[float], target: int, today: dt.date,
+               rng: random.Random) -> Iterator[list[Booked]]:
+    contexts = _contexts(services, sites)
     per_weight = target / max(sum(weights), 1e-9)
     cumulative = 0.0
     buckets = Buckets()
     placed_count = 0
     grids: dict[tuple[str, int, int], list[int]] = {}
-    now = dt.datetime.combine(first_day, dt.time(0), tzinfo=dt.UTC)
+    now = dt.datetime.combine(days[0], dt.time(0), tzinfo=dt.UTC) if days else None
 
     for block_start in range(0, len(days), BLOCK_DAYS):
         block = days[block_start:block_start + BLOCK_DAYS]
@@ -151,10 +166,9 @@ def book_visits(*, services: dict[str, Service], sites: list[Location], first_da
                     open_contexts.pop(pick)
                     continue
                 start, assignments = placed
-                past = day < today
                 status = (rng.choices([AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW,
-                                       AppointmentStatus.CANCELLED], [85, 5, 10])[0]
-                          if past else rng.choices([AppointmentStatus.BOOKED, AppointmentStatus.CANCELLED], [93, 7])[0])
+                                       AppointmentStatus.CANCELLED], [85, 5, 10])[0] if day < today
+                          else rng.choices([AppointmentStatus.BOOKED, AppointmentStatus.CANCELLED], [93, 7])[0])
                 if status != AppointmentStatus.CANCELLED:
                     buckets.add(assignments, placed_count)
                 booked.append(Booked(ctx.service, ctx.location, start, start + ctx.needs[-1].end, assignments, status))
@@ -162,6 +176,7 @@ def book_visits(*, services: dict[str, Service], sites: list[Location], first_da
                 quota -= 1
         yield booked
         buckets.forget_before(to_epoch(lo) // DAY_SECONDS)
+    return placed_count
 
 
 def _place_one(ctx: Context, day_calendar: DayCalendar, buckets: Buckets, day_lo: int, day_hi: int,

@@ -112,7 +112,8 @@ def api_client(user=None) -> APIClient:
 
 def run_dispatcher() -> dispatch.DispatchReport:
     """One beat: claim what is due and deliver it here (what the worker tasks would do)."""
-    return dispatch.dispatch_due(enqueue=lambda ids, attempt: sending.deliver_batch(message_ids=ids, attempt_id=attempt))
+    return dispatch.dispatch_due(
+        enqueue=lambda ids, attempt: sending.deliver_batch(message_ids=ids, attempt_id=attempt))
 
 
 def texts_to(number: str) -> list[str]:

@@ -23,7 +23,7 @@ def item(clinic, clock):
 
 def refused_page(response) -> str:
     assert response.status_code == 404
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     return response.content.decode()
 
 

@@ -131,7 +131,7 @@ def test_an_unanswered_check_in_gets_one_nudge_and_no_more(clinic, clock):
     link = url(checkin(visit, "24h"))
     texts = [t for t in texts_to("+16025550123") if link in t]
     assert len(texts) == 2
-    assert texts[1].startswith("Clearday Clinic: a quick reminder, how are you doing?")
+    assert texts[1].startswith("Clearday Clinic: reminder, how are you doing?")
     assert rows(visit, kind="checkin_24h_nudge", status=M.SENT).count() == 1
 
 
@@ -192,3 +192,14 @@ def test_a_spanish_speaking_patient_gets_the_spanish_text(clinic, clock):
     assert text.startswith("Clearday Clinic: ¿Como se encuentra? https://clinic.example/c/")
     assert text.endswith("Tel. (602) 555-0100. STOP para salir")
     assert checkin(visit, "24h").language == "es"
+
+
+def test_a_text_held_back_until_its_check_in_closed_is_dropped_not_sent_with_a_dead_link(clinic, clock):
+    visit = completed_visit(clinic)
+    clock.move_to(VISIT_END + 73 * HOUR)  # the dispatcher was down since before the 24-hour check-in
+    run_dispatcher()
+    ask = rows(visit, kind="checkin_24h").get()
+    assert (ask.status, ask.status_reason) == (
+        M.DROPPED, "The check-in closed at 2025-03-13 17:25Z; its link no longer works.")
+    assert [t for t in texts_to("+16025550123") if url(checkin(visit, "24h")) in t] == []
+    assert len([t for t in texts_to("+16025550123") if url(checkin(visit, "72h")) in t]) == 1

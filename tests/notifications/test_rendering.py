@@ -9,17 +9,20 @@ from pathlib import Path
 import pytest
 
 from notifications.models import MessagingPolicy
-from notifications.plans import REPLY_TEMPLATES, STEP_TEMPLATES
+from notifications.plans import FOLLOW_UP_TEMPLATES, REPLY_TEMPLATES, STAFF_TEMPLATES, STEP_TEMPLATES
 from notifications.rendering import build_context, deny_listed_words, render_email, render_sms
 from notifications.segments import count_segments, is_gsm7, to_gsm7
 from tests.factories import AppointmentFactory, LocationFactory, PatientFactory, ServiceFactory
 
-SMS_TEMPLATES = (*STEP_TEMPLATES, "cancellation", *REPLY_TEMPLATES)
+SMS_TEMPLATES = (*STEP_TEMPLATES, "cancellation", *REPLY_TEMPLATES, *FOLLOW_UP_TEMPLATES, *STAFF_TEMPLATES)
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "notifications" / "templates" / "notifications"
 # Wednesday 24 September, 10:45 in Phoenix: the longest Spanish month, an accented weekday, a
 # two-digit hour.
 LONG_DAY = dt.datetime(2025, 9, 24, 17, 45, tzinfo=dt.UTC)
 LONG_BRAND = "Desert Sunrise Wellness Center"  # the 30 characters the policy allows
+# The links of check-in texts (checkins/links.py: a 22-character token) and of on-call alerts.
+LONG_LINKS = {"checkin_url": "https://sunrise.clearday.example/c/" + "T" * 22,
+              "review_url": "https://sunrise.clearday.example/clinician/risk-alerts/9999999/"}
 
 
 # --- The segment counter ---------------------------------------------------------------------
@@ -94,13 +97,14 @@ def test_every_sms_fits_one_gsm7_segment_in_full_and_names_nothing_clinical(long
     context = build_context(patient=long_context["patient"], appointment=appointment, policy=long_context["policy"],
                             language=language, step_prep=True)
     context["moved"] = moved
+    context.update(LONG_LINKS)
     text = render_sms(template=template, language=language, context=context)
     counted = count_segments(text)
     assert (counted.encoding, counted.segments) == ("GSM-7", 1), (text, counted)
     assert deny_listed_words(text) == [], text
     assert LONG_BRAND in text
     if template not in ("start",):
-        assert "(602) 555-0100" in text or template == "join_link", text
+        assert "(602) 555-0100" in text or template in ("join_link", *STAFF_TEMPLATES), text
     if template in ("help", "start"):
         assert ("Msg & data rates may apply" if language == "en" else "tarifas de mensajes y datos") in text
     if template == "join_link":
@@ -133,3 +137,13 @@ def test_a_policy_brand_with_a_clinical_word_is_refused(db):
     policy.brand_name = "Ketamine Wellness"
     with pytest.raises(ValidationError, match="remove: ketamine"):
         policy.full_clean()
+
+
+@pytest.mark.parametrize(("template", "language"), itertools.product(FOLLOW_UP_TEMPLATES, ("en", "es")))
+def test_a_check_in_text_is_a_neutral_how_are_you_with_its_link(long_context, template, language):
+    context = build_context(patient=long_context["patient"], appointment=long_context["appointments"]["in_person"],
+                            policy=long_context["policy"], language=language) | LONG_LINKS
+    text = render_sms(template=template, language=language, context=context)
+    assert LONG_LINKS["checkin_url"] in text
+    assert ("how are you doing?" if language == "en" else "como se encuentra?") in text.lower()
+    assert "(602) 555-0100" in text  # the full form still fits with the longest brand and URL

@@ -11,7 +11,7 @@ import pytest
 from notifications.channels.sms import LocmemSmsBackend
 from scheduling.models import Appointment, AppointmentStatus as S
 
-from .browser import PHONE, browser, check_page, screenshot  # noqa: F401  (browser is a fixture)
+from .browser import PHONE, check_page
 from .conftest import make_clinic
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from accounts.models import Role
 from scheduling.models import Location, Resource, Service, StaffMember
 from scheduling.selectors.catalog import CLINICAL_ROLES, active_services
-from web import formatting, wording
+from web import formatting
 from web.forms.booking import DetailsForm, parse_mobile
 from web.services.patients import PatientDetails
 
@@ -141,7 +141,3 @@ class BlockForm(forms.Form):
     def holder(self) -> tuple[Resource | None, StaffMember | None]:
         key = self.cleaned_data["what"]
         return self._resources.get(key), self._staff.get(key)
-
-
-def state_name(code: str) -> str:
-    return wording.STATE_NAMES.get(code, code)

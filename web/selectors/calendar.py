@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import Role
 from scheduling import timeutils
 from scheduling.models import (
     Allocation, Appointment, Closure, HoursOverride, Location, Resource, StaffMember, WorkingHours,
 )
-from scheduling.selectors.appointments import visible_appointments
+from scheduling.selectors.appointments import desk_location_ids, visible_appointments
 from scheduling.selectors.catalog import CLINICAL_ROLES
 from web import formatting
 
@@ -74,9 +75,7 @@ class Grid:
 
 
 def desk_locations(*, user) -> list[Location]:
-    from accounts.models import Role
-    from scheduling.selectors.appointments import desk_location_ids
-
+    """The locations whose calendar this user works with: an admin's are all of them."""
     qs = Location.objects.filter(active=True)
     if user.role != Role.ADMIN:
         ids, _ = desk_location_ids(user)
@@ -162,7 +161,8 @@ def _merge(rows: list[Allocation], visible_ids: set[int], holder_key) -> dict[st
         if appointment_id in visible_ids:
             block = Block(start=start, end=end, appointment=appointment, title=appointment.patient.display_name,
                           detail=appointment.service.name,
-                          phases=[a.phase.name + ("" if a.exclusive else " (watching)") for a in allocations])
+                          phases=[a.phase.name + ("" if a.exclusive else " (watching)") for a in allocations]
+                          if len(allocations) > 1 or not allocations[0].exclusive else [])
         else:
             block = Block(start=start, end=end, title="Busy elsewhere", kind="elsewhere")
         by_column.setdefault(key, []).append(block)

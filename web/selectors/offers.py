@@ -12,7 +12,7 @@ from django.utils import timezone
 from scheduling import timeutils
 from scheduling.availability import Slot, find_slots
 from scheduling.models import Location, Patient, Service, StaffMember
-from scheduling.selectors.catalog import active_locations, active_services
+from scheduling.selectors.catalog import active_services
 
 # The first page of times looks this far ahead; the day picker reaches the service's horizon.
 FIRST_WINDOW_DAYS = 14
@@ -39,10 +39,6 @@ def place_for(service: Service, where: str) -> tuple[bool, Location | None]:
         return service.allows_video, None
     location = next((loc for loc in in_person_places(service) if str(loc.pk) == where), None)
     return location is not None, location
-
-
-def all_places() -> list[Location]:
-    return list(active_locations().filter(is_virtual=False))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from notifications.models import MessagingPolicy
 from scheduling.models import Appointment, Location, Patient, StaffMember
 from scheduling.services.holds import hold_slot
 from web import formatting, wording
-from web.forms.booking import CodeForm, DetailsForm, ZoneForm
+from web.forms.booking import CodeForm, DetailsForm, ZoneForm, sms_consent_label
 from web.selectors import offers
 from web.services import patients as registration
 from web.views.common import (
@@ -44,6 +44,26 @@ def services(request):
     return render(request, "web/patient/services.html", {"items": items, "patient": patient})
 
 
+def book_entry(request):
+    """/book/?service=<code>[&staff=<id>]: links from elsewhere (a check-in's "book integration
+    therapy" answer) land on the service's first step, keeping the clinician they suggest."""
+    service = offers.online_service(request.GET.get("service", ""))
+    if service is None:
+        return redirect("web:home")
+    url = reverse("web:place", args=[service.code])
+    staff = _chosen_staff(service, request.GET.get("staff"))
+    return redirect(f"{url}?{urlencode({'staff': staff.pk})}" if staff else url)
+
+
+def _chosen_staff(service, raw: str | None) -> StaffMember | None:
+    """A clinician the patient may pick for this service (it lets patients choose), else None."""
+    if not raw or not str(raw).isdigit() or not service.patient_chooses_staff:
+        return None
+    member = StaffMember.objects.filter(pk=int(raw), active=True).first()
+    roles = {p.staff_role for p in service.phases.all() if p.staff_role}
+    return member if member is not None and roles & set(member.roles) else None
+
+
 def _service_or_404(code: str):
     service = offers.online_service(code)
     if service is None:
@@ -53,10 +73,12 @@ def _service_or_404(code: str):
 
 def place(request, code: str):
     service = _service_or_404(code)
+    staff = _chosen_staff(service, request.GET.get("staff"))
     return render(request, "web/patient/place.html", {
         "service": service, "name": wording.service_name(service), "expect": wording.what_to_expect(service),
         "places": offers.in_person_places(service), "video": service.allows_video,
-        "patient": signed_in_patient(request)})
+        "patient": signed_in_patient(request), "staff": staff,
+        "staff_query": f"?{urlencode({'staff': staff.pk})}" if staff else ""})
 
 
 def _where(request, service, where: str) -> Location | None:
@@ -96,18 +118,19 @@ def times(request, code: str, where: str):
             return render(request, "web/patient/times.html", context)
     else:
         zone_name = location.time_zone
+    staff = _chosen_staff(service, request.GET.get("staff"))
     day = _day(request.GET.get("day"))
     # For video, the state decides which clinicians may see the patient: a stand-in record says so.
     asker = patient
     if location is None and (patient is None or state != patient.state):
         asker = Patient(state=state, time_zone=zone_name)
     offer = offers.offer(service=service, location=location, zone_name=zone_name, day=day, patient=asker,
-                         language="es" if spanish else None)
+                         language="es" if spanish else None, staff=staff)
     request.session["booking"] = {"service": service.code, "where": where, "tz": zone_name, "state": state,
                                   "spanish": spanish}
-    context.update(offer_context(offer, pin_staff=spanish))
-    keep = [(name, request.GET[name]) for name in ("state", "tz", "spanish") if name in request.GET]
-    context.update({"state": state, "spanish": spanish, "keep_fields": keep, "keep": urlencode(keep)})
+    context.update(offer_context(offer, pin_staff=spanish or staff is not None))
+    keep = [(name, request.GET[name]) for name in ("state", "tz", "spanish", "staff") if name in request.GET]
+    context.update({"state": state, "spanish": spanish, "keep_fields": keep, "keep": urlencode(keep), "staff": staff})
     return render(request, "web/patient/times.html", context)
 
 
@@ -296,9 +319,11 @@ def _finish(request, code: str, *, details, hold, draft):
         appointment = registration.finish_online_booking(
             draft=draft, hold=hold, verified=verified, verified_was_unclaimed=unclaimed and record == verified,
             details=details)
-    except registration.PhoneOnFile as exc:
+    except registration.PhoneOnFile:
         request.session.pop("registration", None)
-        return render(request, "web/patient/problem.html", {"message": exc.detail, "phone": clinic_phone()})
+        return render(request, "web/patient/problem.html", {"phone": clinic_phone(), "message": _(
+            "This mobile number is on file for another patient, so we could not book online. "
+            "Please call the clinic and we will book you.")})
     except Problem as exc:
         request.session.pop("registration", None)
         return _lost(request, exc)
@@ -346,8 +371,6 @@ def review(request):
         request.session.pop("hold", None)
         return redirect("web:booked", appointment_id=appointment.pk)
     zone_name = hold.location.time_zone if hold.location_id else patient.time_zone
-    from web.forms.booking import sms_consent_label
-
     return render(request, "web/patient/review.html", {
         "hold": hold, "patient": patient, "name": wording.service_name(hold.service), "location": hold.location,
         "when": formatting.when_label(hold.start, zone_name),

@@ -10,11 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import Role
-from api.problems import NotFound, Problem
+from api.problems import NotFound
 from api.views.auth import SignInCodeRequestThrottle, SignInVerifyThrottle
 from notifications.models import MessagingPolicy
 from scheduling.models import Patient
@@ -67,10 +68,6 @@ def patient_page(view):
     return wrapper
 
 
-def problem_text(exc: Problem) -> str:
-    return exc.detail
-
-
 def too_many_from_this_address(request, *, verifying: bool = False) -> int | None:
     """Seconds to wait when this address asked for (or tried) too many codes, else None. The
     counters are the API's own (api.views.auth), so pages and API share one budget."""
@@ -81,8 +78,6 @@ def too_many_from_this_address(request, *, verifying: bool = False) -> int | Non
 
 
 def safe_next(request, fallback: str) -> str:
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                   require_https=request.is_secure()):

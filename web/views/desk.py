@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 
 from api.problems import Problem
 from care.services import record_escort
+from checkins import selectors as checkin_selectors
+from checkins.models import AlertStatus
 from notifications import selectors as message_selectors
 from scheduling import timeutils
 from scheduling.models import AppointmentEvent, AppointmentStatus as S, Location, StaffMember
@@ -116,6 +118,9 @@ def _detail_context(request, appointment, **forms) -> dict:
         "check_in_form": forms.get("check_in_form") or CheckInForm(),
         "no_show_form": ReasonForm(), "escort_form": forms.get("escort_form") or EscortForm(),
         "zone_label": formatting.zone_label(zone_name, at=appointment.start),
+        "risk_alerts": [{"alert": a, "raised": formatting.when_label(a.created_at, zone_name)}
+                        for a in checkin_selectors.visible_alerts(user=request.user)
+                        .filter(patient=patient, status=AlertStatus.OPEN).order_by("created_at")],
     }
 
 

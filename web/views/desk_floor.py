@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -92,13 +93,11 @@ def block(request):
             else:
                 held = f" {len(found)} booked visit(s) are inside it: move them from the calendar." if found else ""
                 messages.success(request, f"Blocked.{held}")
-                return redirect(f"{_day_url(location, data['day'])}")
+                return redirect(_day_url(location, data["day"]))
         if request.htmx:
             return render(request, "web/desk/_block_preview.html", context)
     return render(request, "web/desk/block.html", context)
 
 
 def _day_url(location, day) -> str:
-    from django.urls import reverse
-
     return f"{reverse('web:desk-day')}?location={location.pk}&date={day.isoformat()}"

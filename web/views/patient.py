@@ -20,6 +20,7 @@ from accounts import services as sign_in
 from accounts.destinations import Destination
 from accounts.models import OneTimeCode
 from api.problems import Problem
+from checkins import links as checkin_links, selectors as checkin_selectors
 from notifications.models import AppointmentLink
 from scheduling.models import AppointmentStatus as S
 from scheduling.services.booking import reschedule_appointment
@@ -44,6 +45,7 @@ def _visit_context(appointment, *, language: str) -> dict:
             "ends": formatting.time_label(appointment.end, zone_name),
             "prep": wording.prep_instructions(service, language),
             "escort": service.is_dosing and not video, "change_until": formatting.when_label(deadline, zone_name),
+            "too_late": timezone.now() >= deadline,
             "window_hours": service.cancellation_window_hours, "phone": clinic_phone(),
             "join_opens_minutes": settings.TELEHEALTH_JOIN_OPENS_MINUTES,
             "state_name": wording.STATE_NAMES.get(appointment.patient.state, appointment.patient.state)}
@@ -69,9 +71,14 @@ def my_appointments(request):
                         if visit.join_opens_at else ""})
         return context
 
+    checkins = [{"url": checkin_links.answer_path(c),
+                 "visit_day": formatting.day_label(formatting.local(c.appointment.start, visit_zone(c.appointment)).date()),
+                 "until": formatting.when_label(c.expires_at, request.patient.time_zone)}
+                for c in checkin_selectors.answerable_for_patient(patient_id=request.patient.pk, now=now)
+                .select_related("appointment__location", "appointment__patient")]
     return render(request, "web/patient/appointments.html", {
         "patient": request.patient, "upcoming": [card(v) for v in upcoming], "past": [card(v) for v in past[:20]],
-        "phone": clinic_phone()})
+        "phone": clinic_phone(), "checkins": checkins})
 
 
 @require_http_methods(["GET", "POST"])
@@ -165,7 +172,6 @@ def _changeable(request, appointment_id: int):
 def cancel(request, appointment_id: int):
     appointment = _changeable(request, appointment_id)
     context = _visit_context(appointment, language=request.LANGUAGE_CODE[:2])
-    context["too_late"] = timezone.now() >= cancellation_deadline(appointment)
     if request.method == "POST" and not context["too_late"]:
         try:
             cancel_appointment(appointment=appointment, actor=request.user,
@@ -183,7 +189,6 @@ def cancel(request, appointment_id: int):
 def reschedule(request, appointment_id: int):
     appointment = _changeable(request, appointment_id)
     context = _visit_context(appointment, language=request.LANGUAGE_CODE[:2])
-    context["too_late"] = timezone.now() >= cancellation_deadline(appointment)
     zone_name = visit_zone(appointment)
     if request.method == "POST" and not context["too_late"]:
         parsed = offers.parse_slot_value(request.POST.get("slot", ""))

@@ -26,11 +26,12 @@ from scheduling.models import Location
 from scheduling.services.course_templates import create_default_templates
 
 SIZES = {
-    # weeks of visits before today, weeks after, visits, patients
-    "demo": {"past_weeks": 2, "ahead_weeks": 3, "appointments": 350, "patients": 40,
+    # weeks of visits before today and after, visits in all, visits a week in the coming weeks,
+    # patients, how busy each weekday is
+    "demo": {"past_weeks": 2, "ahead_weeks": 3, "appointments": 350, "upcoming_per_week": 70, "patients": 40,
              "weekday_weights": (1, 1, 1, 1, 1, 0.5, 0)},
-    "large": {"past_weeks": 8, "ahead_weeks": 4, "appointments": 20_000, "patients": 3_000,
-              "weekday_weights": (1, 1, 1, 1, 1, 0.8, 0.6)},
+    "large": {"past_weeks": 8, "ahead_weeks": 4, "appointments": 20_000, "upcoming_per_week": 1_700,
+              "patients": 3_000, "weekday_weights": (1, 1, 1, 1, 1, 0.8, 0.6)},
 }
 LOGINS = "admin (clinic admin), frontdesk, dr.rivera (prescriber), nurse.kim (nurse)"
 
@@ -58,7 +59,8 @@ class Command(BaseCommand):
                 raise CommandError("--appointments must be zero or more.")
             per_week = spec["appointments"] / (spec["past_weeks"] + spec["ahead_weeks"])
             weeks = max(spec["past_weeks"] + spec["ahead_weeks"], math.ceil(appointments / per_week))
-            spec.update(appointments=appointments, past_weeks=weeks - spec["ahead_weeks"])
+            spec.update(appointments=appointments, past_weeks=weeks - spec["ahead_weeks"],
+                        upcoming_per_week=spec["upcoming_per_week"] * min(1.0, appointments / spec["appointments"]))
 
         started = time.monotonic()
         today = timezone.now().astimezone(timeutils.zone("America/Phoenix")).date()
@@ -75,6 +77,7 @@ class Command(BaseCommand):
             visits = rows = 0
             for block in book_visits(services=clinic["services"], sites=sites, first_day=first_day,
                                      last_day=last_day, target=spec["appointments"], today=today,
+                                     upcoming_per_week=spec["upcoming_per_week"],
                                      weekday_weights=spec["weekday_weights"]):
                 rows += write_visits(block, patient_ids=clinic["patients"])
                 visits += len(block)
