@@ -20,6 +20,15 @@ _VALID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_logger = logging.getLogger("clearday.access")
 
 
+# Paths whose last segment is a credential (join links, manage links, check-in links): logs
+# keep the route but never the token.
+_SECRET_PATH = re.compile(r"^(/(?:visit|manage|c|api/v1/checkins)/)[^/]+")
+
+
+def loggable_path(path: str) -> str:
+    return _SECRET_PATH.sub(r"\1<token>", path)
+
+
 def current_request_id() -> str:
     return _request_id.get()
 
@@ -62,8 +71,8 @@ class RequestIdMiddleware:
             response["X-Request-ID"] = request.request_id
             elapsed_ms = round((time.monotonic() - started) * 1000, 1)
             access_logger.info(
-                "%s %s %s %sms", request.method, request.path, response.status_code, elapsed_ms,
-                extra={"method": request.method, "path": request.path, "status": response.status_code,
+                "%s %s %s %sms", request.method, loggable_path(request.path), response.status_code, elapsed_ms,
+                extra={"method": request.method, "path": loggable_path(request.path), "status": response.status_code,
                        "duration_ms": elapsed_ms},
             )
             return response
@@ -73,6 +82,11 @@ class RequestIdMiddleware:
 
 
 class RequestIdFilter(logging.Filter):
+    """Adds the request id; also takes credentials out of Django's own request log lines
+    ("Not Found: /visit/<token>")."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = _request_id.get()
+        if record.name == "django.request" and record.args:
+            record.args = tuple(loggable_path(a) if isinstance(a, str) else a for a in record.args)
         return True

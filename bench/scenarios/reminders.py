@@ -49,8 +49,8 @@ WORKER_ENV = {
     "SMS_BACKEND": "notifications.channels.twilio.TwilioSmsBackend",
     "NOTIFY_DISPATCH_INTERVAL_SECONDS": str(BEAT_INTERVAL_S),
     "NOTIFY_BATCH_SIZE": "50",
-    "NOTIFY_MAX_IN_FLIGHT": "600",
-    "NOTIFY_CLAIM_TIMEOUT_SECONDS": "30",
+    "NOTIFY_MAX_IN_FLIGHT": "2000",
+    "NOTIFY_CLAIM_TIMEOUT_SECONDS": "60",
     "NOTIFY_HANDOFF_TIMEOUT_SECONDS": "10",
     "PUBLIC_BASE_URL": "http://127.0.0.1:9",  # no web process: callbacks are off on the fake
 }
@@ -260,10 +260,11 @@ def _crash_run(url: str, fake_url: str, redis_url: str, env: dict, count: int, *
 
     with psycopg.connect(url) as conn:
         last_id = conn.execute("SELECT coalesce(max(id), 0) FROM notifications_outboundmessage").fetchone()[0]
-    _log(f"crash: seeding {count} more, adding a second worker")
-    victim = support.start_celery_worker(database_url=url, redis_url=redis_url, concurrency=CONCURRENCY, env=env)
-    processes.append(victim)
+    _log(f"crash: seeding {count} more; two workers")
     seed(url, count=count, offset=already)
+    survivor, victim = (support.start_celery_worker(database_url=url, redis_url=redis_url, concurrency=CONCURRENCY,
+                                                    env=env) for _ in range(2))
+    processes += [survivor, victim, start_beat(url, redis_url, env)]
     deadline = time.monotonic() + max(300.0, count / 5)
     while fake_stats(fake_url)["distinct"] - already < KILL_AT_SHARE * count:
         if time.monotonic() > deadline:

@@ -61,6 +61,18 @@ def test_djangos_own_error_line_carries_the_request_id(client, log_lines):
     assert errors and all("[req-500]" in line for line in errors)
 
 
+@pytest.mark.django_db
+def test_links_that_are_credentials_never_reach_the_log(client, log_lines):
+    secret = "Zq9x3LkP0aBcDeFgHiJk-5f3a9c1d2e"
+    client.get(f"/visit/{secret}")
+    client.get(f"/c/{secret}")
+    client.get(f"/manage/{secret}")
+
+    assert log_lines, "the requests were logged"
+    assert not [line for line in log_lines if secret in line]
+    assert any("/visit/<token>" in line for line in log_lines)
+
+
 def test_production_logs_one_json_object_per_line_with_the_request_id(tmp_path):
     code = textwrap.dedent("""
         import django

@@ -134,4 +134,5 @@ def test_the_floor_board_shows_a_checked_in_infusion_in_its_phase(browser, live_
     assert bay.locator(".initials").inner_text() == "AL"
     assert "In use" in bay.inner_text() and "Vitals" in bay.inner_text()
     assert page.locator("#floor-board").get_attribute("hx-trigger") == "every 30s"
+    assert page.evaluate("typeof htmx.version") == "string"  # the board's poller is loaded (django-htmx's copy)
     context.close()
