@@ -66,34 +66,52 @@ def latency_vs_load(result: dict, path: Path) -> bool:
     return True
 
 
+# The figures that show each scenario's cost curve; other *_p50_ms / *_per_s keys if none is there.
+HEADLINES = {
+    "availability": ("engine_p50_ms", "http_p50_ms"),
+    "booking": ("book_p50_ms", "bookings_per_s"),
+    "reminders": ("messages_per_s",),
+    "courses": ("place_p50_ms", "search_p50_ms"),
+}
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _cost_series(result: dict, name: str) -> dict[str, list[tuple[int, float]]]:
-    """Every p50 latency and every per-second rate a scenario reports, by data scale."""
-    series: dict[str, list[tuple[int, float]]] = {}
-    for scale in result.get("scales", [1]):
-        for key, value in flatten(scenario_figures(result, name, str(scale))).items():
-            if (key.endswith("p50_ms") or key.endswith("_per_s")) and isinstance(value, (int, float)) \
-                    and not isinstance(value, bool):
-                series.setdefault(key, []).append((scale, value))
-    return series
+    """The scenario's headline latencies and rates, by data scale."""
+    runs = {scale: flatten(scenario_figures(result, name, str(scale))) for scale in result.get("scales", [1])}
+    present = {key for figures in runs.values() for key, value in figures.items() if _is_number(value)}
+    keys = [key for key in HEADLINES.get(name, ()) if key in present] or sorted(
+        key for key in present if key.endswith("p50_ms") or key.endswith("_per_s"))
+    return {key: [(scale, figures[key]) for scale, figures in runs.items() if _is_number(figures.get(key))]
+            for key in keys}
 
 
 def cost_vs_size(result: dict, path: Path) -> bool:
     scenarios = {name: s for name in result.get("scenarios", {}) if (s := _cost_series(result, name))}
     if not scenarios:
         return False
-    fig, axes = plt.subplots(1, len(scenarios), figsize=(5 * len(scenarios), 4.5), squeeze=False)
+    fig, axes = plt.subplots(1, len(scenarios), figsize=(4.5 * len(scenarios), 4.2), squeeze=False)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for ax, (name, series) in zip(axes[0], scenarios.items()):
-        rates = ax.twinx()
-        for key, points in series.items():
+        rates = ax.twinx() if any(key.endswith("_per_s") for key in series) else None
+        for n, (key, points) in enumerate(series.items()):
             target = rates if key.endswith("_per_s") else ax
-            target.plot([p[0] for p in points], [p[1] for p in points], marker="o",
+            target.plot([p[0] for p in points], [p[1] for p in points], marker="o", color=colors[n % len(colors)],
                         linestyle=":" if target is rates else "-", label=key)
-        ax.set(xlabel="data size (x the base demo)", ylabel="p50 latency (ms)", title=name, xscale="log")
-        rates.set_ylabel("per second (dotted)")
+        ax.set(xlabel="data size (x the base data)", ylabel="p50 latency (ms)", title=name, xscale="log",
+               xticks=result.get("scales", [1]), xticklabels=[f"{s}x" for s in result.get("scales", [1])])
+        ax.set_ylim(bottom=0)
+        handles = ax.get_legend_handles_labels()[0]
+        if rates is not None:
+            rates.set_ylabel("per second (dotted)")
+            rates.set_ylim(bottom=0)
+            handles += rates.get_legend_handles_labels()[0]
         ax.grid(True, alpha=0.3)
-        handles = ax.get_legend_handles_labels()[0] + rates.get_legend_handles_labels()[0]
-        ax.legend(handles=handles, fontsize=7, loc="upper left")
-    fig.suptitle("Cost against data size")
+        ax.legend(handles=handles, fontsize=7, loc="lower right")
+    fig.suptitle(f"Cost against data size, {result['started_at'][:10]} ({result['mode']})")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

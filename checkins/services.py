@@ -41,7 +41,7 @@ class PageAnswers:
 
 @dataclass(frozen=True)
 class Outcome:
-    state: str  # continue, answered, crisis, already_answered, wrong_page
+    state: str  # continue, answered, crisis, already_answered, wrong_page, closed
     checkin: CheckIn
     alert: RiskAlert | None = None
 
@@ -62,6 +62,8 @@ def submit(*, checkin_id: int, page: str, answers: PageAnswers, now: dt.datetime
         expected = page_for(checkin)
         if expected is None:
             return Outcome("already_answered", checkin)
+        if checkin.expires_at <= now:
+            return Outcome("closed", checkin)  # the link stopped working while the page was open
         if expected != page:
             return Outcome("wrong_page", checkin)  # a second tab, or a form submitted twice
         record, _ = CheckInAnswers.objects.get_or_create(checkin=checkin)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import Role
 from checkins import links, questionnaires as q, selectors, services, wording
 from checkins.forms import FIRST, CheckInForm
-from checkins.models import CheckInStatus, RiskAlert
+from checkins.models import RiskAlert
 from notifications.models import MessagingPolicy
 from notifications.rendering import display_zone, format_when
 
@@ -88,6 +88,8 @@ def answer(request, token: str):
         form = CheckInForm(request.POST, **form_kwargs)
         if form.is_valid():
             outcome = services.submit(checkin_id=checkin.pk, page=page, answers=services.PageAnswers(**form.answers()))
+            if outcome.state == "closed":
+                return _refused(request)
             if outcome.state == "crisis":
                 return _crisis(request, language, location=checkin.location, alerted=True)
             if outcome.state in ("answered", "already_answered"):
@@ -106,7 +108,6 @@ def answer(request, token: str):
         "booked_text": (wording.say("integration_booked", language, when=format_when(
             offer.booked.start, time_zone=display_zone(offer.booked), language=language))
             if offer is not None and offer.booked is not None else ""),
-        "in_progress": checkin.status == CheckInStatus.IN_PROGRESS,
         "phq_stem": q.PHQ9_STEM[language], "gad_stem": q.GAD7_STEM[language],
     })
     status = 400 if form.is_bound and form.errors else 200

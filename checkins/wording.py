@@ -76,7 +76,7 @@ TEXT: dict[str, dict[str, str]] = {
     # Crisis resources
     "footer_crisis": {"en": "In a crisis, call or text 988. In an emergency, call 911.",
                       "es": "En una crisis, llame o envíe un texto al 988. En una emergencia, llame al 911."},
-    "crisis_title": {"en": "You are not alone", "es": "No está solo"},
+    "crisis_title": {"en": "You are not alone", "es": "No está solo(a)"},
     "crisis_lead": {"en": "Thank you for telling us. Please reach out for support now: help is free and open "
                           "day and night.",
                     "es": "Gracias por contárnoslo. Busque apoyo ahora: la ayuda es gratis y atiende de día y de "

@@ -27,7 +27,7 @@ import logging
 from collections import Counter
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -118,7 +118,7 @@ def decide(*, message_ids: list[int], attempt_id: str, policy) -> tuple[list[tup
             message = messages.get(message_id)
             outcome = _skip_reason(message, attempt_id)
             if outcome is None:
-                outcome = _decide_one(message, policy=policy, limits=limits, now=now)
+                outcome = _decide_guarded(message, policy=policy, limits=limits, now=now)
                 changed.append(message)
                 if outcome == "handed_off":
                     ready.append((message.pk, now))
@@ -144,6 +144,21 @@ def _skip_reason(message, attempt_id: str) -> str | None:
     if message.handed_off_at is not None:
         return "awaiting_reconciliation"  # a crashed run handed it off: only a look-up may resend
     return None
+
+
+def _decide_guarded(message, *, policy, limits, now: dt.datetime) -> str:
+    """One row's decision; a bug in preparing one message (a template, say) fails that message
+    for a person instead of sending the whole batch round the claim timeout for ever. A database
+    error spoils the transaction, so that one is raised and the batch is retried."""
+    try:
+        return _decide_one(message, policy=policy, limits=limits, now=now)
+    except DatabaseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - recorded on the row and logged with its id
+        logger.exception("Preparing message %s failed", message.pk)
+        message.status, message.updated_at = M.FAILED, now
+        message.last_error = f"Could not prepare the message ({exc.__class__.__name__}: {exc})"[:300]
+        return "failed"
 
 
 def _decide_one(message, *, policy, limits, now: dt.datetime) -> str:

@@ -87,6 +87,8 @@ class CheckInView(GenericAPIView):
             if not form.is_valid():
                 raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
             outcome = services.submit(checkin_id=checkin.pk, page=page, answers=services.PageAnswers(**form.answers()))
+            if outcome.state == "closed":
+                raise NotFound("This check-in link is not valid or has expired.", code="checkin_link_invalid")
             outcome_state, alert = outcome.state, outcome.alert
         checkin.refresh_from_db()
         if outcome_state == "wrong_page":

@@ -39,8 +39,8 @@ from bench import support
 # Two runs at once on one machine need different databases (fresh_database drops the old one).
 DB_NAME = os.environ.get("BENCH_REMINDERS_DB", "clearday_bench_reminders")
 SIZES = {
-    True: {"reminders": 2000, "crash_reminders": 2000, "noop_tasks": 2000},
-    False: {"reminders": 100_000, "crash_reminders": 20_000, "noop_tasks": 20_000},
+    True: {"reminders": 2000, "crash_reminders": 2000, "noop_tasks": 2000, "claim_timeout_s": 20},
+    False: {"reminders": 100_000, "crash_reminders": 20_000, "noop_tasks": 20_000, "claim_timeout_s": 60},
 }
 CONCURRENCY = 2  # per worker; the same for the no-op ceiling (and `make run`)
 BEAT_INTERVAL_S = 3
@@ -50,7 +50,6 @@ WORKER_ENV = {
     "NOTIFY_DISPATCH_INTERVAL_SECONDS": str(BEAT_INTERVAL_S),
     "NOTIFY_BATCH_SIZE": "50",
     "NOTIFY_MAX_IN_FLIGHT": "2000",
-    "NOTIFY_CLAIM_TIMEOUT_SECONDS": "60",
     "NOTIFY_HANDOFF_TIMEOUT_SECONDS": "10",
     "PUBLIC_BASE_URL": "http://127.0.0.1:9",  # no web process: callbacks are off on the fake
 }
@@ -205,7 +204,8 @@ def run(*, quick: bool) -> dict:
     try:
         # The ceiling is measured before and after the run: on a shared machine the load moves.
         ceilings = [_noop_ceiling(sizes["noop_tasks"], url, redis_url)]
-        env = {**WORKER_ENV, "TWILIO_API_BASE_URL": fake_url, **_twilio_credentials()}
+        env = {**WORKER_ENV, "TWILIO_API_BASE_URL": fake_url, **_twilio_credentials(),
+               "NOTIFY_CLAIM_TIMEOUT_SECONDS": str(sizes["claim_timeout_s"])}
         _log("throughput: one worker")
         worker = support.start_celery_worker(database_url=url, redis_url=redis_url, concurrency=CONCURRENCY, env=env)
         beat = start_beat(url, redis_url, env)

@@ -81,3 +81,12 @@ def test_the_link_cannot_be_made_from_the_database_alone(item, settings):
     token = links.token_for(item)
     settings.SECRET_KEY = "another-secret-" + "y" * 40
     assert links.token_for(item) != token
+
+
+def test_answers_sent_after_the_link_closed_are_not_stored(item):
+    from checkins import services
+
+    outcome = services.submit(checkin_id=item.pk, page="first", now=item.expires_at,
+                              answers=services.PageAnswers(mood=5, side_effects=[]))
+    assert outcome.state == "closed"
+    assert not CheckInAnswers.objects.exists()

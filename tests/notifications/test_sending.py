@@ -276,3 +276,24 @@ def test_a_join_link_still_goes_once_the_video_visit_has_started_but_a_reminder_
     statuses = dict(rows(appointment).values_list("kind", "status"))
     assert statuses == {"confirmation": M.DROPPED, "join_link": M.SENT}
     assert "/visit/" in texts_to(str(patient.phone))[0]
+
+
+def test_a_message_that_cannot_be_prepared_fails_alone_and_the_rest_of_the_batch_goes(clock, patient, monkeypatch):
+    from tests.factories import PatientFactory
+
+    other = PatientFactory(legal_first_name="Ben", phone="+16025552999", sms_consent=True)
+    book(patient=patient)
+    book(patient=other)
+    real_render = sending.render_sms
+
+    def broken_for_ana(*, template, language, context):
+        if context["first_name"] == "Ana":
+            raise ValueError("a broken template")
+        return real_render(template=template, language=language, context=context)
+
+    monkeypatch.setattr(sending, "render_sms", broken_for_ana)
+    clock.move_to(NOW + 3 * MIN)
+    run_dispatcher()
+    failed = rows(kind="confirmation", patient=patient).get()
+    assert (failed.status, failed.last_error) == (M.FAILED, "Could not prepare the message (ValueError: a broken template)")
+    assert len(texts_to("+16025552999")) == 1

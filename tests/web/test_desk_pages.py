@@ -94,9 +94,11 @@ def test_the_week_view_shows_one_clinicians_visits_by_day(desk, clinic, ana, fro
     assert "Tue 4 Mar" in page and "Ana Lopez" in page
 
 
-def test_a_desk_user_books_a_caller_found_by_phone(desk, clinic, ana, frozen):
-    found = desk.get(reverse("web:desk-find-patient"), {"q": "602 555 0101"}).content.decode()
+def test_a_desk_user_books_a_caller_found_by_phone(desk, clinic, ana, frozen, caplog):
+    with caplog.at_level("INFO", logger="clearday.audit"):
+        found = desk.get(reverse("web:desk-find-patient"), {"q": "602 555 0101"}).content.decode()
     assert "Ana Lopez" in found
+    assert f"user {clinic.desk.pk} searched patients and read [{ana.pk}]" in caplog.text
 
     url = reverse("web:desk-book", args=[ana.pk])
     query = {"service": clinic.check_up.pk, "where": clinic.phoenix.pk, "day": "2025-03-04"}
@@ -195,14 +197,16 @@ def test_a_no_show_only_after_the_start_and_a_cancel_needs_a_reason(desk, clinic
     assert visit.status == S.CANCELLED and visit.cancel_reason == "Called in sick" and visit.cancelled_by == "patient"
 
 
-def test_the_visit_page_lists_messages_and_replies(desk, clinic, ana, frozen):
+def test_the_visit_page_lists_messages_and_replies_and_the_read_is_audited(desk, clinic, ana, frozen, caplog):
     visit = infusion(ana, clinic, at(10, day=MONDAY + dt.timedelta(days=4)))
     InboundMessage.objects.create(provider_id="SM1", from_number="+16025550101", body="Can we do later?",
                                   received_at=at(9), patient=ana, appointment=visit, action="other",
                                   needs_attention=True, attention_reason="A reply that is not a keyword.")
 
-    page = desk.get(reverse("web:desk-appointment", args=[visit.pk])).content.decode()
+    with caplog.at_level("INFO", logger="clearday.audit"):
+        page = desk.get(reverse("web:desk-appointment", args=[visit.pk])).content.decode()
 
+    assert f"read appointment {visit.pk} of patient {ana.pk}" in caplog.text
     assert "reminder_24h" in page and "Planned" in page
     assert "Can we do later?" in page and "needs a person" in page
 

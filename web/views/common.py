@@ -3,6 +3,7 @@ refusal into words on the page, and the per-address limits on sign-in codes."""
 
 from __future__ import annotations
 
+import logging
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -21,6 +22,10 @@ from notifications.models import MessagingPolicy
 from scheduling.models import Patient
 from web import formatting
 from web.selectors.offers import Offer, slot_value
+
+# Staff reading a patient's record is logged (DESIGN.md, guarantee 5), on the logger the
+# check-ins use for the same purpose.
+audit = logging.getLogger("clearday.audit")
 
 DESK_ROLES = (Role.FRONT_DESK, Role.ADMIN)
 STAFF_ROLES = (Role.FRONT_DESK, Role.CLINICIAN, Role.ADMIN)

@@ -28,7 +28,7 @@ from web import formatting
 from web.forms.desk import CancelForm, CheckInForm, EscortForm, ReasonForm, StaffLoginForm
 from web.selectors.calendar import day_grid, desk_locations, week_grid
 from web.selectors.patients import visit_zone
-from web.views.common import DESK_ROLES, staff_page
+from web.views.common import DESK_ROLES, audit, staff_page
 
 
 class StaffLoginView(auth_views.LoginView):
@@ -88,6 +88,7 @@ def week_view(request):
 @staff_page()
 def appointment_detail(request, appointment_id: int):
     appointment = get_appointment(user=request.user, appointment_id=appointment_id)
+    audit.info("user %s read appointment %s of patient %s", request.user.pk, appointment.pk, appointment.patient_id)
     return render(request, "web/desk/appointment.html", _detail_context(request, appointment))
 
 

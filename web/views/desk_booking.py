@@ -22,7 +22,7 @@ from web.selectors import offers
 from web.selectors.calendar import desk_locations
 from web.selectors.patients import search_patients, visit_zone
 from web.services.patients import create_patient
-from web.views.common import DESK_ROLES, offer_context, staff_page
+from web.views.common import DESK_ROLES, audit, offer_context, staff_page
 
 
 @staff_page(*DESK_ROLES)
@@ -30,6 +30,9 @@ from web.views.common import DESK_ROLES, offer_context, staff_page
 def find_patient(request):
     """Step one: find the caller on record, or add them."""
     query = request.GET.get("q", "")
+    results = list(search_patients(query=query)) if query else []
+    if results:
+        audit.info("user %s searched patients and read %s", request.user.pk, [p.pk for p in results])
     form = NewPatientForm(request.POST or None, initial={"time_zone": "America/Phoenix", "language": "en"})
     error = ""
     if request.method == "POST" and form.is_valid():
@@ -42,7 +45,7 @@ def find_patient(request):
             messages.success(request, f"{patient.display_name} is on record.")
             return redirect("web:desk-book", patient_id=patient.pk)
     return render(request, "web/desk/find_patient.html", {
-        "query": query, "results": search_patients(query=query) if query else [], "form": form, "error": error})
+        "query": query, "results": results, "form": form, "error": error})
 
 
 def _places(user) -> tuple[list[Location], bool]:
