@@ -243,10 +243,50 @@ class AvailabilitySerializer(serializers.Serializer):
 
 
 def _utc(instant: dt.datetime) -> str:
-    """'2025-03-10T16:00:00Z' (isoformat is several times faster than strftime)."""
-    if instant.tzinfo is not dt.UTC:
-        instant = instant.astimezone(dt.UTC)
-    return instant.replace(microsecond=0).isoformat()[:-6] + "Z"
+    """'2025-03-10T16:00:00Z'."""
+    return _Texts().utc(instant)
+
+
+class _Texts:
+    """ISO 8601 texts for many instants, by arithmetic on epoch seconds: isoformat() per instant
+    was the slowest part of rendering a month of slots. Texts are cached by object identity (the
+    engine hands out one datetime object per instant, and hashing a datetime costs more than
+    formatting it); every object stays alive in the result while it is rendered, so an identity
+    is never reused."""
+
+    EPOCH = dt.date(1970, 1, 1)
+
+    def __init__(self) -> None:
+        self.days: dict[int, str] = {}
+        self.utc_cache: dict[int, str] = {}
+        self.local_cache: dict[str, dict[int, str]] = {}
+
+    def _text(self, seconds: int, suffix: str) -> str:
+        day, rest = divmod(seconds, 86400)
+        prefix = self.days.get(day)
+        if prefix is None:
+            prefix = self.days[day] = (self.EPOCH + dt.timedelta(days=day)).isoformat()
+        hours, rest = divmod(rest, 3600)
+        minutes, secs = divmod(rest, 60)
+        return f"{prefix}T{hours:02d}:{minutes:02d}:{secs:02d}{suffix}"
+
+    def utc(self, instant: dt.datetime) -> str:
+        text = self.utc_cache.get(id(instant))
+        if text is None:
+            text = self.utc_cache[id(instant)] = self._text(int(instant.timestamp()), "Z")
+        return text
+
+    def local(self, instant: dt.datetime, zone_name: str) -> str:
+        cache = self.local_cache.get(zone_name)
+        if cache is None:
+            cache = self.local_cache[zone_name] = {}
+        text = cache.get(id(instant))
+        if text is None:
+            offset = int(instant.astimezone(timeutils.zone(zone_name)).utcoffset().total_seconds())
+            sign, size = ("-", -offset) if offset < 0 else ("+", offset)
+            text = cache[id(instant)] = self._text(int(instant.timestamp()) + offset,
+                                                   f"{sign}{size // 3600:02d}:{size % 3600 // 60:02d}")
+        return text
 
 
 def render_availability(*, result: AvailabilityResult, service: Service, location: Location | None,
@@ -254,42 +294,31 @@ def render_availability(*, result: AvailabilityResult, service: Service, locatio
                         staff_info: dict[int, tuple[str, str]], resource_names: dict[int, str],
                         phase_names: dict[int, str], show_staff: bool, show_resources: bool) -> dict:
     """The availability answer as plain data. `staff_info` maps staff id -> (name, time zone).
-
-    A month of slots repeats the same few thousand instants and names, so each text and each
-    small object is made once and shared."""
-    utc_texts: dict[dt.datetime, str] = {}
-    local_texts: dict[tuple[dt.datetime, str], str] = {}
+    A month of slots repeats the same instants and names: each text and small object is made once."""
+    texts = _Texts()
+    utc, local = texts.utc, texts.local
     staff_objects = {pk: {"id": pk, "name": name} for pk, (name, _) in staff_info.items()}
     resource_objects = {pk: {"id": pk, "name": name} for pk, name in resource_names.items()}
 
-    def utc(instant: dt.datetime) -> str:
-        text = utc_texts.get(instant)
-        if text is None:
-            text = utc_texts[instant] = _utc(instant)
-        return text
-
-    def local(instant: dt.datetime, zone_name: str) -> str:
-        text = local_texts.get((instant, zone_name))
-        if text is None:
-            text = local_texts[(instant, zone_name)] = instant.astimezone(timeutils.zone(zone_name)).isoformat()
-        return text
-
     def render(slot: Slot) -> dict:
-        clinician_id = next((a.staff_id for a in slot.assignments if a.staff_id is not None), None)
-        clinician_zone = staff_info[clinician_id][1] if clinician_id is not None else "UTC"
-        zone_name = display_zone or (location.time_zone if location else clinician_zone)
         phases: list[dict] = []
+        last_phase = None
         for a in slot.assignments:
-            if not phases or phases[-1]["_id"] != a.phase_id:
-                phases.append({"_id": a.phase_id, "phase": phase_names.get(a.phase_id, ""), "start": utc(a.start),
-                               "end": utc(a.end), "staff": None, "resource": None})
-            row = phases[-1]
+            if a.phase_id != last_phase:
+                last_phase = a.phase_id
+                row = {"phase": phase_names.get(a.phase_id, ""), "start": utc(a.start), "end": utc(a.end),
+                       "staff": None, "resource": None}
+                phases.append(row)
             if a.staff_id is not None and show_staff:
                 row["staff"] = staff_objects[a.staff_id]
             if a.resource_id is not None and show_resources:
                 row["resource"] = resource_objects[a.resource_id]
-        for row in phases:
-            del row["_id"]
+        if location is not None:
+            zone_name = display_zone or location.time_zone
+        else:
+            clinician_id = next((a.staff_id for a in slot.assignments if a.staff_id is not None), None)
+            clinician_zone = staff_info[clinician_id][1] if clinician_id is not None else "UTC"
+            zone_name = display_zone or clinician_zone
         data = {
             "start": utc(slot.start), "end": utc(slot.end),
             "local_start": local(slot.start, zone_name), "local_end": local(slot.end, zone_name),

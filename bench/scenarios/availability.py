@@ -1,34 +1,39 @@
 """Availability: 28 days of IV-infusion slots at one location, on the `--size large` demo clinic.
 
-Measured twice, on two fresh PostgreSQL databases: the large demo (about 20,000 visits over
-12 weeks) and the same clinic with ten times the visits (the extra ones are older history, as a
-clinic accumulates it; the four weeks ahead are as busy as before). For each: the engine alone
-(find_slots called in a process with Django set up on that database) and the HTTP endpoint
-(gunicorn on loopback, anonymous GETs as a patient's browser makes them). The engine reads only
-the window's allocations, so the 10x figures should stay close to the base ones.
+Two fresh PostgreSQL databases: the large demo (about 20,000 visits over 12 weeks) and the same
+clinic with ten times the visits (the extra ones are older history, as a clinic accumulates it;
+the four weeks ahead are the same visits in both). For each: the engine alone (find_slots called
+in a process with Django set up on that database; wall time and that process's CPU time) and the
+HTTP endpoint (gunicorn on loopback, anonymous GETs as a patient's browser makes them).
+
+This machine is shared, so the two databases are measured in alternating rounds: a change in
+load then weighs on both alike, and the 10x/1x ratio compares like with like. The engine reads
+only the window's allocations, so the ratio should stay close to 1.
 
 `python -m bench.scenarios.availability [--quick]` prints the figures as JSON.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
 import time
+from urllib.parse import urlencode
 
 from bench import support
 from bench.load import LoopbackSession
 
 BASE_APPOINTMENTS = 20_000
 SIZES = {
-    # appointments at 1x, engine calls, HTTP requests per load level, load levels, warm-up requests,
-    # and whether the 10x database is measured here too
-    True: {"appointments": 5_000, "engine_reps": 20, "http_requests": 30, "clients": [1], "warmup": 6,
-           "with_10x": False},
-    False: {"appointments": BASE_APPOINTMENTS, "engine_reps": 200, "http_requests": 400, "clients": [1, 2, 4],
-            "warmup": 20, "with_10x": True},
+    # appointments at 1x; engine calls and HTTP requests per database and load level, split over
+    # `rounds` alternating rounds; load levels; warm-up requests; whether 10x is measured beside 1x
+    True: {"appointments": 5_000, "engine_reps": 20, "http_requests": 30, "rounds": 1, "clients": [1],
+           "warmup": 6, "with_10x": False},
+    False: {"appointments": BASE_APPOINTMENTS, "engine_reps": 200, "http_requests": 400, "rounds": 4,
+            "clients": [1, 2, 4], "warmup": 20, "with_10x": True},
 }
 WINDOW_DAYS = 28
 HEADLINE_CLIENTS = 1
@@ -40,8 +45,6 @@ def _engine_child(reps: int) -> None:
     import django
 
     django.setup()
-    import datetime as dt
-
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
@@ -49,7 +52,7 @@ def _engine_child(reps: int) -> None:
     from scheduling.availability import find_slots
     from scheduling.models import Allocation, Appointment, Location, Service
 
-    service = Service.objects.prefetch_related("phases").get(code="iv-infusion")
+    service = Service.objects.prefetch_related("phases", "locations").get(code="iv-infusion")
     location = Location.objects.get(name="Phoenix")
     now = timezone.now()
     end = now + dt.timedelta(days=WINDOW_DAYS)
@@ -64,8 +67,9 @@ def _engine_child(reps: int) -> None:
     with CaptureQueriesContext(connection) as captured:
         find_slots(service=service, location=location, start=now, end=end, now=now)
     print(json.dumps({
-        "samples_ms": samples, "cpu_ms": cpu, "slots": len(result.slots), "queries_per_request": len(captured.captured_queries),
-        "appointments_total": Appointment.objects.count(), "allocations_total": Allocation.objects.count(),
+        "samples_ms": samples, "cpu_ms": cpu, "slots": len(result.slots),
+        "queries_per_request": len(captured.captured_queries),
+        "appointments": Appointment.objects.count(), "allocations": Allocation.objects.count(),
         "allocations_in_window": Allocation.objects.filter(start__lt=end, end__gt=now).count(),
         "location_id": location.id,
     }))
@@ -80,74 +84,119 @@ def _django(url: str, args: list[str], timeout: float) -> str:
     return proc.stdout
 
 
-def _measure(db_name: str, appointments: int, sizes: dict) -> dict:
+def _seed(db_name: str, appointments: int) -> tuple[str, float]:
     url = support.fresh_database(db_name)
-    try:
-        started = time.perf_counter()
-        _django(url, ["manage.py", "seed_demo", "--size", "large", "--appointments", str(appointments)], 3000)
-        seed_s = time.perf_counter() - started
-        _django(url, ["manage.py", "shell", "-c", "from django.db import connection; "
-                      "connection.cursor().execute('VACUUM ANALYZE')"], 600)
-        engine = json.loads(_django(url, ["-m", "bench.scenarios.availability", "--engine-child",
-                                          str(sizes["engine_reps"])], 1200).strip().splitlines()[-1])
-        spread = support.percentiles(engine["samples_ms"])
-        figures = {
-            "engine_p50_ms": round(spread["p50"], 2), "engine_p95_ms": round(spread["p95"], 2),
-            # CPU time of this process only: what the engine costs when the machine is not shared.
-            "engine_cpu_p50_ms": round(support.percentiles(engine["cpu_ms"])["p50"], 2),
-            "appointments": engine["appointments_total"], "allocations": engine["allocations_total"],
-            "allocations_in_window": engine["allocations_in_window"], "slots": engine["slots"],
-            "queries_per_request": engine["queries_per_request"], "seed_s": round(seed_s, 1),
-        }
-        load_before = os.getloadavg()[0]
-        figures.update(_http(url, engine["location_id"], sizes))
-        figures["load_average_1m_during"] = round((load_before + os.getloadavg()[0]) / 2, 2)
-        return figures
-    finally:
-        support.drop_database(db_name)
+    started = time.perf_counter()
+    _django(url, ["manage.py", "seed_demo", "--size", "large", "--appointments", str(appointments)], 3000)
+    seconds = time.perf_counter() - started
+    _django(url, ["manage.py", "shell", "-c",
+                  "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')"], 600)
+    return url, seconds
 
 
-def _http(url: str, location_id: int, sizes: dict) -> dict:
-    import datetime as dt
-    from urllib.parse import urlencode
+def _engine(url: str, reps: int) -> dict:
+    return json.loads(_django(url, ["-m", "bench.scenarios.availability", "--engine-child", str(reps)],
+                              1200).strip().splitlines()[-1])
 
-    with support.start_gunicorn(database_url=url) as server:
-        def query() -> str:
-            now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-            params = {"service": "iv-infusion", "location": location_id, "start": now.isoformat(),
-                      "end": (now + dt.timedelta(days=WINDOW_DAYS)).isoformat()}
-            return f"{server.url}/api/v1/availability?{urlencode(params)}"
 
-        def call(session, _client, _index):
-            return session.get(query(), timeout=60)
+# --- HTTP ------------------------------------------------------------------------------------
 
+def _caller(server, location_id: int):
+    def call(session, _client, _index):
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        params = {"service": "iv-infusion", "location": location_id, "start": now.isoformat(),
+                  "end": (now + dt.timedelta(days=WINDOW_DAYS)).isoformat()}
+        return session.get(f"{server.url}/api/v1/availability?{urlencode(params)}", timeout=60)
+    return call
+
+
+def _http(targets: dict[str, tuple[object, int]], sizes: dict) -> dict[str, dict]:
+    """Latency per database at each load level, the databases taking turns round by round."""
+    calls = {name: _caller(server, location_id) for name, (server, location_id) in targets.items()}
+    for call in calls.values():
         support.http_load(call, clients=2, requests=sizes["warmup"])  # warm the workers
-        curve = []
-        for clients in sizes["clients"]:
-            result = support.http_load(call, clients=clients, requests=sizes["http_requests"])
-            summary = result.summary()
-            if summary["errors"] or set(summary["statuses"]) != {"200"}:
-                raise RuntimeError(f"availability requests failed: {summary}")
-            curve.append({"clients": clients, "p50_ms": summary["p50_ms"], "p95_ms": summary["p95_ms"],
-                          "throughput_per_s": summary["throughput_rps"]})
+    curves: dict[str, list[dict]] = {name: [] for name in targets}
+    for clients in sizes["clients"]:
+        latencies: dict[str, list[float]] = {name: [] for name in targets}
+        elapsed: dict[str, float] = {name: 0.0 for name in targets}
+        for _ in range(sizes["rounds"]):
+            for name, call in calls.items():
+                result = support.http_load(call, clients=clients,
+                                           requests=max(clients, sizes["http_requests"] // sizes["rounds"]))
+                summary = result.summary()
+                if summary["errors"] or set(summary["statuses"]) != {"200"}:
+                    raise RuntimeError(f"availability requests failed on {name}: {summary}")
+                latencies[name] += result.latencies_ms
+                elapsed[name] += result.elapsed_s
+        for name in targets:
+            spread = support.percentiles(latencies[name])
+            curves[name].append({"clients": clients, "p50_ms": round(spread["p50"], 2),
+                                 "p95_ms": round(spread["p95"], 2),
+                                 "throughput_per_s": round(len(latencies[name]) / elapsed[name], 2)})
+    out = {}
+    for name, (server, location_id) in targets.items():
         with LoopbackSession() as session:
-            size = len(session.get(query(), timeout=60).content)
-    headline = next(point for point in curve if point["clients"] == HEADLINE_CLIENTS)
-    return {"http_p50_ms": headline["p50_ms"], "http_p95_ms": headline["p95_ms"], "response_bytes": size,
-            "load_curve": curve}
+            size = len(calls[name](session, 0, 0).content)
+        headline = next(point for point in curves[name] if point["clients"] == HEADLINE_CLIENTS)
+        out[name] = {"http_p50_ms": headline["p50_ms"], "http_p95_ms": headline["p95_ms"], "response_bytes": size,
+                     "load_curve": curves[name]}
+    return out
+
+
+# --- the scenario ----------------------------------------------------------------------------
+
+def _figures(engine_runs: list[dict], seed_s: float) -> dict:
+    first = engine_runs[0]
+    wall = support.percentiles([x for run in engine_runs for x in run["samples_ms"]])
+    cpu = support.percentiles([x for run in engine_runs for x in run["cpu_ms"]])
+    return {
+        "engine_p50_ms": round(wall["p50"], 2), "engine_p95_ms": round(wall["p95"], 2),
+        # CPU time of the measuring process only: what the engine costs on a machine not shared.
+        "engine_cpu_p50_ms": round(cpu["p50"], 2),
+        "appointments": first["appointments"], "allocations": first["allocations"],
+        "allocations_in_window": first["allocations_in_window"], "slots": first["slots"],
+        "queries_per_request": first["queries_per_request"], "seed_s": round(seed_s, 1),
+    }
 
 
 def run(*, quick: bool, scale: int = 1) -> dict:
     sizes = SIZES[quick]
-    base = _measure("clearday_bench_avail", sizes["appointments"] * scale, sizes)
-    figures = {**base, "window_days": WINDOW_DAYS, "gunicorn_workers": support.DEFAULT_GUNICORN_WORKERS,
-               "http_clients_headline": HEADLINE_CLIENTS}
+    databases = {"base": ("clearday_bench_avail", sizes["appointments"] * scale)}
     if sizes["with_10x"] and scale == 1:
-        tenfold = _measure("clearday_bench_avail_10x", sizes["appointments"] * 10, sizes)
-        figures["at_10x_appointments"] = tenfold
-        figures["engine_p50_ratio_10x"] = round(tenfold["engine_p50_ms"] / base["engine_p50_ms"], 3)
-        figures["http_p50_ratio_10x"] = round(tenfold["http_p50_ms"] / base["http_p50_ms"], 3)
-    return figures
+        databases["10x"] = ("clearday_bench_avail_10x", sizes["appointments"] * 10)
+    urls: dict[str, str] = {}
+    try:
+        seeds = {}
+        for name, (db_name, appointments) in databases.items():
+            urls[name], seeds[name] = _seed(db_name, appointments)
+        engine_runs: dict[str, list[dict]] = {name: [] for name in databases}
+        for _ in range(sizes["rounds"]):
+            for name in databases:
+                engine_runs[name].append(_engine(urls[name], max(1, sizes["engine_reps"] // sizes["rounds"])))
+        figures = {name: _figures(engine_runs[name], seeds[name]) for name in databases}
+        load_before = os.getloadavg()[0]
+        servers = {}
+        try:
+            for name in databases:
+                servers[name] = support.start_gunicorn(database_url=urls[name])
+            http = _http({name: (servers[name], engine_runs[name][0]["location_id"]) for name in databases}, sizes)
+        finally:
+            for server in servers.values():
+                server.stop()
+        load_average = round((load_before + os.getloadavg()[0]) / 2, 2)
+    finally:
+        for db_name, _ in databases.values():
+            support.drop_database(db_name)
+    result = {**figures["base"], **http["base"], "window_days": WINDOW_DAYS,
+              "gunicorn_workers": support.DEFAULT_GUNICORN_WORKERS, "http_clients_headline": HEADLINE_CLIENTS,
+              "load_average_1m_during_http": load_average}
+    if "10x" in databases:
+        tenfold = {**figures["10x"], **http["10x"]}
+        result["at_10x_appointments"] = tenfold
+        result["engine_p50_ratio_10x"] = round(tenfold["engine_p50_ms"] / result["engine_p50_ms"], 3)
+        result["engine_cpu_p50_ratio_10x"] = round(tenfold["engine_cpu_p50_ms"] / result["engine_cpu_p50_ms"], 3)
+        result["http_p50_ratio_10x"] = round(tenfold["http_p50_ms"] / result["http_p50_ms"], 3)
+    return result
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ def offering_problem(*, service: Service, location: Location | None,
     else:
         if not service.allows_in_person:
             return SlotUnavailable(f"{service.name} is offered by video only.", "not_offered")
-        if not location.active or not service.locations.filter(pk=location.pk).exists():
+        # .all() so a prefetched list (the API prefetches it) costs no query.
+        if not location.active or all(offered.pk != location.pk for offered in service.locations.all()):
             return SlotUnavailable(f"{service.name} is not offered at {location.name}.", "not_offered")
     if staff is not None:
         roles = {p.staff_role for p in service.phases.all() if p.staff_role and p.staff_usage in (EXCLUSIVE, SHARED)}

@@ -111,3 +111,13 @@ def test_staff_hours_can_only_name_a_location_the_staff_member_works_at():
         WorkingHours(staff=nurse, weekday=0, start_time=dt.time(9), end_time=dt.time(17),
                      location_for_staff=tucson).full_clean()
     assert "Nurse Kim does not work at Tucson" in str(err.value)
+
+
+@pytest.mark.parametrize("model", ["location", "resource", "staffmember", "service", "workinghours", "hoursoverride",
+                                   "closure", "patient", "appointment"])
+def test_every_clinic_model_has_a_working_admin_list_and_form(admin_client, model):
+    nurse = StaffMemberFactory()
+    WorkingHoursFactory(staff=nurse)
+    assert admin_client.get(f"/admin/scheduling/{model}/").status_code == 200
+    if model != "appointment":  # appointments change only through the booking services
+        assert admin_client.get(f"/admin/scheduling/{model}/add/").status_code == 200

@@ -1,6 +1,8 @@
 """GET /api/v1/availability: slots with local times, visibility by role, and 400s that name the
 parameter."""
 
+import datetime as dt
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -9,8 +11,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from accounts.models import Role
 from scheduling.models import WorkingHours
 from tests.factories import (
-    LocationFactory, PatientFactory, ResourceFactory, StaffMemberFactory, UserFactory, iv_infusion_service,
-    video_therapy_service, weekly_hours,
+    LocationFactory, PatientFactory, ResourceFactory, StaffMemberFactory, UserFactory, WorkingHoursFactory,
+    iv_infusion_service, video_therapy_service, weekly_hours,
 )
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +155,20 @@ def test_the_endpoint_is_documented_with_its_parameters_and_problem_responses():
                                                              "staff", "language"}
     assert "application/problem+json" in operation["responses"]["400"]["content"]
     assert operation["responses"]["200"]["content"]["application/json"]["examples"]
+
+
+def test_the_repeated_hour_on_fall_back_day_shows_both_offsets(clinic):
+    san_diego = LocationFactory(name="San Diego", time_zone="America/Los_Angeles")
+    WorkingHoursFactory(location=san_diego, weekday=6, start_time=dt.time(0), end_time=dt.time(4))
+    ResourceFactory(location=san_diego, name="Chair A")
+    nurse = clinic["nurse"]
+    nurse.locations.add(san_diego)
+    clinic["iv"].locations.add(san_diego)
+    WorkingHours.objects.filter(staff=nurse).update(location_for_staff=clinic["phoenix"])
+    WorkingHoursFactory(staff=nurse, weekday=6, start_time=dt.time(0), end_time=dt.time(4),
+                        location_for_staff=san_diego)
+    body = get(f"service=iv-infusion&location={san_diego.id}"
+               "&start=2030-11-03T00:00:00-07:00&end=2030-11-03T03:00:00-08:00").json()
+    starts = [s["local_start"] for s in body["slots"]]
+    assert "2030-11-03T01:00:00-07:00" in starts and "2030-11-03T01:00:00-08:00" in starts
+    assert len(starts) == len(set(s["start"] for s in body["slots"]))
