@@ -19,11 +19,16 @@ class Target:
     # itself (e.g. its ceiling on its own server), (section, name, key) one the runner measured.
     references: tuple[tuple[str, ...], ...] = ()
     reference_label: str = ""
+    scale: str = "1"
 
 
 TARGETS = [
     Target("Availability: engine p50, 28 days at one location (ms)", "availability", ("engine_p50_ms",), "max", 50),
     Target("Availability: HTTP p50, 28 days at one location (ms)", "availability", ("http_p50_ms",), "max", 50),
+    Target("Availability: engine p50 at 10x appointments (ms)", "availability", ("engine_p50_ms",), "max", 50,
+           scale="10"),
+    Target("Availability: HTTP p50 at 10x appointments (ms)", "availability", ("http_p50_ms",), "max", 50,
+           scale="10"),
     Target("Availability: engine p50 vs peer's 10 staff x 28 days (median)", "availability", ("engine_p50_ms",),
            "speedup", 20, (("peers", "django_appointment", "slots_10_staff_28_days_median_ms"),),
            "django-appointment, 10 staff x 28 days"),
@@ -68,7 +73,7 @@ def scenario_figures(result: dict, name: str, scale: str = "1") -> dict:
 
 
 def _ours(result: dict, target: Target) -> tuple[str | None, float | None]:
-    figures = flatten(scenario_figures(result, target.scenario))
+    figures = flatten(scenario_figures(result, target.scenario, target.scale))
     for key in target.ours:
         if _number(figures.get(key)) is not None:
             return key, _number(figures[key])
@@ -91,6 +96,15 @@ def _reference(result: dict, target: Target) -> tuple[float | None, str | None]:
     return None, None
 
 
+def _why_missing(result: dict, target: Target) -> str:
+    for where in target.references:
+        if where[0] != "scenario":
+            entry = result.get(where[0], {}).get(where[1], {})
+            if entry.get("status") not in (None, "ok"):
+                return f" ({entry['status']}: {entry.get('reason') or entry.get('error', '')[:80]})"
+    return ""
+
+
 def _target_text(target: Target) -> str:
     if target.kind == "ratio":
         return "(reported)"
@@ -108,7 +122,8 @@ def comparisons(result: dict) -> list[dict]:
                "target": _target_text(target),
                "ratio": None, "result": None}
         if ours is None:
-            status = result.get("scenarios", {}).get(target.scenario, {}).get("status", "not run")
+            runs = result.get("scenarios", {}).get(target.scenario, {}).get("runs", {})
+            status = runs.get(target.scale, {}).get("status", "not run")
             row["result"] = "no figure" if status == "ok" else status
         elif target.kind == "max":
             row["ratio"] = ours / target.target
@@ -116,7 +131,7 @@ def comparisons(result: dict) -> list[dict]:
         elif target.kind == "eq":
             row["result"] = "pass" if ours == target.target else "fail"
         elif ref is None:
-            row["result"] = "no reference" if target.kind != "ratio" else "reported"
+            row["result"] = f"no reference{_why_missing(result, target)}" if target.kind != "ratio" else "reported"
         elif target.kind == "speedup":
             row["ratio"] = ref / ours if ours else None
             row["result"] = "pass" if row["ratio"] is not None and row["ratio"] >= target.target else "fail"
@@ -159,7 +174,9 @@ def _status_line(entry: dict) -> str:
 def _figures_table(runs: dict) -> list[str]:
     scales = [s for s, run in runs.items() if run.get("status") == "ok"]
     flat = {s: flatten(runs[s]["figures"]) for s in scales}
-    keys = list(dict.fromkeys(k for s in scales for k, v in flat[s].items() if not isinstance(v, list)))
+    # A 10x measured beside 1x is shown in the 10x column, not again as nested 1x rows.
+    keys = list(dict.fromkeys(k for s in scales for k, v in flat[s].items()
+                              if not isinstance(v, list) and not k.startswith("at_10x")))
     return _table(["figure", *[f"{s}x" for s in scales]], [[k, *[flat[s].get(k) for s in scales]] for k in keys])
 
 
@@ -187,8 +204,8 @@ def markdown(result: dict) -> str:
         for scale, run in entry["runs"].items():
             if run.get("status") != "ok":
                 lines += [f"- {scale}x: {_status_line(run)}"]
-        if entry.get("scale_10x"):
-            lines += [f"- 10x: {entry['scale_10x']}"]
+            elif run.get("source"):
+                lines += [f"- {scale}x: {run['source']}"]
         lines += [""]
         if any(run.get("status") == "ok" for run in entry["runs"].values()):
             lines += _figures_table(entry["runs"])

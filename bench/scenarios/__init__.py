@@ -1,7 +1,9 @@
 """One module per area, each exposing `run(*, quick: bool, scale: int = 1) -> dict`.
 
 bench.run calls every module in its own process, at 1x and (full runs) 10x data; a run()
-without `scale` is recorded as "scale not supported" at 10x. The dict holds plain JSON numbers
+without `scale` is recorded as "scale not supported" at 10x. A scenario that measures 10x
+itself beside 1x returns those figures as a dict under a key starting `at_10x`; the runner then
+takes them as the 10x run instead of calling run(scale=10). The dict holds plain JSON numbers
 with units in the key names. The summary compares these keys against their ceilings and targets
 (bench/report.py, TARGETS):
 

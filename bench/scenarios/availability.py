@@ -125,7 +125,10 @@ def _http(targets: dict[str, tuple[object, int]], sizes: dict) -> dict[str, dict
                                            requests=max(clients, sizes["http_requests"] // sizes["rounds"]))
                 summary = result.summary()
                 if summary["errors"] or set(summary["statuses"]) != {"200"}:
-                    raise RuntimeError(f"availability requests failed on {name}: {summary}")
+                    with LoopbackSession() as session:
+                        sample = call(session, 0, 0)
+                    raise RuntimeError(f"availability requests failed on {name}: {summary}; one answer: "
+                                       f"{sample.status_code} {sample.text[:500]}")
                 latencies[name] += result.latencies_ms
                 elapsed[name] += result.elapsed_s
         for name in targets:
@@ -161,9 +164,12 @@ def _figures(engine_runs: list[dict], seed_s: float) -> dict:
 
 def run(*, quick: bool, scale: int = 1) -> dict:
     sizes = SIZES[quick]
-    databases = {"base": ("clearday_bench_avail", sizes["appointments"] * scale)}
+    # Named per process: two bench runs at once (a test's quick run beside a full one) must
+    # never drop each other's database.
+    prefix = f"clearday_bench_avail_{os.getpid()}"
+    databases = {"base": (prefix, sizes["appointments"] * scale)}
     if sizes["with_10x"] and scale == 1:
-        databases["10x"] = ("clearday_bench_avail_10x", sizes["appointments"] * 10)
+        databases["10x"] = (f"{prefix}_10x", sizes["appointments"] * 10)
     urls: dict[str, str] = {}
     try:
         seeds = {}
