@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
@@ -17,7 +18,15 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     """DRF's token scheme (`Authorization: Token <key>`), refused once older than API_TOKEN_TTL_HOURS."""
 
     def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
+        # The user's patient record comes in the same query: every patient endpoint reads it
+        # (api.permissions.IsPatient), and for staff the empty join costs nothing.
+        model = self.get_model()
+        token = model.objects.select_related("user", "user__patient").filter(key=key).first()
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        user = token.user
         if token_is_expired(token):
             token.delete()
             raise exceptions.AuthenticationFailed("Your sign-in has expired. Sign in again.")

@@ -73,6 +73,16 @@ def _child(name: str, *, quick: bool, scale: int, out: Path) -> int:
     return 0
 
 
+def _stop_child(proc: subprocess.Popen) -> None:
+    """SIGTERM lets the scenario unwind its `with` blocks (stopping its servers); then SIGKILL."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def run_scenario(name: str, *, quick: bool, scale: int, timeout_s: float, redis_url: str) -> dict:
     if importlib.util.find_spec(f"bench.scenarios.{name}") is None:
         return {"status": "not built", "reason": f"bench/scenarios/{name}.py does not exist yet"}
@@ -88,14 +98,12 @@ def run_scenario(name: str, *, quick: bool, scale: int, timeout_s: float, redis_
         try:
             proc.wait(timeout_s)
         except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            _stop_child(proc)
             if not out.exists():
                 return {"status": "failed", "error": f"timed out after {timeout_s:.0f}s"}
+        except BaseException:
+            _stop_child(proc)  # this run is being stopped: the scenario stops its servers first
+            raise
         if not out.exists():
             return {"status": "failed", "error": f"the scenario process exited with {proc.returncode} and no result"}
         result = json.loads(out.read_text())
@@ -178,6 +186,29 @@ def preflight(redis_url: str) -> None:
         sys.exit(f"bench: Redis is not reachable at {redis_url} ({exc}); set BENCH_REDIS_URL to a free db.")
 
 
+RUN_LOCK_KEY = 0x0C1EA5DB
+RUN_LOCK_WAIT_S = 3600
+
+
+def hold_run_lock():
+    """One bench run at a time per PostgreSQL server: scenarios re-create databases by fixed
+    names and empty the bench's Redis db, so two runs at once would wreck each other. A second
+    run waits; the lock is a session advisory lock, released when this process ends."""
+    import psycopg
+
+    conn = psycopg.connect(support.PG_ADMIN_URL, autocommit=True)
+    deadline = time.monotonic() + RUN_LOCK_WAIT_S
+    announced = False
+    while not conn.execute("SELECT pg_try_advisory_lock(%s)", [RUN_LOCK_KEY]).fetchone()[0]:
+        if time.monotonic() > deadline:
+            sys.exit(f"bench: another bench run held the lock for over {RUN_LOCK_WAIT_S}s; giving up.")
+        if not announced:
+            print("[bench] another bench run is in progress on this machine; waiting for it to finish", flush=True)
+            announced = True
+        time.sleep(2)
+    return conn
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, 1x only, no peer: under 2 minutes")
@@ -191,6 +222,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return _child(args.child, quick=args.quick, scale=args.scale, out=args.out)
 
+    def stop(*_):
+        raise SystemExit("bench: stopped")
+
+    signal.signal(signal.SIGTERM, stop)
+
     only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(only) - set(SCENARIOS))
     if unknown:
@@ -200,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     mode = MODES[mode_name]
     redis_url = support.DEFAULT_REDIS_URL
     preflight(redis_url)
+    run_lock = hold_run_lock()
     started_at = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     facts = support.machine_facts(redis_url)
@@ -266,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     json_path.write_text(json.dumps(result, indent=2, default=str))
     (out_dir / f"{stem}.md").write_text(report.markdown(result))
     print(f"[bench] done in {result['duration_s']}s: {json_path} and {stem}.md", flush=True)
+    run_lock.close()
     return 0
 
 

@@ -90,8 +90,7 @@ def fresh_database(name: str, *, migrate: bool = True) -> str:
     bench-only ceiling table). Migrating takes a while on 2 cores, so the migrated schema is
     built once into a template database, re-built only when a migration file changes, and
     cloned with CREATE DATABASE ... TEMPLATE (well under a second)."""
-    if not re.fullmatch(rf"{DB_PREFIX}[a-z0-9_]*", name) or name == _TEMPLATE_DB:
-        raise ValueError(f"Benchmark database names must match {DB_PREFIX}[a-z0-9_]*; got {name!r}.")
+    _check_name(name)
     with _admin_connection() as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", [_LOCK_KEY])
         try:
@@ -113,9 +112,13 @@ def fresh_database(name: str, *, migrate: bool = True) -> str:
     return database_url(name)
 
 
+def _check_name(name: str) -> None:
+    if not re.fullmatch(rf"{DB_PREFIX}[a-z0-9_]*", name) or name == _TEMPLATE_DB:
+        raise ValueError(f"Benchmark database names must match {DB_PREFIX}[a-z0-9_]*; got {name!r}.")
+
+
 def drop_database(name: str) -> None:
-    if not name.startswith(DB_PREFIX):
-        raise ValueError(f"Refusing to drop {name!r}: not a benchmark database.")
+    _check_name(name)
     with _admin_connection() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -16,6 +16,8 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from notifications import quiet_hours
 from notifications.models import Channel, MessageStatus as M, OutboundMessage, WENT_OUT_STATUSES
 
@@ -103,28 +105,37 @@ def rebalance(*, patient, policy, now: dt.datetime) -> None:
     """Choose which of the patient's upcoming texts fit the limits: highest priority first,
     then earliest. Flips rows between planned and capped with a compare-and-set on the status,
     so a row a dispatcher claimed meanwhile is left alone (the send-time check covers it)."""
-    candidates = list(
-        counted_texts().filter(patient=patient, status__in=(M.PLANNED, M.CAPPED),
-                               next_attempt_at__gte=now - REBALANCE_SLACK)
-        .only("pk", "status", "priority", "next_attempt_at").order_by("pk"))
+    # One read for both what is upcoming and what went out. The texts that count against the
+    # earliest candidate's day went out at most seven local days before it, and that day is not
+    # before today (less the slack), so eight days back always covers them.
+    lookback = now - REBALANCE_SLACK - dt.timedelta(days=WEEK_DAYS + 1)
+    rows = (counted_texts().filter(patient=patient)
+            .filter(Q(status__in=(M.PLANNED, M.CAPPED), next_attempt_at__gte=now - REBALANCE_SLACK)
+                    | Q(status__in=WENT_OUT_STATUSES, handed_off_at__gte=lookback))
+            .order_by("pk").values_list("pk", "status", "priority", "next_attempt_at", "handed_off_at"))
+    candidates, went_out = [], []
+    for pk, status, priority, next_attempt_at, handed_off_at in rows:
+        if status in (M.PLANNED, M.CAPPED):
+            candidates.append((pk, status, priority, next_attempt_at))
+        else:
+            went_out.append(handed_off_at)
     if not candidates:
         return
     limits = limits_for(patient=patient, policy=policy)
     zone = patient.time_zone
-    earliest = min(quiet_hours.local_day(row.next_attempt_at, zone) for row in candidates)
+    earliest = min(quiet_hours.local_day(at, zone) for _, _, _, at in candidates)
     since, _ = quiet_hours.days_bounds(earliest - dt.timedelta(days=WEEK_DAYS - 1), earliest, zone)
-    used = _went_out_by_day(patient=patient, since=since)
-    keep, hold = [], []
-    for row in sorted(candidates, key=lambda r: (-r.priority, r.next_attempt_at, r.pk)):
-        day = quiet_hours.local_day(row.next_attempt_at, zone)
+    used = Counter(quiet_hours.local_day(at, zone) for at in went_out if at >= since)
+    keep_set, hold_set = set(), set()
+    for pk, _, _, at in sorted(candidates, key=lambda r: (-r[2], r[3], r[0])):
+        day = quiet_hours.local_day(at, zone)
         if _fits(used, day, limits):
             used[day] += 1
-            keep.append(row.pk)
+            keep_set.add(pk)
         else:
-            hold.append(row.pk)
-    keep_set, hold_set = set(keep), set(hold)
-    to_plan = [r.pk for r in candidates if r.pk in keep_set and r.status == M.CAPPED]
-    to_hold = [r.pk for r in candidates if r.pk in hold_set and r.status == M.PLANNED]
+            hold_set.add(pk)
+    to_plan = [pk for pk, status, _, _ in candidates if pk in keep_set and status == M.CAPPED]
+    to_hold = [pk for pk, status, _, _ in candidates if pk in hold_set and status == M.PLANNED]
     if to_plan:
         OutboundMessage.objects.filter(pk__in=to_plan, status=M.CAPPED).update(
             status=M.PLANNED, status_reason="", updated_at=now)

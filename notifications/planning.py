@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import JSONField, Subquery
 from django.utils import timezone
 
 from notifications import caps, plans, quiet_hours
 from notifications.locks import lock_patient_messages
-from notifications.models import Channel, MessageStatus as M, MessagingPolicy, OutboundMessage, PENDING_STATUSES
-from scheduling.models import AppointmentStatus as S, Patient
+from notifications.models import (
+    Channel, MessageStatus as M, MessagingPolicy, OutboundMessage, PENDING_STATUSES, ServiceMessagePlan,
+)
+from scheduling.models import Appointment, AppointmentStatus as S, Patient
 
 # Replies answer the patient's own text; a booking change never supersedes them.
 REPLY_PREFIX = "reply_"
@@ -24,23 +27,44 @@ REPLY_PREFIX = "reply_"
 NUDGE_WINDOW = dt.timedelta(seconds=30)
 
 
-def replan_for_appointment(appointment, *, now: dt.datetime | None = None) -> None:
+def replan_for_appointment(appointment, *, now: dt.datetime | None = None, new: bool = False) -> None:
     """Make the outbox match the appointment's current state: plan what is missing, supersede
-    pending rows that no longer fit (moved, cancelled). Idempotent."""
+    pending rows that no longer fit (moved, cancelled). Idempotent.
+
+    `new`: the appointment was inserted in this very transaction, so it has no messages yet and
+    there is nothing to supersede or to skip (the booking path saves two queries). The patient
+    the caller loaded with the appointment is used as it is; sending re-reads consent anyway."""
     now = now or timezone.now()
     with transaction.atomic(savepoint=False):
         lock_patient_messages(appointment.patient_id)
-        patient = Patient.objects.get(pk=appointment.patient_id)
-        policy = MessagingPolicy.current()
-        _supersede_stale(appointment, now=now)
+        if Appointment.patient.is_cached(appointment):
+            patient = appointment.patient
+        else:
+            patient = Patient.objects.get(pk=appointment.patient_id)
+        if not new:
+            _supersede_stale(appointment, now=now)
         if appointment.status == S.BOOKED:
-            created = _plan_steps(appointment, patient=patient, policy=policy, now=now)
+            policy, steps = _policy_and_steps(appointment.service_id)
+            created = _plan_steps(appointment, patient=patient, policy=policy, steps=steps, now=now,
+                                  existing=set() if new else None)
         elif appointment.status == S.CANCELLED:
+            policy = MessagingPolicy.current()
             created = _plan_cancellation(appointment, patient=patient, policy=policy, now=now)
         else:
+            policy = MessagingPolicy.current()
             created = []
         caps.rebalance(patient=patient, policy=policy, now=now)
         nudge_on_commit([row.pk for row in created if row.status == M.PLANNED and row.next_attempt_at <= now + NUDGE_WINDOW])
+
+
+def _policy_and_steps(service_id: int) -> tuple[MessagingPolicy, list[plans.Step]]:
+    """The messaging policy and the service's message plan, read in one query."""
+    plan = ServiceMessagePlan.objects.filter(service_id=service_id).order_by("pk").values("steps")[:1]
+    policy = (MessagingPolicy.objects.filter(pk=1)
+              .annotate(service_plan=Subquery(plan, output_field=JSONField())).first())
+    if policy is None:
+        return MessagingPolicy.current(), plans.steps_for_service(service_id)
+    return policy, plans.parse_or_default(policy.service_plan)
 
 
 def channels_for(patient) -> list[str]:
@@ -93,16 +117,18 @@ def _row(appointment, patient, *, step: plans.Step, channel: str, due: dt.dateti
         due_at=send_at, next_attempt_at=send_at, language=language, created_at=now, updated_at=now)
 
 
-def _plan_steps(appointment, *, patient, policy, now: dt.datetime) -> list[OutboundMessage]:
+def _plan_steps(appointment, *, patient, policy, steps: list[plans.Step], now: dt.datetime,
+                existing: set[tuple[str, str]] | None = None) -> list[OutboundMessage]:
     channels = channels_for(patient)
     if not channels or appointment.start <= now:
         return []
-    existing = _existing_keys(appointment)
+    if existing is None:
+        existing = _existing_keys(appointment)
     window = quiet_hours.window_for(patient=patient, policy=policy)
     confirm_at = now + dt.timedelta(minutes=policy.confirmation_grace_minutes)
     video = appointment.location_id is None
     rows = []
-    for step in plans.steps_for_service(appointment.service_id):
+    for step in steps:
         if step.video_only and not video:
             continue
         if step.after_booking:

@@ -83,7 +83,10 @@ def resolve_target(request, data: dict[str, Any], *, service: Service | None = N
     if patient is None:
         patient = _patient_for(user, data.get("patient"))
     if service is None:
-        service = Service.objects.filter(pk=data["service"]).first()
+        # What the gates and the engine read of the service, loaded here once (the engine reads
+        # `phases.all()` and `locations.all()` so that prefetched lists cost no query).
+        related = ("phases", "locations") if data.get("location") is not None else ("phases",)
+        service = Service.objects.filter(pk=data["service"]).prefetch_related(*related).first()
         if service is None:
             raise serializers.ValidationError({"service": f"There is no service {data['service']}."})
     if keep_location is not ...:

@@ -29,10 +29,7 @@ def staff_member_for(user) -> StaffMember | None:
 
 def desk_location_ids(user) -> tuple[set[int], bool]:
     """The locations a desk user works at, and whether they cover video visits."""
-    member = staff_member_for(user)
-    if member is None:
-        return set(), False
-    rows = list(member.locations.values_list("pk", "is_virtual"))
+    rows = list(Location.objects.filter(staff__user=user).values_list("pk", "is_virtual"))  # none without a staff record
     return {pk for pk, _ in rows}, any(virtual for _, virtual in rows)
 
 

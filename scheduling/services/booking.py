@@ -51,7 +51,7 @@ def book_appointment(*, patient: Patient, service: Service, location: Location |
         record_event(appointment=appointment, action="booked", actor=actor, actor_kind=actor_kind(actor),
                      to_status=S.BOOKED, reason=override_reason,
                      data={"channel": channel, "override": bool(override_reason)})
-        planning.replan_for_appointment(appointment)
+        planning.replan_for_appointment(appointment, new=True)
         return appointment
 
     return place(request=request, now=now, write=write)
@@ -121,7 +121,7 @@ def reschedule_appointment(*, appointment: Appointment, start: datetime, actor,
                      to_status=S.BOOKED, reason=reason or override_reason,
                      data={"rescheduled_from": old.pk, "old_start": old.start.isoformat(),
                            "override": bool(override_reason)})
-        planning.replan_for_appointment(new)
+        planning.replan_for_appointment(new, new=True)
         return new
 
     return place(request=request, now=now, write=write)

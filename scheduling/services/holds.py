@@ -40,7 +40,7 @@ def hold_slot(*, patient: Patient, service: Service, location: Location | None, 
         write_allocations(appointment=hold, slot=slot, hold_expires_at=expires_at)
         record_event(appointment=hold, action="held", actor=actor, actor_kind=actor_kind(actor), to_status=S.HELD,
                      data={"hold_expires_at": expires_at.isoformat()})
-        planning.replan_for_appointment(hold)
+        planning.replan_for_appointment(hold, new=True)
         return hold
 
     return place(request=request, now=now, write=write)

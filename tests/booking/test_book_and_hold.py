@@ -144,7 +144,7 @@ def test_hold_minutes_is_a_setting(clinic, people, frozen, settings):
 def test_every_change_replans_messages_inside_the_transaction(clinic, people, frozen, monkeypatch):
     seen = []
     monkeypatch.setattr(planning, "replan_for_appointment",
-                        lambda appointment: seen.append((appointment.status, transaction.get_connection().in_atomic_block)))
+                        lambda appointment, **_: seen.append((appointment.status, transaction.get_connection().in_atomic_block)))
     held = hold(clinic, people.ana, at(9))
     convert_hold(hold=held, patient=people.ana, actor=people.ana.user)
     assert seen == [(S.HELD, True), (S.BOOKED, True)]
