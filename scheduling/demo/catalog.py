@@ -177,8 +177,8 @@ def create_clinic(*, size: str, today: dt.date, patients: int) -> dict:
     password = make_password(DEMO_PASSWORD)
     admin = User.objects.create(username="admin", email="admin@clearday.example", password=password, role=Role.ADMIN,
                                 first_name="Clinic", last_name="Admin", is_staff=True, is_superuser=True)
-    User.objects.create(username="frontdesk", email="frontdesk@clearday.example", password=password,
-                        role=Role.FRONT_DESK, first_name="Front", last_name="Desk")
+    desk = User.objects.create(username="frontdesk", email="frontdesk@clearday.example", password=password,
+                               role=Role.FRONT_DESK, first_name="Front", last_name="Desk")
 
     sites: dict[str, Location] = {}
     resources: list[Resource] = []
@@ -191,6 +191,9 @@ def create_clinic(*, size: str, today: dt.date, patients: int) -> dict:
             resources += [Resource(location=sites[name], kind=kind, name=f"{label[kind]} {n + 1}")
                           for n in range(count)]
     Resource.objects.bulk_create(resources)
+
+    # The desk works every site, video visits included, so its calendar and API show them all.
+    StaffMember.objects.create(user=desk, display_name="Front Desk", roles=["front_desk"]).locations.set(sites.values())
 
     hours: list[WorkingHours] = []
     for name, site in sites.items():

@@ -55,7 +55,9 @@ def test_the_demo_clinic_has_the_sites_rooms_staff_and_services_of_the_issue():
     for member in StaffMember.objects.all():
         for role in member.roles:
             roles[role] += 1
-    assert dict(roles) == {"prescriber": 2, "nurse": 3, "therapist": 3}
+    assert dict(roles) == {"prescriber": 2, "nurse": 3, "therapist": 3, "front_desk": 1}
+    desk = StaffMember.objects.get(user__username="frontdesk")
+    assert desk.locations.count() == Location.objects.count()
     assert any("es" in m.languages for m in StaffMember.objects.all())
     assert {s for m in StaffMember.objects.all() for s in m.licensed_states} == {"AZ", "CA"}
     assert set(Service.objects.values_list("code", flat=True)) == {

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from care.demo import seed_demo_records
+from checkins.models import OnCallClinician
 from scheduling import timeutils
 from scheduling.demo.catalog import DEMO_PASSWORD, create_clinic
 from scheduling.demo.history import book_visits, write_visits
@@ -73,6 +74,8 @@ class Command(BaseCommand):
                 "iv": services.get("iv-infusion"), "spravato": services.get("spravato"), "kap": services.get("kap-dosing"),
                 "integration": services.get("integration"), "booster": services.get("booster-infusion")})
             seed_demo_records(patient_ids=clinic["patients"], clinician=clinic["staff"]["dr.rivera"].user, today=today)
+            # Risk alerts page someone from the first minute of the demo.
+            OnCallClinician.objects.create(staff=clinic["staff"]["dr.rivera"], sms_number="+16025550199")
             sites = [s for s in clinic["sites"].values() if not s.is_virtual]
             visits = rows = 0
             for block in book_visits(services=clinic["services"], sites=sites, first_day=first_day,
