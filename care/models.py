@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
+from config.field_encryption import EncryptedBooleanField, EncryptedTextField
 from scheduling.models import Appointment, Location, Patient, Service
 
 
@@ -18,7 +19,8 @@ class Treatment(models.TextChoices):
 
 
 class ContraindicationScreening(models.Model):
-    """The patient's intake answers on the contraindications a clinician weighs before clearing."""
+    """The patient's intake answers on the contraindications a clinician weighs before clearing.
+    Each answer and the details are encrypted at rest (config/field_encryption.py)."""
 
     class Source(models.TextChoices):
         INTAKE_FORM = "intake_form", "Intake form"
@@ -41,14 +43,14 @@ class ContraindicationScreening(models.Model):
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.INTAKE_FORM)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
-    uncontrolled_hypertension = models.BooleanField()
-    psychosis_or_mania = models.BooleanField()
-    pregnancy = models.BooleanField()
-    aneurysmal_vascular_disease = models.BooleanField()
-    intracerebral_hemorrhage = models.BooleanField()
-    hypersensitivity = models.BooleanField()
-    substance_use = models.BooleanField()
-    details = models.TextField(blank=True, help_text="The patient's own words, medications, dates.")
+    uncontrolled_hypertension = EncryptedBooleanField()
+    psychosis_or_mania = EncryptedBooleanField()
+    pregnancy = EncryptedBooleanField()
+    aneurysmal_vascular_disease = EncryptedBooleanField()
+    intracerebral_hemorrhage = EncryptedBooleanField()
+    hypersensitivity = EncryptedBooleanField()
+    substance_use = EncryptedBooleanField()
+    details = EncryptedTextField(blank=True, help_text="The patient's own words, medications, dates.")
 
     class Meta:
         ordering = ["-answered_at", "-id"]
@@ -61,7 +63,8 @@ class ContraindicationScreening(models.Model):
 
 class Clearance(models.Model):
     """A clinician's decision, after a completed evaluation, that the patient may receive one
-    kind of treatment. The clearance gate reads the newest one that is not revoked."""
+    kind of treatment. The clearance gate reads the newest one that is not revoked. The notes and the
+    reason for a revocation weigh the patient's findings, so they are encrypted at rest."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="clearances")
     treatment = models.CharField(max_length=30, choices=Treatment.choices)
@@ -73,11 +76,12 @@ class Clearance(models.Model):
     cleared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     cleared_at = models.DateTimeField(default=timezone.now)
     expires_on = models.DateField(null=True, blank=True, help_text="Last day the clearance holds; blank: no expiry.")
-    notes = models.TextField(blank=True, help_text="Required when the screening has findings: how they were weighed.")
+    notes = EncryptedTextField(blank=True,
+                               help_text="Required when the screening has findings: how they were weighed.")
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
-    revoke_reason = models.CharField(max_length=300, blank=True)
+    revoke_reason = EncryptedTextField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-cleared_at", "-id"]

@@ -17,6 +17,8 @@ from django.db import models
 from django.db.models.functions import Coalesce
 from phonenumber_field.modelfields import PhoneNumberField
 
+from config.field_encryption import EncryptedIntegerField, EncryptedJSONField, EncryptedTextField
+
 
 class CheckInPlan(models.Model):
     """A service's own check-in plan; dosing services without one use `plans.DEFAULT_STEPS`."""
@@ -87,20 +89,23 @@ class CheckIn(models.Model):
 
 class CheckInAnswers(models.Model):
     """What the patient answered, with the scores computed by checkins.questionnaires. A check-in
-    that continues from the PHQ-2 to the PHQ-9 keeps its first page here until the second comes."""
+    that continues from the PHQ-2 to the PHQ-9 keeps its first page here until the second comes.
+
+    Every answer and score is encrypted at rest (config/field_encryption.py); only whether the
+    patient wants integration therapy, a booking preference, is stored in clear."""
 
     checkin = models.OneToOneField(CheckIn, on_delete=models.CASCADE, related_name="answers")
-    mood = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0 (very low) to 10 (very good).")
-    sleep = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0 (very badly) to 10 (very well).")
-    side_effects = models.JSONField(default=list, blank=True,
-                                    help_text="nausea, dizziness, dissociation (lasting), other; empty for none.")
-    side_effects_other = models.CharField(max_length=300, blank=True)
-    phq_items = models.JSONField(default=list, blank=True, help_text="PHQ-9 answers in item order (2 for a PHQ-2).")
-    gad7_items = models.JSONField(default=list, blank=True)
-    phq2_score = models.PositiveSmallIntegerField(null=True, blank=True)
-    phq9_score = models.PositiveSmallIntegerField(null=True, blank=True)
-    gad7_score = models.PositiveSmallIntegerField(null=True, blank=True)
-    free_text = models.TextField(blank=True)
+    mood = EncryptedIntegerField(null=True, blank=True, help_text="0 (very low) to 10 (very good).")
+    sleep = EncryptedIntegerField(null=True, blank=True, help_text="0 (very badly) to 10 (very well).")
+    side_effects = EncryptedJSONField(default=list, blank=True,
+                                      help_text="nausea, dizziness, dissociation (lasting), other; empty for none.")
+    side_effects_other = EncryptedTextField(max_length=300, blank=True)
+    phq_items = EncryptedJSONField(default=list, blank=True, help_text="PHQ-9 answers in item order (2 for a PHQ-2).")
+    gad7_items = EncryptedJSONField(default=list, blank=True)
+    phq2_score = EncryptedIntegerField(null=True, blank=True)
+    phq9_score = EncryptedIntegerField(null=True, blank=True)
+    gad7_score = EncryptedIntegerField(null=True, blank=True)
+    free_text = EncryptedTextField(blank=True)
     wants_integration = models.BooleanField(null=True, blank=True,
                                             help_text="Answer to 'would you like to book integration therapy?'.")
     updated_at = models.DateTimeField(auto_now=True)
@@ -196,13 +201,13 @@ class AlertStatus(models.TextChoices):
 
 class RiskAlert(models.Model):
     """A check-in answer that signals risk. Raised in the patient's request; stays open until a
-    clinician acknowledges it with a note."""
+    clinician acknowledges it with a note. The reasons and the note are encrypted at rest."""
 
     patient = models.ForeignKey("scheduling.Patient", on_delete=models.PROTECT, related_name="risk_alerts")
     checkin = models.OneToOneField(CheckIn, on_delete=models.PROTECT, related_name="risk_alert")
     location = models.ForeignKey("scheduling.Location", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
-    reasons = models.JSONField(default=list, help_text="What raised it, for clinicians: [{code, detail}].")
+    reasons = EncryptedJSONField(default=list, help_text="What raised it, for clinicians: [{code, detail}].")
     status = models.CharField(max_length=12, choices=AlertStatus.choices, default=AlertStatus.OPEN)
     on_call = models.ForeignKey("scheduling.StaffMember", null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+", help_text="Who was paged.")
@@ -213,7 +218,7 @@ class RiskAlert(models.Model):
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                         related_name="+")
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    note = EncryptedTextField(blank=True, help_text="What the clinician did; checkins.alerts requires it.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -221,8 +226,8 @@ class RiskAlert(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status="open") | (models.Q(acknowledged_at__isnull=False)
-                                                     & models.Q(acknowledged_by__isnull=False) & ~models.Q(note="")),
-                name="riskalert_acknowledged_with_note"),
+                                                     & models.Q(acknowledged_by__isnull=False)),
+                name="riskalert_acknowledged_by_someone"),
         ]
 
     def __str__(self) -> str:

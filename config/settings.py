@@ -5,10 +5,11 @@ IMMEDIATE transactions) and a file-system Celery broker under DATA_DIR.
 """
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_int, env_list, env_str
@@ -25,13 +26,20 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set in production.")
     SECRET_KEY = "insecure-development-key-only-for-local-use-" + "x" * 20
 
+# Fernet keys for the patient's answers at rest, newest first (config/field_encryption.py). Unset
+# outside production: a key derived from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+if PRODUCTION and not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production (comma-separated Fernet keys, "
+                               "newest first).")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production (comma-separated host names).")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "audit.apps.AuditedAdminConfig",  # django.contrib.admin, with its changes in the audit log
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -44,6 +52,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "phonenumber_field",
+    "csp",
+    "axes",
     "accounts",
     "scheduling",
     "notifications",
@@ -53,21 +63,26 @@ INSTALLED_APPS = [
     "api",
     "django_htmx",
     "web",
+    "audit",
 ]
 
 MIDDLEWARE = [
     "config.request_id.RequestIdMiddleware",
     "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "web.middleware.PageLanguageMiddleware",  # pages only: the API answers in English
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AuditContextMiddleware",  # where audit entries written during the request came from
+    "scheduling.catalog.PinCatalogMiddleware",  # one read of the clinic's set-up per request
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into accounts.lockout's page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -153,6 +168,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Staff password sign-in (desk and admin) is locked after AXES_FAILURE_LIMIT failures for one
+# username from one address, for AXES_COOLOFF_MINUTES (accounts/lockout.py says why the pair).
+AUTHENTICATION_BACKENDS = ["accounts.lockout.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the page's "try again in N minutes" stays true
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every web process; visible in the admin
+
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns "not signed in" into a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -183,6 +211,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No badge from validator.swagger.io: the docs page sends the schema's URL nowhere else.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
@@ -201,7 +231,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Caches (throttles, rate limits) --------------------------------------------------------
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Fails soft (config/cache.py): a Redis outage must not fail bookings through their throttle.
+    CACHES = {"default": {"BACKEND": "config.cache.FailSoftRedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                           "LOCATION": str(DATA_DIR / "cache")}}
@@ -239,6 +271,8 @@ PHONENUMBER_DEFAULT_REGION = env_str("PHONENUMBER_DEFAULT_REGION", "US")
 
 # --- Booking --------------------------------------------------------------------------------
 HOLD_MINUTES = env_int("HOLD_MINUTES", 5)
+# The link in a visit's messages (/manage/<token>) is refused this long after the visit's planned end.
+MANAGE_LINK_EXPIRES_HOURS = env_int("MANAGE_LINK_EXPIRES_HOURS", 24)
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48)
 AVAILABILITY_MAX_DAYS = 62
 
@@ -293,11 +327,35 @@ STORAGES = {
 LOGIN_URL = "/admin/login/"
 
 # --- Security -------------------------------------------------------------------------------
+# docs/architecture.md "Headers and browser security" says why each of these is set as it is.
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
-X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: pages put the token in the form or in htmx's hx-headers.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"  # no page is meant to be framed; the video room is Jitsi's own page
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# same-origin, not no-referrer: a null Origin would fail CSRF; links carrying tokens stay on site.
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Strict by default: scripts and styles from this server only; a nonce for the few <style>
+# blocks the server writes (calendar positions). Views that need more say so with
+# config/csp.py's decorators (the video visit page, the API docs).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+if env_str("CSP_REPORT_URI"):  # an outside collector; the browser tests fail on any violation
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env_str("CSP_REPORT_URI")]
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)  # a clinic workstation is shared
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -308,6 +366,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 
 # --- Logging: one line per event with the request id; JSON in production --------------------

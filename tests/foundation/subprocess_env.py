@@ -13,12 +13,13 @@ SETTINGS_VARIABLES = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS"
                       "SMS_BACKEND", "EMAIL_BACKEND", "TIME_ZONE", "LOG_FORMAT", "CELERY_RESULT_BACKEND",
                       "CLEARDAY_DATA_DIR", "OTP_TTL_SECONDS", "SECURE_SSL_REDIRECT", "NUM_PROXIES", "PUBLIC_BASE_URL",
                       "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER", "TWILIO_API_BASE_URL",
-                      "JITSI_APP_SECRET")
+                      "JITSI_APP_SECRET", "FIELD_ENCRYPTION_KEYS")
 
 # Every secret production insists on (see config/settings.py).
 PRODUCTION = {"CLEARDAY_PRODUCTION": "true", "ALLOWED_HOSTS": "clearday.example",
               "SECRET_KEY": "k8Jq2vN9xT4rW7yZ1bC6dF3gH5jL0mP8sU2wE4tY6iO9aS3zX7cV1nB5qR8fG2hK",
-              "JITSI_APP_SECRET": "f3Lq9sZx2Vb7Nm4Kp8Rt1Wy6"}
+              "JITSI_APP_SECRET": "f3Lq9sZx2Vb7Nm4Kp8Rt1Wy6",
+              "FIELD_ENCRYPTION_KEYS": "Vd6H0Yb8mJ3xPq2sLr5tNw9zKc4fGh7aUe1iOy0uBnQ="}
 
 
 def environment(data_dir: Path, **variables: str) -> dict[str, str]:
