@@ -22,6 +22,7 @@ from django.utils.crypto import salted_hmac
 from rest_framework.authtoken.models import Token
 
 from api.problems import Problem
+from audit.services import Action, record
 from notifications.channels.sms import get_sms_backend
 from scheduling.models import Patient
 
@@ -198,6 +199,7 @@ def _user_for_patient(patient_id: int, now: datetime) -> User | None:
         user.save()
         patient.user = user
         patient.save(update_fields=["user"])
+        record(action=Action.CHANGE, target=patient, actor=user, summary="sign-in account created")
     user.last_login = now
     user.save(update_fields=["last_login"])
     return user

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from api.problems import Unprocessable
+from audit.services import Action, record
 from scheduling import timeutils
 from scheduling.models import Appointment, Location, Patient, Service
 from telehealth.gates import controlled_substance_telemedicine, video_licensure
@@ -180,7 +181,11 @@ def _enforce(request: GateRequest, gates: list[Gate], *, override_reason: str, m
     if not failures:
         return []
     refuse_unless_overridden(failures, override_reason=override_reason)
-    return [GateOverride.objects.create(
+    overrides = [GateOverride.objects.create(
         gate=f.gate, moment=moment, detail=f.detail, reason=override_reason[:300], actor=request.actor,
         patient=request.patient, service=request.service, location=request.location, start=request.start,
         appointment=request.appointment) for f in failures]
+    for override in overrides:
+        record(action=Action.OVERRIDE, target=override, actor=request.actor,
+               summary=f"{override.gate} gate overridden at {moment}")
+    return overrides

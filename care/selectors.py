@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from accounts.models import Role
 from scheduling import timeutils
 from scheduling.models import Appointment, AppointmentStatus, Location, Patient, Service
+from scheduling.selectors.appointments import desk_location_ids
 
 from .models import Clearance, ContraindicationScreening, Escort, GateOverride, MonitoringForm, RemsEnrolment
 
@@ -102,8 +104,16 @@ def visits_missing_escort(*, day: dt.date | None, locations: QuerySet[Location],
 
 # --- Overrides ------------------------------------------------------------------------------
 
-def gate_overrides(*, patient: Patient | None = None, gate: str | None = None) -> QuerySet[GateOverride]:
+def gate_overrides(*, user=None, patient: Patient | None = None, gate: str | None = None) -> QuerySet[GateOverride]:
+    """Newest first. The front desk sees the overrides at its own sites (and of video visits when it
+    covers them), like their appointments; clinicians and admins see every one."""
     qs = GateOverride.objects.select_related("patient", "service", "location", "actor").order_by("-at", "-id")
+    if user is not None and user.role == Role.FRONT_DESK:
+        location_ids, covers_video = desk_location_ids(user)
+        where = Q(location_id__in=location_ids)
+        if covers_video:
+            where |= Q(location__isnull=True)
+        qs = qs.filter(where)
     if patient is not None:
         qs = qs.filter(patient=patient)
     if gate:

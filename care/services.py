@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.problems import Conflict, Unprocessable
+from audit.services import Action, record
 from scheduling.models import Appointment, AppointmentStatus, Patient, Service
 
 from . import selectors
@@ -22,9 +23,12 @@ def record_screening(*, patient: Patient, answers: dict[str, bool], source: str,
     if missing:
         raise Unprocessable(f"Answer every screening question; missing: {', '.join(missing)}.",
                             code="screening_incomplete")
-    return ContraindicationScreening.objects.create(
-        patient=patient, source=source, details=details, recorded_by=_user(actor),
-        answered_at=answered_at or timezone.now(), **{name: bool(answers[name]) for name in names})
+    with transaction.atomic():
+        screening = ContraindicationScreening.objects.create(
+            patient=patient, source=source, details=details, recorded_by=_user(actor),
+            answered_at=answered_at or timezone.now(), **{name: bool(answers[name]) for name in names})
+        record(action=Action.CREATE, target=screening, actor=_user(actor), summary=f"screening, source {source}")
+    return screening
 
 
 def clear_patient(*, patient: Patient, treatment: str, actor, evaluated_on: dt.date | None = None,
@@ -57,9 +61,12 @@ def clear_patient(*, patient: Patient, treatment: str, actor, evaluated_on: dt.d
     if expires_on is not None and expires_on < evaluated_on:
         raise Unprocessable("The clearance would expire before the evaluation it rests on.",
                             code="expiry_before_evaluation")
-    return Clearance.objects.create(patient=patient, treatment=treatment, evaluated_on=evaluated_on,
-                                    evaluation=evaluation, screening=screening, cleared_by=actor,
-                                    expires_on=expires_on, notes=notes)
+    with transaction.atomic():
+        clearance = Clearance.objects.create(patient=patient, treatment=treatment, evaluated_on=evaluated_on,
+                                             evaluation=evaluation, screening=screening, cleared_by=actor,
+                                             expires_on=expires_on, notes=notes)
+        record(action=Action.CREATE, target=clearance, actor=actor, summary=f"clearance for {treatment}")
+    return clearance
 
 
 def revoke_clearance(*, clearance: Clearance, actor, reason: str) -> Clearance:
@@ -71,13 +78,18 @@ def revoke_clearance(*, clearance: Clearance, actor, reason: str) -> Clearance:
         clearance.revoked_by = actor
         clearance.revoke_reason = reason[:300]
         clearance.save(update_fields=["revoked_at", "revoked_by", "revoke_reason"])
+        record(action=Action.CHANGE, target=clearance, actor=actor,
+               summary=f"clearance for {clearance.treatment} revoked")
         return clearance
 
 
 def enrol_in_rems(*, patient: Patient, enrolled_on: dt.date, rems_patient_id: str = "", actor=None) -> RemsEnrolment:
-    enrolment, _ = RemsEnrolment.objects.update_or_create(
-        patient=patient, defaults={"enrolled_on": enrolled_on, "rems_patient_id": rems_patient_id,
-                                   "recorded_by": _user(actor)})
+    with transaction.atomic():
+        enrolment, created = RemsEnrolment.objects.update_or_create(
+            patient=patient, defaults={"enrolled_on": enrolled_on, "rems_patient_id": rems_patient_id,
+                                       "recorded_by": _user(actor)})
+        record(action=Action.CREATE if created else Action.CHANGE, target=enrolment, actor=_user(actor),
+               summary=f"REMS enrolment on {enrolled_on}")
     return enrolment
 
 
@@ -86,12 +98,15 @@ def submit_monitoring_form(*, appointment: Appointment, actor, submitted_on: dt.
     if appointment.service.category != Service.Category.ESKETAMINE or appointment.status != AppointmentStatus.COMPLETED:
         raise Unprocessable("A Patient Monitoring Form is filed for a completed Spravato session only.",
                             code="not_a_completed_session")
-    form, created = MonitoringForm.objects.get_or_create(
-        appointment=appointment, defaults={"submitted_on": submitted_on or timezone.localdate(),
-                                           "reference": reference, "submitted_by": _user(actor)})
-    if not created:
-        raise Conflict(f"The form for this session was already submitted on {form.submitted_on:%a %d %b %Y}.",
-                       code="form_already_submitted")
+    with transaction.atomic():
+        form, created = MonitoringForm.objects.get_or_create(
+            appointment=appointment, defaults={"submitted_on": submitted_on or timezone.localdate(),
+                                               "reference": reference, "submitted_by": _user(actor)})
+        if not created:
+            raise Conflict(f"The form for this session was already submitted on {form.submitted_on:%a %d %b %Y}.",
+                           code="form_already_submitted")
+        record(action=Action.CREATE, target=form, actor=_user(actor), patient=appointment.patient_id,
+               summary=f"monitoring form for appointment {appointment.pk}")
     return form
 
 
@@ -106,9 +121,12 @@ def record_escort(*, appointment: Appointment, name: str, phone: str, confirmed_
     if not confirmed_adult:
         raise Unprocessable("The escort must be an adult who will take the patient home; confirm that to record them.",
                             code="escort_not_adult")
-    escort, _ = Escort.objects.update_or_create(
-        appointment=appointment, defaults={"name": name, "phone": phone, "relationship": relationship,
-                                           "confirmed_adult": True, "recorded_by": _user(actor)})
+    with transaction.atomic():
+        escort, created = Escort.objects.update_or_create(
+            appointment=appointment, defaults={"name": name, "phone": phone, "relationship": relationship,
+                                               "confirmed_adult": True, "recorded_by": _user(actor)})
+        record(action=Action.CREATE if created else Action.CHANGE, target=escort, actor=_user(actor),
+               patient=appointment.patient_id, summary=f"escort for appointment {appointment.pk}")
     return escort
 
 

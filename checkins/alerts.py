@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.problems import Conflict, NotFound, Unprocessable
+from audit.services import Action, record
 from checkins.models import AlertStatus, CheckIn, OnCallClinician, RiskAlert
 from checkins.risk import Reason
 from notifications.models import Channel, MessageStatus as M, OutboundMessage
@@ -88,4 +89,5 @@ def acknowledge(*, alert_id: int, user, note: str, now: dt.datetime | None = Non
         alert.acknowledged_at = now or timezone.now()
         alert.note = note
         alert.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "note"])
+        record(action=Action.CHANGE, target=alert, actor=user, summary="risk alert acknowledged")
     return alert

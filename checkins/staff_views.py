@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
 from api.problems import Problem
+from audit.services import Action, record
 from checkins import alerts as alert_services, selectors
 from checkins.chart import Point, scores_svg
 from checkins.models import AlertStatus
@@ -75,6 +76,7 @@ def alert_list(request):
     clinical = selectors.may_read_answers(request.user)
     rows = [_alert_row(alert, clinical=clinical)
             for alert in selectors.alerts(user=request.user, status=None if status == "all" else status)[:200]]
+    record(action=Action.READ, kind="checkins.riskalert", summary=f"risk alert page list, status={status}")
     return render(request, "checkins/staff/alerts.html", {"rows": rows, "status": status, "clinical": clinical})
 
 
@@ -96,6 +98,7 @@ def alert_detail(request, alert_id: int):
         else:
             messages.success(request, "Alert acknowledged.")
             return redirect("checkins:staff-alert", alert_id=alert.pk)
+    record(action=Action.READ, target=alert, summary="risk alert page with answers" if clinical else "risk alert page")
     zone = _zone(alert)
     deliveries = [{"message": m, "at": local(m.sent_at or m.next_attempt_at, zone)}
                   for m in alert.messages.order_by("pk")]
@@ -122,6 +125,8 @@ def patient_checkins(request, patient_id: int):
         raise Http404("No such patient.")
     clinical = selectors.may_read_answers(request.user)
     checkins = selectors.patient_checkins(patient_id=patient.pk, user=request.user)
+    record(action=Action.READ, kind="checkins.checkin", patient=patient,
+           summary="check-ins page with answers and chart" if clinical else "check-ins page")
     doses = selectors.dosing_visits(patient_id=patient.pk)
     zone = patient.time_zone
     chart = ""

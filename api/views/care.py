@@ -14,6 +14,7 @@ from accounts.models import Role
 from api.permissions import IsClinician, IsClinicStaff, IsFrontDesk, IsPatient
 from api.problems import NotFound, problem_responses
 from api.serializers import care as s
+from audit.services import Action, record
 from care import selectors, services
 from care.models import Clearance, Escort
 from scheduling.models import Appointment, Location, Patient
@@ -53,7 +54,7 @@ class ScreeningListView(GenericAPIView):
                    summary="Record contraindication screening answers from intake",
                    description="Every question is answered yes or no; `findings` lists the yes answers, which the "
                                "clinician who clears must address.",
-                   responses={201: s.ScreeningSerializer, **problem_responses(400, 403, 404, 422)})
+                   responses={201: s.ScreeningSerializer, **problem_responses(401, 400, 403, 404, 422)})
     def post(self, request):
         body = s.ScreeningRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -72,7 +73,7 @@ class ClinicalSummaryView(GenericAPIView):
                    summary="What the clinician sees before clearing",
                    description="The newest screening with its findings, every clearance (valid, expired or "
                                "revoked) and the REMS enrolment.",
-                   responses={200: s.ClinicalSummarySerializer, **problem_responses(403, 404)})
+                   responses={200: s.ClinicalSummarySerializer, **problem_responses(401, 403, 404)})
     def get(self, request, pk: int):
         patient = Patient.objects.filter(pk=pk).first()
         if patient is None:
@@ -82,6 +83,7 @@ class ClinicalSummaryView(GenericAPIView):
         data = {"patient": {"id": patient.pk, "name": patient.display_name},
                 "screening": selectors.latest_screening(patient=patient), "clearances": clearances,
                 "rems_enrolment": selectors.rems_enrolment(patient=patient)}
+        record(action=Action.READ, target=patient, summary="clinical summary: screening, clearances, REMS")
         return Response(s.ClinicalSummarySerializer(data).data)
 
 
@@ -95,7 +97,7 @@ class ClearanceListView(GenericAPIView):
                                "visit) and the screening the clinician reviewed (the newest by default): 422 "
                                "`screening_missing`, `evaluation_missing`, or `findings_not_addressed` when the "
                                "screening has findings and `notes` is empty. The response shows that screening.",
-                   responses={201: s.ClearanceSerializer, **problem_responses(400, 403, 422)})
+                   responses={201: s.ClearanceSerializer, **problem_responses(401, 400, 403, 422)})
     def post(self, request):
         body = s.ClearanceRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -121,7 +123,7 @@ class ClearanceRevokeView(GenericAPIView):
                    summary="Revoke a clearance (clinicians)",
                    description="Later dosing bookings fail the clearance gate; booked visits stay on the calendar "
                                "for the desk to review.",
-                   responses={200: s.ClearanceSerializer, **problem_responses(400, 403, 404, 409)})
+                   responses={200: s.ClearanceSerializer, **problem_responses(401, 400, 403, 404, 409)})
     def post(self, request, pk: int):
         clearance = Clearance.objects.filter(pk=pk).first()
         if clearance is None:
@@ -141,7 +143,7 @@ class RemsEnrolmentView(GenericAPIView):
                    summary="Record the patient's Spravato REMS enrolment",
                    description="Replaces any earlier record. Spravato sessions before `enrolled_on` fail the "
                                "`rems_enrolment` gate.",
-                   responses={201: s.RemsEnrolmentSerializer, **problem_responses(400, 403)})
+                   responses={201: s.RemsEnrolmentSerializer, **problem_responses(401, 400, 403)})
     def post(self, request):
         body = s.RemsEnrolmentRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -162,7 +164,7 @@ class MonitoringFormListView(GenericAPIView):
                    description="One task per completed Spravato session at your sites: due CARE_REMS_FORM_DUE_DAYS "
                                "(7) days after the session's day, overdue from the day after. `overdue=true` lists "
                                "only the overdue ones.",
-                   responses={200: s.MonitoringFormTaskSerializer(many=True), **problem_responses(400, 403)})
+                   responses={200: s.MonitoringFormTaskSerializer(many=True), **problem_responses(401, 400, 403)})
     def get(self, request):
         query = s.MonitoringFormQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -180,7 +182,7 @@ class MonitoringFormSubmitView(GenericAPIView):
 
     @extend_schema(operation_id="care_monitoring_forms_submit", request=s.MonitoringFormRequestSerializer,
                    parameters=[ID], summary="Mark a session's Patient Monitoring Form as submitted",
-                   responses={200: s.MonitoringFormTaskSerializer, **problem_responses(400, 403, 404, 409, 422)})
+                   responses={200: s.MonitoringFormTaskSerializer, **problem_responses(401, 400, 403, 404, 409, 422)})
     def post(self, request, pk: int):
         session = Appointment.objects.filter(pk=pk, location__in=desk_locations(request.user)).first()
         if session is None:
@@ -198,7 +200,7 @@ class EscortView(GenericAPIView):
 
     @extend_schema(operation_id="appointments_escort_retrieve", parameters=[ID],
                    summary="The adult escort recorded for a dosing visit",
-                   responses={200: s.EscortSerializer, **problem_responses(403, 404)})
+                   responses={200: s.EscortSerializer, **problem_responses(401, 403, 404)})
     def get(self, request, pk: int):
         appointment = get_appointment(user=request.user, appointment_id=pk)
         escort = Escort.objects.filter(appointment=appointment).first()
@@ -210,7 +212,7 @@ class EscortView(GenericAPIView):
                    summary="Record who takes the patient home from an in-person dosing visit",
                    description="The patient (for their own visit) or staff. Replaces an earlier record. Needed "
                                "before check-in; the desk sees the day before who is missing one.",
-                   responses={200: s.EscortSerializer, **problem_responses(400, 403, 404, 422)})
+                   responses={200: s.EscortSerializer, **problem_responses(401, 400, 403, 404, 422)})
     def put(self, request, pk: int):
         appointment = get_appointment(user=request.user, appointment_id=pk)
         body = s.EscortRequestSerializer(data=request.data)
@@ -229,7 +231,7 @@ class MissingEscortListView(GenericAPIView):
 
     @extend_schema(operation_id="care_escorts_missing", parameters=[s.MissingEscortQuerySerializer],
                    summary="In-person dosing visits without an escort on record (the day-before call list)",
-                   responses={200: s.MissingEscortSerializer(many=True), **problem_responses(400, 403)})
+                   responses={200: s.MissingEscortSerializer(many=True), **problem_responses(401, 400, 403)})
     def get(self, request):
         query = s.MissingEscortQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -247,7 +249,7 @@ class GateOverrideListView(GenericAPIView):
 
     @extend_schema(operation_id="care_gate_overrides_list", parameters=[s.GateOverrideQuerySerializer],
                    summary="Gates the desk overrode, newest first, with who, when and why",
-                   responses={200: s.GateOverrideSerializer(many=True), **problem_responses(400, 403)})
+                   responses={200: s.GateOverrideSerializer(many=True), **problem_responses(401, 400, 403)})
     def get(self, request):
         query = s.GateOverrideQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -255,5 +257,6 @@ class GateOverrideListView(GenericAPIView):
         patient = Patient.objects.filter(pk=data["patient"]).first() if data.get("patient") else None
         if data.get("patient") and patient is None:
             raise serializers.ValidationError({"patient": f"There is no patient {data['patient']}."})
-        page = self.paginate_queryset(selectors.gate_overrides(patient=patient, gate=data.get("gate")))
+        overrides = selectors.gate_overrides(user=request.user, patient=patient, gate=data.get("gate"))
+        page = self.paginate_queryset(overrides)
         return self.get_paginated_response(s.GateOverrideSerializer(page, many=True).data)

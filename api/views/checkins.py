@@ -15,6 +15,7 @@ from accounts.models import Role
 from api.permissions import IsClinician, IsClinicStaff
 from api.problems import NotFound, problem_responses
 from api.serializers import checkins as s
+from audit.services import Action, record
 from checkins import alerts, links, questionnaires as q, selectors, services, wording
 from checkins.forms import FIRST, CheckInForm, data_from_json
 from checkins.models import CheckInStatus, RiskAlert
@@ -125,6 +126,8 @@ class PatientCheckInsView(GenericAPIView):
         if patient is None:
             raise NotFound(f"There is no patient {pk}.", code="patient_not_found")
         clinical = selectors.may_read_answers(request.user)
+        record(action=Action.READ, kind="checkins.checkin", patient=patient,
+               summary="check-ins with answers" if clinical else "check-ins")
         body = {"patient": patient.pk, "answers_visible": clinical,
                 "dosing_visits": selectors.dosing_visits(patient_id=patient.pk),
                 "checkins": selectors.patient_checkins(patient_id=patient.pk, user=request.user)}
@@ -147,6 +150,7 @@ class RiskAlertListView(GenericAPIView):
         query.is_valid(raise_exception=True)
         wanted = query.validated_data["status"]
         page = self.paginate_queryset(selectors.alerts(user=request.user, status=None if wanted == "all" else wanted))
+        record(action=Action.READ, kind="checkins.riskalert", summary=f"risk alert list, status={wanted}")
         clinical = selectors.may_read_answers(request.user)
         return self.get_paginated_response(s.RiskAlertSerializer(page, many=True, context={"clinical": clinical}).data)
 
@@ -169,6 +173,7 @@ class RiskAlertDetailView(GenericAPIView):
     def get(self, request, pk: int):
         alert = _visible_alert(request, pk)
         clinical = selectors.may_read_answers(request.user)
+        record(action=Action.READ, target=alert, summary="risk alert with reasons" if clinical else "risk alert")
         return Response(s.RiskAlertSerializer(alert, context={"clinical": clinical}).data)
 
 

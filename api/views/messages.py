@@ -12,6 +12,7 @@ from api.problems import NotFound, problem_responses
 from api.serializers.messages import (
     AppointmentMessagesSerializer, InboundMessageSerializer, InboxQuerySerializer, OutboundMessageSerializer,
 )
+from audit.services import Action, record
 from notifications import selectors
 from notifications.inbound import mark_handled
 from notifications.models import InboundMessage, OutboundMessage
@@ -31,6 +32,8 @@ class AppointmentMessagesView(GenericAPIView):
         responses={200: AppointmentMessagesSerializer, **STAFF_ERRORS, **problem_responses(404)})
     def get(self, request, pk: int):
         appointment = get_appointment(user=request.user, appointment_id=pk)
+        record(action=Action.READ, kind="notifications.outboundmessage", patient=appointment.patient_id,
+               summary=f"messages and replies of appointment {appointment.pk}")
         return Response(AppointmentMessagesSerializer({
             "appointment": appointment.pk,
             "messages": selectors.messages_for_appointment(appointment=appointment),
@@ -51,6 +54,8 @@ class InboxView(GenericAPIView):
         query = InboxQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         page = self.paginate_queryset(selectors.inbox(user=request.user, handled=query.validated_data["handled"]))
+        record(action=Action.READ, kind="notifications.inboundmessage",
+               summary=f"inbox, handled={query.validated_data['handled']}")
         return self.get_paginated_response(InboundMessageSerializer(page, many=True).data)
 
 
@@ -82,4 +87,5 @@ class FailedMessagesView(GenericAPIView):
         responses={200: OutboundMessageSerializer(many=True), **STAFF_ERRORS})
     def get(self, request):
         page = self.paginate_queryset(selectors.failed_messages(user=request.user))
+        record(action=Action.READ, kind="notifications.outboundmessage", summary="failed messages list")
         return self.get_paginated_response(OutboundMessageSerializer(page, many=True).data)

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from api.problems import Conflict, Unprocessable
+from audit.services import Action, record
 from notifications.consent import grant_sms_consent
 from scheduling.models import Appointment, AppointmentStatus as S, Patient, Service
 from scheduling.services.booking import book_appointment, convert_hold
@@ -68,6 +69,7 @@ def create_patient(*, details: PatientDetails, consent_source: str, actor=None) 
     _validate(patient)
     with transaction.atomic():
         patient.save()
+        record(action=Action.CREATE, target=patient, actor=actor, summary=f"patient record created ({consent_source})")
         if details.sms_consent and details.phone:
             grant_sms_consent(patient=patient, source=consent_source,
                               detail=f"Recorded by {actor.get_username()}" if actor else "")
@@ -113,7 +115,9 @@ def save_draft(*, details: PatientDetails, draft_id: int | None = None) -> Patie
             user.set_unusable_password()
             user.save()
             draft.user = user
+        created = draft.pk is None
         draft.save()
+        record(action=Action.CREATE if created else Action.CHANGE, target=draft, summary="draft record, online booking")
         return draft
 
 
@@ -198,6 +202,7 @@ def _take_over(patient: Patient, details: PatientDetails) -> None:
     patient.state, patient.language, patient.time_zone = details.state, details.language, details.time_zone
     _validate(patient)
     patient.save()
+    record(action=Action.CHANGE, target=patient, summary="draft record taken over by the verified owner")
 
 
 def needs_sign_in_for(service: Service) -> bool:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from api.problems import Problem
+from audit.services import Action, record
 from care.services import record_escort
 from checkins import selectors as checkin_selectors
 from checkins.models import AlertStatus
@@ -28,7 +29,7 @@ from web import formatting
 from web.forms.desk import CancelForm, CheckInForm, EscortForm, ReasonForm, StaffLoginForm
 from web.selectors.calendar import day_grid, desk_locations, week_grid
 from web.selectors.patients import visit_zone
-from web.views.common import DESK_ROLES, audit, staff_page
+from web.views.common import DESK_ROLES, staff_page
 
 
 class StaffLoginView(auth_views.LoginView):
@@ -61,6 +62,7 @@ def day_view(request):
         return render(request, "web/desk/no_location.html", status=403)
     day = _chosen_day(request, location.time_zone)
     grid = day_grid(user=request.user, location=location, day=day)
+    record(action=Action.READ, kind="scheduling.appointment", summary=f"day calendar, location={location.pk}, {day}")
     return render(request, "web/desk/day.html", {
         "grid": grid, "locations": locations, "location": location, "day": day,
         "previous": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1),
@@ -79,6 +81,7 @@ def week_view(request):
         return render(request, "web/desk/no_location.html", status=403)
     day = _chosen_day(request, member.time_zone)
     monday = day - dt.timedelta(days=day.weekday())
+    record(action=Action.READ, kind="scheduling.appointment", summary=f"week calendar, staff={member.pk}, {monday}")
     return render(request, "web/desk/week.html", {
         "grid": week_grid(user=request.user, member=member, monday=monday), "members": members, "member": member,
         "location": location, "monday": monday, "previous": monday - dt.timedelta(days=7),
@@ -88,7 +91,7 @@ def week_view(request):
 @staff_page()
 def appointment_detail(request, appointment_id: int):
     appointment = get_appointment(user=request.user, appointment_id=appointment_id)
-    audit.info("user %s read appointment %s of patient %s", request.user.pk, appointment.pk, appointment.patient_id)
+    record(action=Action.READ, target=appointment, summary="visit page: messages, replies, events, open alerts")
     return render(request, "web/desk/appointment.html", _detail_context(request, appointment))
 
 

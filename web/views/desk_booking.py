@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from api.problems import Problem
+from audit.services import Action, record
 from scheduling import timeutils
 from scheduling.models import BookingChannel, Location, Patient, Service
 from scheduling.selectors.appointments import desk_location_ids, desk_may_book_at, get_appointment
@@ -33,6 +34,7 @@ def find_patient(request):
     results = list(search_patients(query=query)) if query else []
     if results:
         audit.info("user %s searched patients and read %s", request.user.pk, [p.pk for p in results])
+        record(action=Action.READ, kind="scheduling.patient", summary=f"patient search: {[p.pk for p in results]}")
     form = NewPatientForm(request.POST or None, initial={"time_zone": "America/Phoenix", "language": "en"})
     error = ""
     if request.method == "POST" and form.is_valid():
@@ -65,6 +67,7 @@ def _target(form: FindTimeForm) -> tuple[Service, Location | None]:
 def book_for_patient(request, patient_id: int):
     """Step two: service, place and day; then pick a time (or override the rules with a reason)."""
     patient = get_object_or_404(Patient, pk=patient_id)
+    record(action=Action.READ, target=patient, summary="desk booking page")
     locations, video = _places(request.user)
     find = FindTimeForm(request.GET or None, places=place_choices(locations, video=video))
     context = {"patient": patient, "find": find, "book": BookForm(), "override": OverrideForm()}

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from api.problems import Problem
+from audit.services import Action, record
 from notifications import selectors as message_selectors
 from notifications.inbound import mark_handled
 from web import formatting
@@ -45,6 +46,7 @@ def inbox(request):
     show_handled = request.GET.get("handled") == "1"
     items = message_selectors.inbox(user=request.user, handled=show_handled).select_related(
         "appointment__location", "appointment__patient")[:100]
+    record(action=Action.READ, kind="notifications.inboundmessage", summary=f"inbox page, handled={show_handled}")
     locations = desk_locations(user=request.user)
     desk_zone = locations[0].time_zone if locations else "UTC"
     return render(request, "web/desk/inbox.html", {

@@ -50,6 +50,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, size: str, appointments: int | None, reset: bool, **options):
         if reset:
+            from audit.maintenance import allow_truncate_in_this_session  # the audit log goes too
+
+            allow_truncate_in_this_session()
             call_command("flush", interactive=False, verbosity=0)
         elif Location.objects.exists():
             self.stdout.write("The demo clinic is already loaded; nothing changed (use --reset to start over).")

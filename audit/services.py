@@ -1,0 +1,69 @@
+"""Writing the audit log. One function, `record`, called by views for staff reads and by
+services for changes, inside the change's own transaction (the row commits or rolls back with
+the change it describes).
+
+What is recorded:
+- reads by staff only: a patient reading their own records (the API only ever shows a patient
+  their own) and the system are not logged, so `record(action=Action.READ, ...)` from a view
+  serving both is a no-op for a patient;
+- every change, whoever makes it (staff, a patient, or the system with no actor).
+
+A list read is one entry per request: `kind` names what was listed, `record_id` stays empty and
+`summary` names the filter. Summaries are short and non-clinical: never free text or answers.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import models
+
+from .context import current_request, origin
+from .models import Action, AuditEntry
+
+__all__ = ["Action", "record"]
+
+logger = logging.getLogger("clearday.audit")
+
+PATIENT = "scheduling.patient"
+_VERBS = {Action.READ: "read", Action.CREATE: "created", Action.CHANGE: "changed", Action.DELETE: "deleted",
+          Action.OVERRIDE: "overrode"}
+
+
+def record(*, action: str, target: models.Model | None = None, kind: str = "", record_id: object = None,
+           patient: object = None, summary: str = "", actor: object = None, request: object = None
+           ) -> AuditEntry | None:
+    """Add one entry. `target` (a model instance) fills `kind`, `record_id` and, when it is or
+    belongs to a patient, `patient`; explicit arguments win. The actor defaults to the signed-in
+    user of the request being served; where from (address, user agent, request id) comes from
+    that request. Returns None when nothing is recorded (a read that is not a staff read)."""
+    request = request if request is not None else current_request()
+    if actor is None and request is not None:
+        user = getattr(request, "user", None)
+        actor = user if getattr(user, "is_authenticated", False) else None
+    actor = actor if getattr(actor, "pk", None) else None
+    if action == Action.READ and not getattr(actor, "is_clinic_staff", False):
+        return None
+    if target is not None:
+        kind = kind or target._meta.label_lower
+        record_id = target.pk if record_id is None else record_id
+        if patient is None:
+            patient = target.pk if target._meta.label_lower == PATIENT else getattr(target, "patient_id", None)
+    patient_id = getattr(patient, "pk", patient)
+    where = origin(request)
+    entry = AuditEntry(
+        actor=actor, actor_username=actor.get_username() if actor else "", actor_role=getattr(actor, "role", "") or "",
+        action=action, record_kind=kind, record_id="" if record_id is None else str(record_id)[:64],
+        patient_id=patient_id, summary=summary[:200], ip=where.ip, user_agent=where.user_agent,
+        request_id=where.request_id[:64])
+    entry.save()
+    _log(entry)
+    return entry
+
+
+def _log(entry: AuditEntry) -> None:
+    who = f"user {entry.actor_id}" if entry.actor_id else "the system"
+    what = f"{entry.record_kind.rsplit('.', 1)[-1]} {entry.record_id}".strip()
+    whose = f" of patient {entry.patient_id}" if entry.patient_id and entry.record_kind != PATIENT else ""
+    logger.info("%s %s %s%s%s", who, _VERBS.get(entry.action, entry.action), what, whose,
+                f": {entry.summary}" if entry.summary else "")
