@@ -18,11 +18,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.csp import allows_posting_to_the_video_room
 from notifications.models import MessagingPolicy
 from scheduling import timeutils
 
 from . import services, wording
-from .models import JoinPass
+from .models import JoinPass, Participant
 from .passes import resolve
 from .selectors import VisitView, dial_in_for, identity_confirmed_at, visit_view
 
@@ -30,7 +31,9 @@ POLL_SECONDS = 10
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: the link's token never leaves in a Referer (the Jitsi room is
+    # another origin), and the browser still sends the Origin that the forms' CSRF check needs.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -41,6 +44,17 @@ def _refused(*, as_json: bool = False) -> HttpResponse:
     page = render_to_string("telehealth/refused.html", {"texts": [
         (wording.say("invalid_title", lang), wording.say("invalid", lang)) for lang in ("en", "es")]})
     return _private(HttpResponse(page, status=404))
+
+
+def _pass_for(request, token: str, *, now) -> JoinPass | None:
+    """The pass, unless a patient signed in here opens someone else's link (as with check-in
+    links): a forwarded or shoulder-surfed link does not open another patient's visit."""
+    join_pass = resolve(token, now=now)
+    user = request.user
+    if join_pass is not None and user.is_authenticated and user.is_patient and (
+            join_pass.participant != Participant.PATIENT or join_pass.appointment.patient.user_id != user.pk):
+        return None
+    return join_pass
 
 
 class IdentityForm(forms.Form):
@@ -95,10 +109,11 @@ def _context(view: VisitView, *, token: str, error: str = "") -> dict:
 
 
 @never_cache
+@allows_posting_to_the_video_room
 @require_http_methods(["GET", "POST"])
 def visit_page(request, token: str):
     now = timezone.now()
-    join_pass = resolve(token, now=now)
+    join_pass = _pass_for(request, token, now=now)
     if join_pass is None:
         return _refused()
     error = ""
@@ -125,7 +140,7 @@ def visit_page(request, token: str):
 def visit_status(request, token: str):
     """The page's poll: records that the person is still here and says whether to reload."""
     now = timezone.now()
-    join_pass: JoinPass | None = resolve(token, now=now)
+    join_pass = _pass_for(request, token, now=now)
     if join_pass is None:
         return _refused(as_json=True)
     view = visit_view(join_pass, now=now)
@@ -138,7 +153,7 @@ def visit_status(request, token: str):
 @require_POST
 def enter_room(request, token: str):
     now = timezone.now()
-    join_pass = resolve(token, now=now)
+    join_pass = _pass_for(request, token, now=now)
     if join_pass is None:
         return _refused()
     page = reverse("telehealth:visit", kwargs={"token": token})

@@ -23,6 +23,8 @@ from accounts import services as sign_in
 from accounts.destinations import Destination
 from accounts.models import OneTimeCode
 from api.problems import Conflict, Problem
+from api.throttles import AvailabilityThrottle, seconds_to_wait
+from api.views.holds import BookingThrottle
 from notifications.models import MessagingPolicy
 from scheduling.models import Appointment, Location, Patient, StaffMember
 from scheduling.services.holds import hold_slot
@@ -32,6 +34,7 @@ from web.selectors import offers
 from web.services import patients as registration
 from web.views.common import (
     clinic_phone, offer_context, patient_page, signed_in_patient, too_many_codes_text, too_many_from_this_address,
+    too_many_requests_page,
 )
 
 
@@ -104,6 +107,8 @@ def _video_choice(request, patient: Patient | None) -> tuple[ZoneForm, str, str,
 
 
 def times(request, code: str, where: str):
+    if (wait := seconds_to_wait(request, AvailabilityThrottle())) is not None:
+        return too_many_requests_page(request, wait)
     service = _service_or_404(code)
     location = _where(request, service, where)
     patient = signed_in_patient(request)
@@ -144,6 +149,8 @@ def _day(raw: str | None) -> dt.date | None:
 @require_POST
 def pick(request, code: str, where: str):
     """A time was chosen: a signed-in patient's hold is made now; a visitor gives details first."""
+    if (wait := seconds_to_wait(request, BookingThrottle())) is not None:
+        return too_many_requests_page(request, wait)
     service = _service_or_404(code)
     location = _where(request, service, where)
     parsed = offers.parse_slot_value(request.POST.get("slot", ""))

@@ -218,8 +218,10 @@ def manage(request, token: str):
     patient sign in with a code sent to the number or email on their record."""
     link = AppointmentLink.objects.select_related("appointment__patient", "appointment__location",
                                                   "appointment__service").filter(token=token).first()
-    if link is None:
-        raise Http404
+    expired = link is not None and (
+        timezone.now() >= link.appointment.end + dt.timedelta(hours=settings.MANAGE_LINK_EXPIRES_HOURS))
+    if link is None or expired:
+        raise Http404  # a link in an old text stops saying when and where the visit was
     appointment = link.appointment
     patient = signed_in_patient(request)
     if patient is not None and patient.pk == appointment.patient_id:
