@@ -4,7 +4,7 @@
 from config.env import env_int, env_str
 from config.settings import LOGGING
 
-bind = [f"{env_str('HOST', '0.0.0.0')}:{env_int('PORT', 8000)}"]
+bind = [f"{env_str('HOST', '0.0.0.0')}:{env_int('PORT', 8000)}"]  # nosec B104 - the container's port; HOST narrows it
 workers = env_int("WEB_CONCURRENCY", 2)
 timeout = 30
 graceful_timeout = 20

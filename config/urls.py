@@ -1,17 +1,21 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from api import problems
 from config import health
+from config.csp import api_docs_policy
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    # The split view serves Swagger UI's start-up script from its own URL, not inline.
+    path("api/docs/", api_docs_policy(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="api-docs"),
+    path("api/redoc/", api_docs_policy(SpectacularRedocView.as_view(url_name="schema",
+                                                                    template_name="web/api_docs/redoc.html")),
+         name="api-redoc"),
     path("api/v1/", include("api.urls")),
     path("webhooks/", include("notifications.webhook_urls")),
     path("", include("telehealth.urls")),

@@ -20,7 +20,7 @@ from scheduling.models import (
     Closure, HoursOverride, Location, Patient, Phase, Resource, Service, StaffMember, WorkingHours,
 )
 
-DEMO_PASSWORD = "clearday-demo"
+DEMO_PASSWORD = "clearday-demo"  # nosec B105 - the demo clinic's logins, printed by seed_demo
 WEEKDAYS = range(0, 5)
 
 # code, name, category, modality, dosing, online, patient picks, phases

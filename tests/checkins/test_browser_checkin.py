@@ -17,7 +17,7 @@ from checkins import services
 from checkins.models import AlertStatus, CheckInAnswers, RiskAlert
 from checkins.planning import plan_after_visit
 from tests.checkins.conftest import ON_CALL_NUMBER, checkin, completed_visit, texts_to, url
-from tests.web.browser import DESKTOP, PHONE, browser, check_page  # noqa: F401  (browser is a fixture)
+from tests.web.browser import DESKTOP, PHONE, browser, check_page, chromium  # noqa: F401  (fixtures)
 
 
 @pytest.mark.django_db(transaction=True)

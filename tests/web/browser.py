@@ -3,6 +3,9 @@ browser), screenshots kept under tests/artifacts/, and axe-core run inside the p
 
 axe-core (MPL-2.0) is vendored for the tests only: tests/web/vendor/axe.min.js, v4.14.1 from
 the npm registry, with its licence beside it.
+
+Every page runs under the site's Content-Security-Policy: `browser` fails a test on any
+violation, so a page that needs an inline script or style the policy refuses cannot pass.
 """
 
 from __future__ import annotations
@@ -22,8 +25,20 @@ PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 1, "i
 DESKTOP = {"viewport": {"width": 1366, "height": 860}}
 
 
+# Runs in every page before its own scripts (init scripts are not subject to the page's policy)
+# and hands each Content-Security-Policy violation to the test through an exposed function, so
+# a violation is kept even when the page navigates away right after it.
+CSP_WATCH = """
+window.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation({directive: event.effectiveDirective, blocked: event.blockedURI,
+                         source: event.sourceFile, line: event.lineNumber, sample: event.sample,
+                         page: document.location.href});
+}, true);
+"""
+
+
 @pytest.fixture(scope="module")
-def browser():
+def chromium():
     """One Chromium per test module; each test opens its own contexts (cookies, language).
 
     Playwright's sync API keeps an event loop on this thread for as long as it runs; the test's
@@ -34,9 +49,51 @@ def browser():
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+
+
+class CspWatchingBrowser:
+    """The module's Chromium, whose every new context records Content-Security-Policy violations
+    (the page's `securitypolicyviolation` events and Chromium's console lines about the policy)."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.violations: list[dict] = []
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        found: list[dict] = []
+        context.csp_violations = found
+        context.expose_function("__cspViolation", lambda violation: self._record(found, violation))
+        context.add_init_script(CSP_WATCH)
+        context.on("page", lambda page: page.on("console", lambda message: self._console(found, message)))
+        return context
+
+    def _record(self, found: list[dict], violation: dict) -> None:
+        found.append(violation)
+        self.violations.append(violation)
+
+    def _console(self, found: list[dict], message) -> None:
+        if "Content Security Policy" in message.text:
+            self._record(found, {"console": message.text, "page": message.location.get("url", "")})
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture
+def browser(chromium):
+    """Chromium for one test, failing it on any Content-Security-Policy violation in any page."""
+    watching = CspWatchingBrowser(chromium)
+    yield watching
+    assert watching.violations == [], "Content-Security-Policy violations"
+
+
+def csp_violations(page) -> list[dict]:
+    """The violations recorded so far in the page's browser context."""
+    return list(getattr(page.context, "csp_violations", []))
 
 
 def screenshot(page, name: str) -> None:
@@ -46,7 +103,9 @@ def screenshot(page, name: str) -> None:
 
 def serious_violations(page) -> list[dict]:
     """axe-core's serious and critical violations on the page as it is now."""
-    page.add_script_tag(path=str(AXE))
+    # Evaluated through the DevTools protocol, like an init script, so the page's CSP (which
+    # refuses inline scripts; add_script_tag writes one) neither blocks nor reports it.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {resultTypes: ["violations"]});
         return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
@@ -56,6 +115,8 @@ def serious_violations(page) -> list[dict]:
 
 
 def check_page(page, name: str) -> None:
-    """Keep a screenshot of the page and fail on a serious or critical accessibility violation."""
+    """Keep a screenshot of the page and fail on a Content-Security-Policy violation so far or on a
+    serious or critical accessibility violation."""
     screenshot(page, name)
+    assert csp_violations(page) == [], name
     assert serious_violations(page) == [], name

@@ -26,7 +26,7 @@ from tests.factories import (
     LocationFactory, PatientFactory, ResourceFactory, StaffMemberFactory, UserFactory, iv_infusion_service,
     video_therapy_service, weekly_hours,
 )
-from tests.web.browser import browser  # noqa: F401  (the browser tests' fixture)
+from tests.web.browser import browser, chromium  # noqa: F401  (the browser tests' fixtures)
 
 PHX = ZoneInfo("America/Phoenix")
 # Monday 3 March 2025, 08:00 in Phoenix (UTC-7, no daylight saving).
