@@ -20,6 +20,7 @@ from api.serializers.booking import (
     EmptyRequestSerializer, ReasonRequestSerializer, RescheduleRequestSerializer,
 )
 from api.serializers.care import CheckInRequestSerializer
+from audit.services import Action, record
 from api.views.holds import BookingThrottle, Target, problem_responses, render_appointment, resolve_target
 from scheduling.models import Appointment, Location
 from scheduling.selectors.appointments import filter_appointments, get_appointment, visible_appointments, with_details
@@ -64,6 +65,7 @@ class AppointmentListView(GenericAPIView):
             staff_ids=q.get("staff"), resource_ids=q.get("resource"), patient_ids=q.get("patient"),
             statuses=q.get("status"))
         page = self.paginate_queryset(with_details(qs))
+        record(action=Action.READ, kind="scheduling.appointment", summary=f"list {request.query_params.urlencode()}")
         context = {"viewer_is_patient": request.user.role == Role.PATIENT}
         return self.get_paginated_response(AppointmentSerializer(page, many=True, context=context).data)
 
@@ -125,7 +127,9 @@ class AppointmentDetailView(GenericAPIView):
     @extend_schema(operation_id="appointments_retrieve", summary="One appointment you may see",
                    responses={200: AppointmentSerializer, **problem_responses(404)})
     def get(self, request, pk: int):
-        return render_appointment(request, get_appointment(user=request.user, appointment_id=pk))
+        appointment = get_appointment(user=request.user, appointment_id=pk)
+        record(action=Action.READ, target=appointment, summary="appointment detail")
+        return render_appointment(request, appointment)
 
 
 class _ActionView(GenericAPIView):
@@ -146,11 +150,21 @@ class _ActionView(GenericAPIView):
         body = self.request_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         result = self.perform(request, appointment, body.validated_data)
-        # A move answers with the new appointment, which replaced this one.
-        return render_appointment(request, result, rescheduled_from=appointment.pk if result.pk != appointment.pk else ...)
+        # A move answers with the new appointment, which replaced this one; other actions answer
+        # with this one, whose predecessor (if any) was read with it.
+        if result.pk != appointment.pk:
+            return render_appointment(request, result, rescheduled_from=appointment.pk)
+        return render_appointment(request, result, rescheduled_from=predecessor_id(appointment))
 
     def perform(self, request, appointment, data):
         raise NotImplementedError
+
+
+def predecessor_id(appointment: Appointment) -> int | None:
+    try:
+        return appointment.rescheduled_from.pk
+    except Appointment.DoesNotExist:
+        return None
 
 
 DESK = (Role.FRONT_DESK, Role.ADMIN)

@@ -1,7 +1,7 @@
-"""Reads what one availability request needs in a fixed handful of queries and turns it into the
-engine's plain records: phases, staff, resources, weekly rules, overrides, closures, and the
-allocations of the window only (a bounded range scan on `start`, so years of history cost
-nothing).
+"""Turns what one availability request needs into the engine's plain records: phases, staff,
+resources, weekly rules, overrides and closures from the clinic's set-up (kept in memory by
+scheduling.availability.catalog), and the allocations of the window only, read afresh every
+time (a bounded range scan on `start`, so years of history cost nothing).
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 from django.db.models import Field, Func, Q
 
 from scheduling import timeutils
-from scheduling.models import Allocation, Closure, HoursOverride, Location, Resource, Service, StaffMember, WorkingHours
+from scheduling.models import Allocation, HoursOverride, Location, Resource, Service, StaffMember, WorkingHours
 from scheduling.models.clinic import MAX_BUFFER_MINUTES, MAX_PHASE_MINUTES
 
+from scheduling import catalog
 from .core import Calendar, Holder, Need, build_runs, present_roles
 from .hours import ClosedDays, DatedOverride, WeeklyRule, open_spans
 
@@ -113,10 +114,8 @@ def load(*, service: Service, location: Location | None, window_start: dt.dateti
     roles = run_roles | {role for need in needs for role in present_roles(need)}
     kinds = {run.role for run in runs if not run.is_staff}
 
-    members = StaffMember.objects.filter(active=True)
-    if site:
-        members = members.filter(locations=site)
-    members = [m for m in members.order_by("id") if roles & set(m.roles)]
+    setup = catalog.current()
+    members = [m for m in setup.members(site_id=site.id if site else None) if roles & set(m.roles)]
     licensed_in = getattr(patient, "state", "") if video else ""
     filters = {"language": language or "", "state": licensed_in or "", "staff": staff.display_name if staff else ""}
 
@@ -127,7 +126,7 @@ def load(*, service: Service, location: Location | None, window_start: dt.dateti
             return False
         return not licensed_in or licensed_in in member.licensed_states
 
-    resources = list(Resource.objects.filter(location=site, active=True, kind__in=kinds).order_by("id")) if kinds else []
+    resources = setup.resources_at(site_id=site.id, kinds=kinds) if kinds and site else []
 
     hold_lo = window_start + dt.timedelta(seconds=min((n.hold_start for n in needs), default=0))
     hold_hi = window_end + dt.timedelta(seconds=max((n.hold_end for n in needs), default=0))
@@ -137,15 +136,12 @@ def load(*, service: Service, location: Location | None, window_start: dt.dateti
 
     staff_ids = [m.id for m in members]
     resource_ids = [r.id for r in resources]
-    owners = Q(staff_id__in=staff_ids) | Q(resource_id__in=resource_ids)
-    if site:
-        owners |= Q(location=site)
-    effective = (Q(effective_from__isnull=True) | Q(effective_from__lte=last)) & \
-                (Q(effective_to__isnull=True) | Q(effective_to__gte=first))
-    rules = list(WorkingHours.objects.filter(owners, effective).select_related("location_for_staff"))
-    overrides = list(HoursOverride.objects.filter(owners, date__gte=first, date__lte=last))
+    owners = [*(("staff", pk) for pk in staff_ids), *(("resource", pk) for pk in resource_ids),
+              *([("location", site.id)] if site else [])]
+    rules = setup.rules_for(owners, first=first, last=last)
+    overrides = setup.overrides_for(owners, first=first, last=last)
     closures = [ClosedDays(c.start_date, c.end_date, c.reason)
-                for c in Closure.objects.filter(location=site, start_date__lte=last, end_date__gte=first)] if site else []
+                for c in setup.closures_for(site_id=site.id, first=first, last=last)] if site else []
 
     rules_by: dict[tuple[str, int], list[WeeklyRule]] = defaultdict(list)
     for row in rules:

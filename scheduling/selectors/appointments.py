@@ -66,6 +66,16 @@ def allocations_for_display() -> QuerySet[Allocation]:
     return Allocation.objects.select_related("phase", "staff", "resource").order_by("start", "pk")
 
 
+def keep_allocations_shown(appointment: Appointment, rows: list[Allocation]) -> None:
+    """Make `rows` what `appointment.allocations.all()` returns, as prefetch_related would: an
+    evaluated queryset (any further filter queries afresh). For rows this transaction just wrote
+    or deleted, so that showing the appointment reads nothing back."""
+    shown = appointment.allocations.all()
+    shown._result_cache, shown._prefetch_done = rows, True
+    appointment._prefetched_objects_cache = {**getattr(appointment, "_prefetched_objects_cache", {}),
+                                             "allocations": shown}
+
+
 def with_details(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
     """Everything the appointment serializer reads, in three queries however long the page."""
     return qs.select_related("patient", "service", "location", "rescheduled_from").prefetch_related(
@@ -75,7 +85,9 @@ def with_details(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
 def get_appointment(*, user, appointment_id: int, details: bool = True) -> Appointment:
     """The appointment if this user may see it, else a 404 that does not say whether it exists."""
     qs = visible_appointments(user=user)
-    appointment = (with_details(qs) if details else qs).filter(pk=appointment_id).first()
+    # Without details: what every action reads anyway (the patient, and the visit this one replaced).
+    qs = with_details(qs) if details else qs.select_related("patient", "rescheduled_from")
+    appointment = qs.filter(pk=appointment_id).first()
     if appointment is None:
         raise NotFound(f"There is no appointment {appointment_id} that you can see.", code="appointment_not_found")
     return appointment

@@ -16,6 +16,7 @@ from scheduling.models import (
     Allocation, Appointment, AppointmentStatus as S, BookingChannel, Location, Modality, Patient, Service,
     StaffMember,
 )
+from scheduling.selectors.appointments import allocations_for_display, keep_allocations_shown
 from scheduling.services.course_rules import ensure_move_keeps_spacing
 from scheduling.services.events import record_event
 from scheduling.services.locks import lock_appointment, lock_calendars
@@ -63,7 +64,9 @@ def convert_hold(*, hold: Appointment, patient: Patient, actor, channel: str = B
     constraint accepted them), so nothing is re-planned: the hold becomes the booking, in place."""
     if hold.patient_id != patient.pk:
         raise NotFound(f"There is no hold {hold.pk} for this patient.", code="hold_not_found")
-    spans = list(Allocation.objects.filter(appointment_id=hold.pk).values_list("staff_id", "resource_id", "start", "end"))
+    # Read before the locks: while the hold is live (checked under them) nothing changes these rows.
+    rows = list(allocations_for_display().filter(appointment_id=hold.pk))
+    spans = [(r.staff_id, r.resource_id, r.start, r.end) for r in rows]
     with transaction.atomic():
         # The same global order as placement: calendar hours, then the appointment.
         lock_calendars(spans=spans)
@@ -78,6 +81,9 @@ def convert_hold(*, hold: Appointment, patient: Patient, actor, channel: str = B
             raise Conflict(f"This hold is no longer open (it is {hold.get_status_display().lower()}).",
                            code="hold_not_live", status_now=hold.status)
         Allocation.objects.filter(appointment_id=hold.pk).update(hold_expires_at=None)
+        for row in rows:
+            row.hold_expires_at = None
+        keep_allocations_shown(hold, rows)
         return apply_status(appointment=hold, to_status=S.BOOKED, action="booked", actor=actor,
                             data={"channel": channel, "from_hold": True},
                             fields={"booked_by": actor if actor else None, "channel": channel,

@@ -21,6 +21,7 @@ from care.gates import enforce_check_in_gates
 from checkins.planning import plan_after_visit
 from notifications import planning
 from scheduling.models import Allocation, Appointment, AppointmentStatus as S
+from scheduling.selectors.appointments import keep_allocations_shown
 from scheduling.services.events import record_event
 from scheduling.services.locks import lock_appointment
 from scheduling.timeutils import describe, zone
@@ -77,6 +78,7 @@ def apply_status(*, appointment: Appointment, to_status: str, action: str, actor
     appointment.save(update_fields=changed)
     if to_status in RELEASES_TIME:
         Allocation.objects.filter(appointment_id=appointment.pk).delete()
+        keep_allocations_shown(appointment, [])
     record_event(appointment=appointment, action=action, actor=actor, actor_kind=actor_kind(actor),
                  from_status=from_status, to_status=to_status, reason=reason, data=data)
     planning.replan_for_appointment(appointment)
