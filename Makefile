@@ -47,5 +47,12 @@ bench: install
 bench-quick: install
 	$(PY) -m bench.run --quick $(BENCH_ARGS)
 
+# Fault drills (Redis and PostgreSQL outages on throwaway servers, a worker killed mid-send, SMS
+# provider faults, beat down overnight) and a soak; `make drills SOAK_MINUTES=1` for a quick look.
+# Needs PostgreSQL 15 binaries and redis-server on this machine; see bench/drills/.
+SOAK_MINUTES ?= 10
+drills: install
+	$(PY) -m bench.drills.run --soak-minutes $(SOAK_MINUTES) $(DRILLS_ARGS)
+
 clean:
 	rm -rf var .pytest_cache

@@ -7,12 +7,15 @@ Raise `Problem` (or a subclass) from a service or view; DRF's own exceptions and
 from __future__ import annotations
 
 import logging
+import sys
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template import TemplateDoesNotExist, loader
 from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -24,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://clearday.example/problems/"
+# A restarted PostgreSQL accepts connections again within seconds; clients wait this long.
+DATABASE_RETRY_AFTER_SECONDS = 5
+DATABASE_UNAVAILABLE_DETAIL = "The database is not answering right now. Nothing was saved; please try again shortly."
 
 
 class Problem(Exception):
@@ -125,7 +131,31 @@ def _flatten_errors(data: Any, prefix: str = "") -> list[dict[str, str]]:
     return errors
 
 
+def database_unavailable(exc: BaseException | None) -> bool:
+    """True when a database error means the server cannot be reached (down, restarting, the
+    connection dropped), not that a query was wrong: that is a 503 to retry, not a 500 bug.
+    PostgreSQL says so with SQLSTATE class 08 (connection) or 57P (shutdown), or no SQLSTATE at
+    all when no server answered; other drivers' errors (SQLite's) stay 500s."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError) or not hasattr(exc.__cause__, "sqlstate"):
+        return False
+    sqlstate = exc.__cause__.sqlstate
+    return sqlstate is None or sqlstate.startswith(("08", "57P"))
+
+
+def _database_unavailable_problem() -> Response:
+    response = problem_response(503, "database_unavailable", DATABASE_UNAVAILABLE_DETAIL,
+                                title="Service unavailable", retry_after=DATABASE_RETRY_AFTER_SECONDS)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if database_unavailable(exc):
+        logger.warning("Database unavailable: %s", exc.__class__.__name__, exc_info=exc)
+        set_rollback()
+        return _database_unavailable_problem()
     if isinstance(exc, Problem):
         # No set_rollback(): a service may commit on purpose before it refuses (a wrong sign-in
         # code is counted, then answered with a 400).
@@ -199,9 +229,28 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
+    if database_unavailable(sys.exc_info()[1]):  # raised outside a DRF view (a page, a middleware)
+        return _database_unavailable_response(request)
     if _wants_page(request):
         return defaults.server_error(request)
     return _json_problem(500, "server_error", "Something went wrong on our side. Please try again.")
+
+
+def _database_unavailable_response(request) -> HttpResponse:
+    """A 503 with Retry-After: the page from 503.html (rendered without a context, as Django
+    renders 500.html: nothing in it may touch the database), or a problem detail for the API."""
+    if _wants_page(request):
+        try:
+            response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        except TemplateDoesNotExist:
+            response = HttpResponse("Service unavailable: please try again in a few seconds.", status=503,
+                                    content_type="text/plain; charset=utf-8")
+    else:
+        response = JsonResponse(problem_body(503, "database_unavailable", DATABASE_UNAVAILABLE_DETAIL,
+                                             title="Service unavailable", retry_after=DATABASE_RETRY_AFTER_SECONDS),
+                                status=503, content_type=PROBLEM_CONTENT_TYPE)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
 
 
 # --- OpenAPI: the problem-details component every endpoint's error responses reference ------
@@ -221,7 +270,7 @@ class ProblemSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable, machine-readable; safe to branch on.")
     detail = serializers.CharField(help_text="Specific and human: what went wrong and what to do.")
     errors = ProblemFieldErrorSerializer(many=True, required=False, help_text="Validation errors, one per field.")
-    retry_after = serializers.IntegerField(required=False, help_text="Seconds to wait (429 only).")
+    retry_after = serializers.IntegerField(required=False, help_text="Seconds to wait (429 and 503).")
 
     class Meta:
         ref_name = "Problem"

@@ -226,7 +226,7 @@ class ServerHandle(_Subprocess):
             if self.proc.poll() is not None:
                 self._fail(f"exited with {self.proc.returncode} before /healthz answered")
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as resp:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as resp:  # nosec B310 - http://127.0.0.1 built here
                     if resp.status == 200:
                         return
             except OSError:
@@ -246,7 +246,7 @@ def start_gunicorn(*, database_url: str, redis_url: str | None = DEFAULT_REDIS_U
     port = port or free_port()
     cmd = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
            "--workers", str(workers), "--worker-class", "sync", "--timeout", "120", "--graceful-timeout", "10",
-           "--backlog", "2048", "--log-level", "warning", "--worker-tmp-dir", "/dev/shm"]
+           "--backlog", "2048", "--log-level", "warning", "--worker-tmp-dir", "/dev/shm"]  # nosec B108 - gunicorn's heartbeat files
     handle = ServerHandle(cmd, subprocess_env(database_url=database_url, redis_url=redis_url,
                                               settings_module=settings_module, extra=env), port)
     handle.wait_healthy()

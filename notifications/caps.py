@@ -8,6 +8,13 @@ Planning keeps the most valuable texts inside the limits ("plan and merge"): of 
 same day the lower-priority one is held back as `capped`, and comes back if a cancellation
 frees its day. The worker counts again at send time, under the patient lock, and drops a text
 that would break a limit whatever planning thought.
+
+A backlog is paced per patient: after an outage (beat or workers down, a provider failing) the
+texts that piled up for one patient would otherwise arrive together. A plan's reminders are at
+least REMINDER_MIN_GAP_MINUTES after any other text of the plan by construction (plans.py), so at
+send time a reminder waits until that long after the patient's previous text (`spacing`), and
+is dropped if the visit starts first. Texts that carry news (a confirmation of a booking or a
+move, a cancellation notice, a join link, a reply, an alert to staff) are never held.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from notifications import quiet_hours
+from notifications import plans, quiet_hours
 from notifications.models import Channel, MessageStatus as M, OutboundMessage, WENT_OUT_STATUSES
 
 EXEMPTION_DAILY_CAP = 1
@@ -26,6 +33,9 @@ EXEMPTION_WEEKLY_CAP = 3
 WEEK_DAYS = 7
 # Rows this far past due are left as they are: rebalancing never revives a stale reminder.
 REBALANCE_SLACK = dt.timedelta(minutes=5)
+# The least time between a reminder and the text before it to the same patient, kept at send time too.
+TEXT_SPACING = dt.timedelta(minutes=plans.REMINDER_MIN_GAP_MINUTES)
+SPACED_TEMPLATES = frozenset({"reminder"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,7 @@ class SendTimeLimits:
     def __init__(self, *, patients, policy, now: dt.datetime):
         self.policy, self.now = policy, now
         self.used: dict[int, Counter] = {}
+        self.last_at: dict[int, dt.datetime] = {}  # each patient's latest counted text
         by_id = {patient.pk: patient for patient in patients}
         if not by_id:
             return
@@ -86,6 +97,7 @@ class SendTimeLimits:
                                       handed_off_at__gte=now - dt.timedelta(days=WEEK_DAYS + 1))
         for patient_id, at in rows.values_list("patient_id", "handed_off_at"):
             self._used(patient_id)[quiet_hours.local_day(at, by_id[patient_id].time_zone)] += 1
+            self.last_at[patient_id] = max(at, self.last_at.get(patient_id, at))
 
     def _used(self, patient_id: int) -> Counter:
         return self.used.setdefault(patient_id, Counter())
@@ -99,6 +111,16 @@ class SendTimeLimits:
 
     def record(self, patient) -> None:
         self._used(patient.pk)[quiet_hours.local_day(self.now, patient.time_zone)] += 1
+        self.last_at[patient.pk] = self.now
+
+    def spacing(self, patient, message) -> dt.datetime | None:
+        """When this reminder may follow the patient's previous text, if that is later than now."""
+        if message.template not in SPACED_TEMPLATES:
+            return None
+        last = self.last_at.get(patient.pk)
+        if last is None or self.now >= last + TEXT_SPACING:
+            return None
+        return last + TEXT_SPACING
 
 
 def rebalance(*, patient, policy, now: dt.datetime) -> None:

@@ -6,12 +6,15 @@ form parameters, Twilio-shaped JSON and error codes) and list messages to a numb
 create it posts signed status callbacks (sent, then delivered; like Twilio, none for the first
 status) to the message's StatusCallback, signed with the SDK's own RequestValidator scheme. It
 counts what it received, so a test or benchmark can check nothing was lost or sent twice, and
-it can be told to fail: answer 500 for the next N creates, or hang (after or without recording).
+it can be told to fail: answer 500 for the next N creates or for every create during the next
+S seconds, hang (after or without recording: a slow provider, or a timeout), or refuse given
+numbers as invalid (error 21211, a permanent failure).
 
     python -m notifications.fake_twilio --port 8025 [--inbound-url URL] [--no-callbacks]
 
 Control endpoints (JSON, not part of Twilio): GET /_fake/stats, GET /_fake/messages,
-POST /_fake/fail {"count": 3, "status": 500} or {"count": 1, "hang": 15, "record": true},
+POST /_fake/fail {"count": 3, "status": 500} or {"count": 1, "hang": 15, "record": true}
+(or "seconds": 20 instead of "count": a fault window), POST /_fake/refuse {"numbers": ["+1602..."]},
 POST /_fake/inbound {"from": "+1602...", "body": "C"} (posts a signed inbound text),
 POST /_fake/reset.
 """
@@ -35,7 +38,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
-DEFAULT_AUTH_TOKEN = "fake-twilio-auth-token"
+DEFAULT_AUTH_TOKEN = "fake-twilio-auth-token"  # nosec B105 - the local fake's own, never a real credential
 DEFAULT_FROM = "+16025550199"
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 _MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>[^/]+)/Messages\.json$")
@@ -50,7 +53,7 @@ class FakeTwilio:
 
     def __init__(self, *, port: int = 0, account_sid: str = DEFAULT_ACCOUNT_SID, auth_token: str = DEFAULT_AUTH_TOKEN,
                  callbacks: bool = True, callback_delay: float = 0.05, inbound_url: str = "",
-                 our_number: str = DEFAULT_FROM, echo: bool = False):
+                 our_number: str = DEFAULT_FROM, echo: bool = False, clock=time.monotonic):
         self.account_sid, self.auth_token = account_sid, auth_token
         self.callbacks, self.callback_delay = callbacks, callback_delay
         self.inbound_url, self.our_number = inbound_url, our_number
@@ -60,6 +63,10 @@ class FakeTwilio:
         self.opted_out: set[str] = set()
         self.callback_results: Counter = Counter()
         self._failures: list[dict] = []
+        self.clock = clock  # what a fault window is measured on (a test may move it)
+        self._window: dict | None = None  # a failure for every create until its "until" (clock)
+        self.refused: set[str] = set()
+        self.faults_served = 0  # creates answered with a told-to failure (500s, hangs)
         self._callbacks: queue.Queue = queue.Queue()
         self._session = requests.Session()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
@@ -99,7 +106,7 @@ class FakeTwilio:
             keys = Counter((m["to"], m["body"]) for m in self.messages)
             stats = {"received": len(self.messages), "distinct": len(keys),
                      "duplicates": sum(n - 1 for n in keys.values() if n > 1),
-                     "callbacks": dict(self.callback_results)}
+                     "callbacks": dict(self.callback_results), "faults": self.faults_served}
             if self.messages:
                 stats["first_at"] = self.messages[0]["date_created"].timestamp()
                 stats["last_at"] = self.messages[-1]["date_created"].timestamp()
@@ -115,21 +122,42 @@ class FakeTwilio:
         with self.lock:
             self._failures.extend({"status": status, "hang": hang, "record": record} for _ in range(count))
 
+    def fail_for(self, seconds: float, *, status: int = 500, hang: float = 0.0, record: bool = False) -> None:
+        """Like fail_next, for every create during the next `seconds` (a provider outage)."""
+        with self.lock:
+            self._window = {"status": status, "hang": hang, "record": record, "until": self.clock() + seconds}
+
+    def refuse(self, numbers) -> None:
+        """Creates to these numbers answer 400 with Twilio's 21211 (not a valid phone number)."""
+        with self.lock:
+            self.refused.update(numbers)
+
+    def _next_failure(self) -> dict | None:
+        if self._failures:
+            return self._failures.pop(0)
+        if self._window is not None and self.clock() < self._window["until"]:
+            return self._window
+        return None
+
     def reset(self) -> None:
         with self.lock:
             self.messages.clear()
             self._failures.clear()
+            self._window = None
+            self.refused.clear()
+            self.faults_served = 0
             self.opted_out.clear()
             self.callback_results.clear()
 
     # --- the API ---------------------------------------------------------------------------------
     def create(self, params: dict, account_sid: str) -> tuple[int, dict]:
         with self.lock:
-            failure = self._failures.pop(0) if self._failures else None
+            failure = self._next_failure()
+            self.faults_served += failure is not None
         to, body = params.get("To", ""), params.get("Body", "")
         if failure and not failure["hang"]:
             return failure["status"], _error(failure["status"], 20500, "Fake Twilio was told to fail.")
-        if not E164.match(to):
+        if not E164.match(to) or to in self.refused:
             return 400, _error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
         if not body:
             return 400, _error(400, 21602, "Message body is required.")
@@ -253,8 +281,14 @@ def _handler_for(fake: FakeTwilio):
 
         def _control(self, path: str, data: dict) -> None:
             if path == "/_fake/fail":
-                fake.fail_next(int(data.get("count", 1)), status=int(data.get("status", 500)),
-                               hang=float(data.get("hang", 0)), record=bool(data.get("record", False)))
+                how = {"status": int(data.get("status", 500)), "hang": float(data.get("hang", 0)),
+                       "record": bool(data.get("record", False))}
+                if "seconds" in data:
+                    fake.fail_for(float(data["seconds"]), **how)
+                else:
+                    fake.fail_next(int(data.get("count", 1)), **how)
+            elif path == "/_fake/refuse":
+                fake.refuse(data.get("numbers", []))
             elif path == "/_fake/reset":
                 fake.reset()
             elif path == "/_fake/inbound":

@@ -15,6 +15,7 @@ import unicodedata
 from django.db import transaction
 from django.utils import timezone
 
+from audit import services as audit
 from notifications.consent import record_unknown_number_revocation, resubscribe_sms, revoke_sms
 from notifications.models import InboundMessage
 from notifications.planning import plan_reply
@@ -127,4 +128,5 @@ def mark_handled(*, inbound_id: int, user, now: dt.datetime | None = None) -> In
             inbound.handled_at = now or timezone.now()
             inbound.handled_by = user
             inbound.save(update_fields=["handled_at", "handled_by"])
+            audit.record(action=audit.Action.CHANGE, target=inbound, actor=user, summary="reply marked handled")
         return inbound

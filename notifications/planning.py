@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import JSONField, Subquery
 from django.utils import timezone
 
 from notifications import caps, plans, quiet_hours
 from notifications.locks import lock_patient_messages
 from notifications.models import (
-    Channel, MessageStatus as M, MessagingPolicy, OutboundMessage, PENDING_STATUSES, ServiceMessagePlan,
+    Channel, MessageStatus as M, MessagingPolicy, OutboundMessage, PENDING_STATUSES,
 )
+from scheduling import catalog
 from scheduling.models import Appointment, AppointmentStatus as S, Patient
 
 # Replies answer the patient's own text; a booking change never supersedes them.
@@ -48,23 +48,19 @@ def replan_for_appointment(appointment, *, now: dt.datetime | None = None, new: 
             created = _plan_steps(appointment, patient=patient, policy=policy, steps=steps, now=now,
                                   existing=set() if new else None)
         elif appointment.status == S.CANCELLED:
-            policy = MessagingPolicy.current()
+            policy = catalog.current().messaging_policy
             created = _plan_cancellation(appointment, patient=patient, policy=policy, now=now)
         else:
-            policy = MessagingPolicy.current()
+            policy = catalog.current().messaging_policy
             created = []
         caps.rebalance(patient=patient, policy=policy, now=now)
         nudge_on_commit([row.pk for row in created if row.status == M.PLANNED and row.next_attempt_at <= now + NUDGE_WINDOW])
 
 
 def _policy_and_steps(service_id: int) -> tuple[MessagingPolicy, list[plans.Step]]:
-    """The messaging policy and the service's message plan, read in one query."""
-    plan = ServiceMessagePlan.objects.filter(service_id=service_id).order_by("pk").values("steps")[:1]
-    policy = (MessagingPolicy.objects.filter(pk=1)
-              .annotate(service_plan=Subquery(plan, output_field=JSONField())).first())
-    if policy is None:
-        return MessagingPolicy.current(), plans.steps_for_service(service_id)
-    return policy, plans.parse_or_default(policy.service_plan)
+    """The messaging policy and the service's message plan, from the clinic's set-up in memory."""
+    setup = catalog.current()
+    return setup.messaging_policy, plans.parse_or_default(setup.message_plans.get(service_id))
 
 
 def channels_for(patient) -> list[str]:
@@ -166,8 +162,16 @@ def _plan_cancellation(appointment, *, patient, policy, now: dt.datetime) -> lis
 
 def plan_reply(*, patient, phone: str, template: str, appointment=None, now: dt.datetime | None = None,
                language: str | None = None) -> OutboundMessage:
-    """A text answering the patient's own message, due now and sent at commit."""
+    """A text answering the patient's own message, due now and sent at commit. An answer about a
+    visit is given once per visit and keyword (the outbox keeps one live row per step): a patient
+    who texts C twice already has, or is about to get, the same answer."""
     now = now or timezone.now()
+    if appointment is not None:
+        answered = (OutboundMessage.objects.filter(appointment=appointment, kind=f"{REPLY_PREFIX}{template}",
+                                                   channel=Channel.SMS, planned_for_start=appointment.start)
+                    .exclude(status=M.SUPERSEDED).first())
+        if answered is not None:
+            return answered
     row = OutboundMessage.objects.create(
         patient=patient, appointment=appointment, kind=f"{REPLY_PREFIX}{template}", template=template,
         channel=Channel.SMS, priority=0, status=M.PLANNED, due_at=now, next_attempt_at=now,

@@ -122,6 +122,12 @@ def _sms_verdict(message, patient, appointment, *, policy, now: dt.datetime, lim
     breach = limits.breach(patient)
     if breach:
         return Drop(breach)
+    spaced_until = limits.spacing(patient, message)
+    if spaced_until is not None:
+        gap = f"{caps.TEXT_SPACING.total_seconds() / 60:.0f} minutes"
+        if appointment is not None and spaced_until >= appointment.start:
+            return Drop(f"Another text reached the patient less than {gap} ago, and the visit starts before the gap ends.")
+        return Postpone(spaced_until, f"Another text reached the patient less than {gap} ago: held to keep them apart.")
     return Send(Channel.SMS, str(patient.phone))
 
 

@@ -197,6 +197,8 @@ class MonitoringFormSubmitView(GenericAPIView):
 class EscortView(GenericAPIView):
     permission_classes = [IsPatient | IsClinicStaff]
     serializer_class = s.EscortSerializer
+    # OPTIONS describes PUT by looking the object up: with no queryset that lookup was a 500.
+    queryset = Appointment.objects.none()
 
     @extend_schema(operation_id="appointments_escort_retrieve", parameters=[ID],
                    summary="The adult escort recorded for a dosing visit",

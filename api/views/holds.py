@@ -24,6 +24,7 @@ from api.permissions import IsFrontDesk, IsPatient
 from api import problems
 from api.problems import NotFound, Unprocessable
 from api.serializers.booking import AppointmentSerializer, HoldRequestSerializer
+from scheduling import catalog
 from scheduling.models import Appointment, Location, Patient, Service, StaffMember
 from scheduling.selectors.appointments import allocations_for_display, desk_may_book_at
 from scheduling.services.holds import hold_slot
@@ -31,6 +32,7 @@ from scheduling.services.transitions import Forbidden
 
 _PROBLEM_TEXT = {
     400: "The request is malformed; `errors` names each field.",
+    401: "Not signed in, or the token has expired.",
     403: "Your role may not do this here.",
     404: "No such appointment, hold or patient that you can see.",
     409: "The time is taken (`slot_taken`), the change is not allowed from the current status "
@@ -42,6 +44,8 @@ _PROBLEM_TEXT = {
 
 
 def problem_responses(*codes: int) -> dict:
+    """The error responses of a booking endpoint; every one needs a signed-in caller (401)."""
+    codes = (401, *codes)
     return problems.problem_responses(*codes, **{f"description_{code}": _PROBLEM_TEXT[code] for code in codes})
 
 
@@ -82,17 +86,15 @@ def resolve_target(request, data: dict[str, Any], *, service: Service | None = N
     acting_as_patient = user.role == Role.PATIENT
     if patient is None:
         patient = _patient_for(user, data.get("patient"))
+    setup = catalog.current()  # services come with their phases and locations
     if service is None:
-        # What the gates and the engine read of the service, loaded here once (the engine reads
-        # `phases.all()` and `locations.all()` so that prefetched lists cost no query).
-        related = ("phases", "locations") if data.get("location") is not None else ("phases",)
-        service = Service.objects.filter(pk=data["service"]).prefetch_related(*related).first()
+        service = setup.services.get(data["service"])
         if service is None:
             raise serializers.ValidationError({"service": f"There is no service {data['service']}."})
     if keep_location is not ...:
         location = keep_location
     elif data.get("location") is not None:
-        location = Location.objects.filter(pk=data["location"], active=True).first()
+        location = setup.active_location(data["location"])
         if location is None:
             raise serializers.ValidationError({"location": f"There is no open location {data['location']}."})
     else:
@@ -102,7 +104,7 @@ def resolve_target(request, data: dict[str, Any], *, service: Service | None = N
         raise Forbidden(f"You are not on the front desk for {where}.")
     staff = None
     if data.get("staff"):
-        staff = StaffMember.objects.filter(pk=data["staff"], active=True).first()
+        staff = setup.active_staff_member(data["staff"])
         if staff is None:
             raise serializers.ValidationError({"staff": f"There is no staff member {data['staff']}."})
         if acting_as_patient and not service.patient_chooses_staff:

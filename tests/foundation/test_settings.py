@@ -75,8 +75,8 @@ def test_redis_url_selects_redis_for_the_broker_results_and_cache(tmp_path):
                            REDIS_URL="redis://cache.internal:6380/2")
 
     assert values == ["redis://cache.internal:6380/2", "redis://cache.internal:6380/2",
-                      {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                       "LOCATION": "redis://cache.internal:6380/2"}]
+                      {"BACKEND": "config.cache.FailSoftRedisCache", "LOCATION": "redis://cache.internal:6380/2",
+                       "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2}}]
 
 
 def test_messages_hosts_and_time_zone_come_from_the_environment(tmp_path):

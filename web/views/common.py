@@ -9,7 +9,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -80,6 +80,13 @@ def too_many_from_this_address(request, *, verifying: bool = False) -> int | Non
     if throttle.allow_request(request, None):
         return None
     return max(1, int(throttle.wait() or 60))
+
+
+def too_many_requests_page(request, wait: int):
+    """The 429 page for a page request over a rate limit (api.throttles), with Retry-After."""
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def safe_next(request, fallback: str) -> str:

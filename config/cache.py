@@ -1,0 +1,78 @@
+"""The Redis cache, failing soft: throttles and rate counters read a miss and drop a write while
+Redis is down, instead of failing the request that asked.
+
+The cache holds nothing a booking needs: per-client request counts for the throttles and a
+marker that spaces the dispatcher's follow-up runs. Losing them for the length of a Redis outage
+lets a few more requests through; failing every booking with a 500 would be far worse. The
+limits that protect sign-in do not depend on the cache alone: codes per destination and guesses
+per code are counted in the database (accounts/services.py). Each failure is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+
+class FailSoftRedisCache(RedisCache):
+    def _failed(self, operation: str, exc: RedisError) -> None:
+        logger.warning("Cache %s skipped: Redis is unavailable (%s)", operation, exc.__class__.__name__)
+
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except RedisError as exc:
+            self._failed("get", exc)
+            return default
+
+    def get_many(self, keys, version=None):
+        try:
+            return super().get_many(keys, version)
+        except RedisError as exc:
+            self._failed("get_many", exc)
+            return {}
+
+    def has_key(self, key, version=None):
+        try:
+            return super().has_key(key, version)
+        except RedisError as exc:
+            self._failed("has_key", exc)
+            return False
+
+    def add(self, key, value, timeout=None, version=None):
+        try:
+            return super().add(key, value, timeout, version)
+        except RedisError as exc:
+            self._failed("add", exc)
+            return False
+
+    def set(self, key, value, timeout=None, version=None):
+        try:
+            super().set(key, value, timeout, version)
+        except RedisError as exc:
+            self._failed("set", exc)
+
+    def set_many(self, data, timeout=None, version=None):
+        try:
+            return super().set_many(data, timeout, version)
+        except RedisError as exc:
+            self._failed("set_many", exc)
+            return list(data)
+
+    def touch(self, key, timeout=None, version=None):
+        try:
+            return super().touch(key, timeout, version)
+        except RedisError as exc:
+            self._failed("touch", exc)
+            return False
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except RedisError as exc:
+            self._failed("delete", exc)
+            return False
