@@ -100,3 +100,12 @@ def test_the_large_clinic_has_three_sites_about_thirty_staff_and_a_consistent_hi
     assert Appointment.objects.count() == 600
     assert_no_double_booking()
     assert "600 visits" in output
+
+
+def test_it_refuses_to_load_demo_logins_in_production(settings):
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="CLEARDAY_PRODUCTION"):
+        seed()
+    assert Location.objects.count() == 0

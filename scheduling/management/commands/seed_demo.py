@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -49,6 +50,10 @@ class Command(BaseCommand):
                             help="Empty the whole database first (every table), then load the demo.")
 
     def handle(self, *args, size: str, appointments: int | None, reset: bool, **options):
+        if settings.PRODUCTION:
+            # The demo's staff logins have a published password, and --reset empties every table.
+            raise CommandError("seed_demo loads demo logins with a known password; it refuses to run with "
+                               "CLEARDAY_PRODUCTION set.")
         if reset:
             from audit.maintenance import allow_truncate_in_this_session  # the audit log goes too
 
