@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers.fields import IdField
 from scheduling.models import Allocation, Appointment, AppointmentStatus, BookingChannel, Modality
 from scheduling.timeutils import UTC
 from telehealth.passes import open_join_url
@@ -30,7 +31,7 @@ class AwareDateTimeField(serializers.DateTimeField):
 class _Where(serializers.Serializer):
     """Where a visit happens: a location (in person) or modality=video (no location)."""
 
-    location = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+    location = IdField(required=False, allow_null=True,
                                         help_text="In-person location id; leave out for a video visit.")
     modality = serializers.ChoiceField(choices=VISIT_MODALITIES, required=False,
                                        help_text="in_person (needs location) or video (no location).")
@@ -47,11 +48,11 @@ class _Where(serializers.Serializer):
 
 
 class HoldRequestSerializer(_Where):
-    service = serializers.IntegerField(min_value=1)
+    service = IdField()
     start = AwareDateTimeField(help_text="The visit's start, as offered by GET /api/v1/availability.")
-    staff = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+    staff = IdField(required=False, allow_null=True,
                                      help_text="A chosen clinician, where the service lets patients choose.")
-    patient = serializers.IntegerField(required=False, min_value=1,
+    patient = IdField(required=False,
                                        help_text="Front desk: the patient. Patients book for themselves.")
 
     def validate(self, attrs):
@@ -64,9 +65,9 @@ class HoldRequestSerializer(_Where):
 class BookingRequestSerializer(HoldRequestSerializer):
     """Either a live `hold` to convert, or the visit itself (service, start, location/video)."""
 
-    hold = serializers.IntegerField(required=False, min_value=1,
+    hold = IdField(required=False,
                                     help_text="A live hold of this caller to convert into the booking.")
-    service = serializers.IntegerField(min_value=1, required=False)
+    service = IdField(required=False)
     start = AwareDateTimeField(required=False, help_text="The visit's start, as offered by GET /api/v1/availability.")
     channel = serializers.ChoiceField(choices=[BookingChannel.FRONT_DESK, BookingChannel.PHONE],
                                       required=False, help_text="Front desk only: how the patient booked.")
@@ -87,7 +88,7 @@ class BookingRequestSerializer(HoldRequestSerializer):
 
 class RescheduleRequestSerializer(_Where):
     start = AwareDateTimeField(help_text="The new start.")
-    staff = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    staff = IdField(required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
     override_reason = serializers.CharField(required=False, allow_blank=True, max_length=300,
                                             help_text="Front desk only: see POST /appointments.")
@@ -139,6 +140,11 @@ class AppointmentSerializer(serializers.ModelSerializer):
     join_url = serializers.SerializerMethodField(
         help_text="Patients: the link to the video visit page while it is open (15 minutes before the start "
                   "until the planned end); null otherwise.")
+    # Output only, yet not read_only: the schema marks read-only fields required, and patients
+    # never get this one.
+    staff_notes = serializers.CharField(required=False, help_text="Clinic staff only; absent for patients.")
+    cancelled_by = serializers.ChoiceField(choices=Appointment.CancelledBy.choices, allow_blank=True, read_only=True,
+                                           help_text="Empty unless cancelled.")
 
     class Meta:
         model = Appointment
@@ -204,12 +210,12 @@ class AppointmentQuerySerializer(serializers.Serializer):
     date = serializers.DateField(required=False, help_text="A calendar day on the location's clock (UTC without a location).")
     start_from = AwareDateTimeField(required=False, help_text="Appointments starting at or after this instant.")
     start_to = AwareDateTimeField(required=False, help_text="Appointments starting before this instant.")
-    location = serializers.IntegerField(required=False, min_value=1)
+    location = IdField(required=False)
     modality = serializers.ChoiceField(choices=VISIT_MODALITIES, required=False,
                                        help_text="in_person or video visits only.")
-    staff = _CommaSeparated(serializers.IntegerField(min_value=1), required=False, help_text="Staff ids, comma-separated.")
-    resource = _CommaSeparated(serializers.IntegerField(min_value=1), required=False, help_text="Resource ids.")
-    patient = _CommaSeparated(serializers.IntegerField(min_value=1), required=False, help_text="Patient ids.")
+    staff = _CommaSeparated(IdField(), required=False, help_text="Staff ids, comma-separated.")
+    resource = _CommaSeparated(IdField(), required=False, help_text="Resource ids.")
+    patient = _CommaSeparated(IdField(), required=False, help_text="Patient ids.")
     status = _CommaSeparated(serializers.ChoiceField(choices=AppointmentStatus.choices), required=False,
                              help_text="Statuses, comma-separated, e.g. booked,checked_in.")
 

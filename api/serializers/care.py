@@ -7,6 +7,7 @@ from django.utils import timezone
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
+from api.serializers.fields import IdField
 from care import selectors
 from care.models import Clearance, ContraindicationScreening, Escort, GateOverride, RemsEnrolment, Treatment
 
@@ -33,7 +34,7 @@ class ScreeningAnswersSerializer(serializers.Serializer):
 
 
 class ScreeningRequestSerializer(serializers.Serializer):
-    patient = serializers.IntegerField(required=False, min_value=1,
+    patient = IdField(required=False,
                                        help_text="Staff: the patient. Patients: leave out.")
     source = serializers.ChoiceField(choices=ContraindicationScreening.Source.choices,
                                      default=ContraindicationScreening.Source.INTAKE_FORM)
@@ -61,11 +62,11 @@ class ScreeningSerializer(serializers.ModelSerializer):
 
 
 class ClearanceRequestSerializer(serializers.Serializer):
-    patient = serializers.IntegerField(min_value=1)
+    patient = IdField()
     treatment = serializers.ChoiceField(choices=Treatment.choices)
     evaluated_on = serializers.DateField(required=False, help_text="Default: the last completed evaluation visit.")
     expires_on = serializers.DateField(required=False, allow_null=True, help_text="Last valid day; leave out for none.")
-    screening = serializers.IntegerField(required=False, min_value=1, help_text="Default: the newest screening.")
+    screening = IdField(required=False, help_text="Default: the newest screening.")
     notes = serializers.CharField(required=False, allow_blank=True, max_length=4000,
                                   help_text="Required when the screening has findings.")
 
@@ -101,7 +102,7 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class RemsEnrolmentRequestSerializer(serializers.Serializer):
-    patient = serializers.IntegerField(min_value=1)
+    patient = IdField()
     enrolled_on = serializers.DateField()
     rems_patient_id = serializers.CharField(required=False, allow_blank=True, max_length=40)
 
@@ -171,7 +172,7 @@ class EscortSerializer(serializers.ModelSerializer):
 
 class MissingEscortQuerySerializer(serializers.Serializer):
     date = serializers.DateField(required=False, help_text="Default: tomorrow (each site's calendar).")
-    location = serializers.IntegerField(required=False, min_value=1)
+    location = IdField(required=False)
 
 
 class MissingEscortSerializer(serializers.Serializer):
@@ -187,7 +188,7 @@ class MissingEscortSerializer(serializers.Serializer):
 
 
 class GateOverrideQuerySerializer(serializers.Serializer):
-    patient = serializers.IntegerField(required=False, min_value=1)
+    patient = IdField(required=False)
     gate = serializers.CharField(required=False, max_length=40)
 
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from api.serializers.fields import IdField
 from scheduling import timeutils
 from scheduling.availability import AvailabilityResult, Slot
 from scheduling.models import Location, Modality, Phase, Resource, Service, StaffMember
@@ -57,8 +58,9 @@ class ResourceSerializer(serializers.ModelSerializer):
 
 
 class LocationSerializer(serializers.ModelSerializer):
-    resources = ResourceSerializer(many=True, read_only=True, required=False,
-                                   help_text="Chairs and rooms; shown to clinic staff only.")
+    # Output only, yet not read_only: the schema marks read-only fields required, and patients
+    # never get this one.
+    resources = ResourceSerializer(many=True, required=False, help_text="Chairs and rooms; shown to clinic staff only.")
 
     class Meta:
         model = Location
@@ -89,13 +91,13 @@ class StaffSerializer(serializers.ModelSerializer):
 
 class StaffQuerySerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=sorted(CLINICAL_ROLES), required=False)
-    location = serializers.IntegerField(required=False, help_text="Location id.")
+    location = IdField(required=False, help_text="Location id.")
     language = serializers.ChoiceField(choices=LANGUAGES, required=False)
     service = serializers.CharField(required=False, help_text="Service code: only clinicians it takes.")
 
 
 class ServiceQuerySerializer(serializers.Serializer):
-    location = serializers.IntegerField(required=False, help_text="Location id: services offered there.")
+    location = IdField(required=False, help_text="Location id: services offered there.")
     modality = serializers.ChoiceField(choices=VISIT_MODALITIES, required=False)
 
 
@@ -133,12 +135,12 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 class AvailabilityQuerySerializer(serializers.Serializer):
     service = serializers.CharField(help_text="Service code, e.g. iv-infusion.")
-    location = serializers.IntegerField(required=False, help_text="Location id for an in-person visit.")
+    location = IdField(required=False, help_text="Location id for an in-person visit.")
     modality = serializers.ChoiceField(choices=VISIT_MODALITIES, required=False,
                                        help_text="video for a video visit (instead of location).")
     start = AwareDateTimeField(required=False, help_text="From (inclusive), with offset. Default: now.")
     end = AwareDateTimeField(required=False, help_text="Until (exclusive), with offset. Default: start + 14 days.")
-    staff = serializers.IntegerField(required=False, help_text="Only this clinician (a staff id).")
+    staff = IdField(required=False, help_text="Only this clinician (a staff id).")
     language = serializers.ChoiceField(choices=LANGUAGES, required=False, help_text="Only clinicians speaking it.")
     time_zone = serializers.CharField(required=False, help_text="IANA zone for local_start/local_end. "
                                       "Default: the location's, or for video the clinician's.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from api.serializers.booking import AwareDateTimeField, _Where
+from api.serializers.fields import IdField
 from scheduling.models import Appointment, CourseStep, CourseTemplate
 from scheduling.services.courses import DAY_NAMES, TIMES_OF_DAY
 
@@ -19,7 +20,7 @@ class PreferencesSerializer(serializers.Serializer):
                                          help_text="Visit starts: morning (before 12:00), afternoon (12:00-17:00), "
                                                    "evening (from 17:00), on the site's clock (the patient's for "
                                                    "video).")
-    staff = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+    staff = IdField(required=False, allow_null=True,
                                      help_text="A clinician to have where possible (a wish, not a limit).")
     same_staff = serializers.BooleanField(default=True, help_text="Keep the same nurse/therapist where possible.")
     companion_modality = serializers.ChoiceField(choices=["video", "in_person"], required=False,
@@ -29,7 +30,7 @@ class PreferencesSerializer(serializers.Serializer):
 
 class CourseRequestSerializer(_Where):
     template = serializers.SlugField(help_text="The course template's code, e.g. iv-induction.")
-    patient = serializers.IntegerField(required=False, min_value=1,
+    patient = IdField(required=False,
                                        help_text="Front desk: the patient. Patients book for themselves.")
     start_from = AwareDateTimeField(required=False, help_text="The first visit not before this (default: now).")
     start_by = AwareDateTimeField(required=False, help_text="The first visit not after this (default: two weeks "
@@ -129,5 +130,5 @@ class CourseSerializer(serializers.Serializer):
 
 
 class CourseQuerySerializer(serializers.Serializer):
-    patient = serializers.IntegerField(required=False, min_value=1)
+    patient = IdField(required=False)
     status = serializers.ChoiceField(choices=["active", "paused", "cancelled"], required=False)

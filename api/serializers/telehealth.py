@@ -7,6 +7,7 @@ import datetime as dt
 
 from rest_framework import serializers
 
+from api.serializers.fields import IdField
 from scheduling import timeutils
 from scheduling.models import AppointmentStatus
 from telehealth.models import InPersonEvaluation, InterpreterNeed, PresenceState
@@ -117,8 +118,8 @@ class InterpreterRequestSerializer(serializers.Serializer):
 
 
 class InPersonEvaluationRequestSerializer(serializers.Serializer):
-    patient = serializers.IntegerField(min_value=1)
-    prescriber = serializers.IntegerField(min_value=1, required=False,
+    patient = IdField()
+    prescriber = IdField(required=False,
                                           help_text="Staff id of the prescriber; default: you.")
     evaluated_on = serializers.DateField(help_text="The day of the in-person evaluation.")
 

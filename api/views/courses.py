@@ -59,7 +59,7 @@ class CourseTemplateListView(GenericAPIView):
     queryset = CourseTemplate.objects.none()
 
     @extend_schema(operation_id="course_templates_list", summary="Kinds of course the clinic books",
-                   responses={200: s.CourseTemplateSerializer(many=True)})
+                   responses={200: s.CourseTemplateSerializer(many=True), **problem_responses(401)})
     def get(self, request):
         templates = (CourseTemplate.objects.filter(active=True)
                      .select_related("service", "companion_service").prefetch_related("steps"))
@@ -80,7 +80,7 @@ class CourseListView(GenericAPIView):
     @extend_schema(operation_id="courses_list", parameters=[s.CourseQuerySerializer],
                    summary="Courses you may see, with progress",
                    description="Patients see their own courses as plans (visit n of N); the desk its locations'.",
-                   responses={200: s.CourseSerializer(many=True), **problem_responses(400)})
+                   responses={200: s.CourseSerializer(many=True), **problem_responses(401, 400)})
     def get(self, request):
         query = s.CourseQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -103,7 +103,7 @@ class CourseListView(GenericAPIView):
                     "horizon). 422 `gate_failed` "
                     "when a clinical gate refuses the course. 409 `slot_taken` only if the times kept being taken "
                     "while booking.",
-        responses={201: s.CourseSerializer, **problem_responses(400, 403, 404, 409, 422)}, examples=[UNPLACEABLE])
+        responses={201: s.CourseSerializer, **problem_responses(401, 400, 403, 404, 409, 422)}, examples=[UNPLACEABLE])
     @idempotent
     def post(self, request):
         body = s.CourseRequestSerializer(data=request.data)
@@ -127,7 +127,7 @@ class CourseDetailView(GenericAPIView):
     queryset = Course.objects.none()
 
     @extend_schema(operation_id="courses_retrieve", parameters=[ID], summary="One course as a plan",
-                   responses={200: s.CourseSerializer, **problem_responses(404)})
+                   responses={200: s.CourseSerializer, **problem_responses(401, 404)})
     def get(self, request, pk: int):
         return render(request, get_course(user=request.user, course_id=pk))
 
@@ -155,7 +155,7 @@ class _CourseAction(GenericAPIView):
 def _action(operation_id: str, summary: str, description: str, request):
     return extend_schema(operation_id=operation_id, summary=summary, description=description, request=request,
                          parameters=[ID, IDEMPOTENCY_KEY_PARAMETER],
-                         responses={200: s.CourseSerializer, **problem_responses(400, 403, 404, 409, 422)})
+                         responses={200: s.CourseSerializer, **problem_responses(401, 400, 403, 404, 409, 422)})
 
 
 class PauseView(_CourseAction):
@@ -223,7 +223,7 @@ class VisitRescheduleView(GenericAPIView):
         description="As POST /appointments/{id}/reschedule, and the other visits' spacing is re-checked: a time "
                     "that breaks a rule is a 422 `course_spacing` naming it in `rule` (min_gap, max_gap, max_span, "
                     "companion_window, companion_order).",
-        responses={200: s.CourseSerializer, **problem_responses(400, 403, 404, 409, 422)})
+        responses={200: s.CourseSerializer, **problem_responses(401, 400, 403, 404, 409, 422)})
     @idempotent
     def post(self, request, pk: int, visit: int):
         course = get_course(user=request.user, course_id=pk)
