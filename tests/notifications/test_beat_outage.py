@@ -80,7 +80,7 @@ def test_late_texts_go_out_when_the_window_opens_and_never_inside_quiet_hours(cl
         assert dt.time(8) <= local.time() < dt.time(21), f"a text went out at {local:%H:%M} in Phoenix"
 
 
-def test_a_patients_piled_up_reminders_are_spaced_out_not_sent_at_once(clock, overnight):
+def test_reminders_piled_up_for_one_patient_are_spaced_out_not_sent_at_once(clock, overnight):
     first_visit, second_visit = overnight["piled_up"]
     phone = str(first_visit.patient.phone)
     texts_before = len(texts_to(phone))
