@@ -33,6 +33,16 @@ def desk_location_ids(user) -> tuple[set[int], bool]:
     return {pk for pk, _ in rows}, any(virtual for _, virtual in rows)
 
 
+def desk_scope(user) -> Q:
+    """What a desk user's part of the clinic is, for any model with a `location` (blank for
+    video): rows at its locations, and video rows when it covers telehealth."""
+    location_ids, covers_video = desk_location_ids(user)
+    where = Q(location_id__in=location_ids)
+    if covers_video:
+        where |= Q(location__isnull=True)
+    return where
+
+
 def visible_appointments(*, user) -> QuerySet[Appointment]:
     qs = Appointment.objects.all()
     if user is None or not user.is_authenticated or not user.is_active:
@@ -42,11 +52,7 @@ def visible_appointments(*, user) -> QuerySet[Appointment]:
     if user.role == Role.PATIENT:
         return qs.filter(patient__user=user)
     if user.role == Role.FRONT_DESK:
-        location_ids, covers_video = desk_location_ids(user)
-        where = Q(location_id__in=location_ids)
-        if covers_video:
-            where |= Q(location__isnull=True)
-        return qs.filter(where)
+        return qs.filter(desk_scope(user))
     if user.role == Role.CLINICIAN:
         member = staff_member_for(user)
         if member is None:

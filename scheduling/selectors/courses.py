@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import Role
 from api.problems import NotFound
 from scheduling.models import Appointment, AppointmentStatus, Course, CourseStatus, CourseVisit
-from scheduling.selectors.appointments import desk_location_ids, staff_member_for
+from scheduling.selectors.appointments import desk_scope, staff_member_for
 from scheduling.services.course_rules import course_visits, dose_rules
 
 UPCOMING = (AppointmentStatus.HELD, AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
@@ -30,11 +30,7 @@ def visible_courses(*, user) -> QuerySet[Course]:
     if user.role == Role.PATIENT:
         return qs.filter(patient__user=user)
     if user.role == Role.FRONT_DESK:
-        location_ids, covers_video = desk_location_ids(user)
-        where = Q(location_id__in=location_ids)
-        if covers_video:
-            where |= Q(location__isnull=True)
-        return qs.filter(where)
+        return qs.filter(desk_scope(user))
     if user.role == Role.CLINICIAN:
         member = staff_member_for(user)
         if member is None:
