@@ -1,5 +1,5 @@
 """PNG plots of one run: latency against load (ours beside the ceiling and floor) and cost
-against data size (each scenario from 1x to 10x data).
+against data size (each scenario from 1x to 10x data, normalised to its 1x cost).
 
 A scenario can add a curve to the load plot by returning `load_curve`: a list of
 {"clients": n, "p50_ms": ..., "p95_ms": ..., "throughput_per_s": ...} points.
@@ -14,7 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from bench.report import flatten, scenario_figures  # noqa: E402
+from bench.report import scenario_figures  # noqa: E402
 
 # A scenario measured at one load level only is drawn as one point: (clients, p50, p95, rate).
 LOAD_POINTS = {"booking": ("clients", "book_p50_ms", "book_p95_ms", "bookings_per_s")}
@@ -66,51 +66,48 @@ def latency_vs_load(result: dict, path: Path) -> bool:
     return True
 
 
-# The figures that show each scenario's cost curve; other *_p50_ms / *_per_s keys if none is there.
-HEADLINES = {
-    "availability": ("engine_p50_ms", "http_p50_ms"),
-    "booking": ("book_p50_ms", "bookings_per_s"),
-    "reminders": ("messages_per_s",),
-    "courses": ("place_p50_ms", "search_p50_ms"),
-}
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _cost_series(result: dict, name: str) -> dict[str, list[tuple[int, float]]]:
-    """The scenario's headline latencies and rates, by data scale."""
-    runs = {scale: flatten(scenario_figures(result, name, str(scale))) for scale in result.get("scales", [1])}
-    present = {key for figures in runs.values() for key, value in figures.items() if _is_number(value)}
-    keys = [key for key in HEADLINES.get(name, ()) if key in present] or sorted(
-        key for key in present if key.endswith("p50_ms") or key.endswith("_per_s"))
-    return {key: [(scale, figures[key]) for scale, figures in runs.items() if _is_number(figures.get(key))]
-            for key in keys}
-
-
 def cost_vs_size(result: dict, path: Path) -> bool:
-    scenarios = {name: s for name in result.get("scenarios", {}) if (s := _cost_series(result, name))}
-    if not scenarios:
+    """Every scale metric's cost at 10x relative to 1x (result["scale"], see report.scale). Left,
+    on one log-log axis: flat means the cost does not grow with the data, the diagonal that it
+    grows as fast. Right, the same ratios as bars, close up. A scenario whose 10x was not measured
+    is listed with the reason, never drawn."""
+    section = result.get("scale") or {}
+    drawn = {name: [row for row in entry["rows"] if row["cost_growth"] is not None] for name, entry in section.items()}
+    if not any(drawn.values()):
         return False
-    fig, axes = plt.subplots(1, len(scenarios), figsize=(4.5 * len(scenarios), 4.2), squeeze=False)
+    fig, (ax, bars) = plt.subplots(1, 2, figsize=(14, 5.5), gridspec_kw={"width_ratios": [1, 1.2]})
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for ax, (name, series) in zip(axes[0], scenarios.items()):
-        rates = ax.twinx() if any(key.endswith("_per_s") for key in series) else None
-        for n, (key, points) in enumerate(series.items()):
-            target = rates if key.endswith("_per_s") else ax
-            target.plot([p[0] for p in points], [p[1] for p in points], marker="o", color=colors[n % len(colors)],
-                        linestyle=":" if target is rates else "-", label=key)
-        ax.set(xlabel="data size (x the base data)", ylabel="p50 latency (ms)", title=name, xscale="log",
-               xticks=result.get("scales", [1]), xticklabels=[f"{s}x" for s in result.get("scales", [1])])
-        ax.set_ylim(bottom=0)
-        handles = ax.get_legend_handles_labels()[0]
-        if rates is not None:
-            rates.set_ylabel("per second (dotted)")
-            rates.set_ylim(bottom=0)
-            handles += rates.get_legend_handles_labels()[0]
-        ax.grid(True, alpha=0.3)
-        ax.legend(handles=handles, fontsize=7, loc="lower right")
+    styles = ["-", "--", ":", "-."]
+    ax.plot([1, 10], [1, 1], color="grey", linewidth=0.8, label="no growth")
+    ax.plot([1, 10], [1, 10], color="grey", linewidth=0.8, linestyle="--", label="grows as fast as the data")
+    labels, values, bar_colors = [], [], []
+    for n, (name, rows) in enumerate(drawn.items()):
+        for m, row in enumerate(rows):
+            color = colors[n % len(colors)]
+            ax.plot([1, 10], [1, row["cost_growth"]], marker="o", color=color, linestyle=styles[m % len(styles)],
+                    label=f"{name}: {row['label']}")
+            labels.append(f"{name}: {row['label']}")
+            values.append(row["cost_growth"])
+            bar_colors.append(color)
+    ticks = [0.5, 1, 2, 5, 10]
+    ax.set(xscale="log", yscale="log", xlim=(0.9, 11), ylim=(min([0.4, *values]) * 0.8, max([12.0, *values]) * 1.2),
+           xlabel="data size (x the 1x data of each scenario)", ylabel="cost relative to 1x (rates inverted)",
+           title="Cost from 1x to 10x data")
+    ax.set_xticks([1, 10], labels=["1x", "10x"])
+    ax.set_yticks(ticks, labels=[f"{t:g}x" for t in ticks])
+    ax.grid(True, which="both", alpha=0.3)
+    missing = [f"{name}: 10x {entry['status']}" for name, entry in section.items() if not drawn.get(name)]
+    if missing:
+        ax.text(0.02, 0.98, "\n".join(missing), transform=ax.transAxes, va="top", fontsize=8)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0.0, 0.9 if missing else 1.0))
+    positions = list(range(len(values)))[::-1]
+    bars.barh(positions, values, color=bar_colors)
+    bars.axvline(1, color="grey", linewidth=0.8)
+    for y, value in zip(positions, values):
+        bars.text(value, y, f" {value:.2f}x", va="center", fontsize=7)
+    bars.set_yticks(positions, labels=labels, fontsize=7)
+    bars.set(xlabel="cost at 10x (1x = 1)", title="Cost at 10x, close up", xlim=(0, max([1.2, *values]) * 1.15))
+    bars.grid(True, axis="x", alpha=0.3)
     fig.suptitle(f"Cost against data size, {result['started_at'][:10]} ({result['mode']})")
     fig.tight_layout()
     fig.savefig(path, dpi=100)

@@ -1,6 +1,8 @@
-"""Each figure beside its ceiling or peer, the target ratio from the issues, and the Markdown summary.
+"""Each figure beside its ceiling or peer, the target ratio from the issues, how each scenario's
+cost grows from 1x to 10x data, and the Markdown summary.
 
 A comparison whose figure is missing says so ("no figure", "no reference"); it never passes.
+A scale row whose 10x was not measured says why; it is never extrapolated.
 """
 
 from __future__ import annotations
@@ -49,6 +51,33 @@ TARGETS = [
     Target("Reminders: lost messages", "reminders", ("lost",), "eq", 0),
     Target("Courses: place a 6-visit course with companions (ms)", "courses",
            ("place_p50_ms", "course_p50_ms", "place_course_p50_ms"), "ratio"),
+]
+
+
+@dataclass(frozen=True)
+class ScaleMetric:
+    scenario: str
+    keys: tuple[str, ...]  # candidate keys, first found at 1x wins; the same key is read at 10x
+    label: str
+    better: str  # "lower" (a latency) or "higher" (a rate): which way is cheaper
+
+
+# Scenario 5, "Scale": what each scenario's cost is read from at 1x and 10x data. What "data"
+# is for each scenario, the scenario says itself in its `scale_data` figure.
+SCALE_METRICS = [
+    ScaleMetric("availability", ("engine_p50_ms",), "engine p50 (ms)", "lower"),
+    ScaleMetric("availability", ("engine_p95_ms",), "engine p95 (ms)", "lower"),
+    ScaleMetric("availability", ("http_p50_ms",), "HTTP p50 (ms)", "lower"),
+    ScaleMetric("booking", ("bookings_per_s",), "bookings/s, 16 clients", "higher"),
+    ScaleMetric("booking", ("booking_requests_per_s",), "booking requests/s (all kinds)", "higher"),
+    ScaleMetric("booking", ("all_requests_p50_ms",), "booking requests p50 (ms)", "lower"),
+    ScaleMetric("booking", ("all_requests_p95_ms",), "booking requests p95 (ms)", "lower"),
+    ScaleMetric("booking", ("bookings_vs_ceiling_ratio",), "bookings/s / one-insert ceiling", "higher"),
+    # The full run sends a separate, equal batch at both sizes; a quick run reports its one batch.
+    ScaleMetric("reminders", ("scale_batch_messages_per_s", "messages_per_s"), "messages/s, one worker", "higher"),
+    ScaleMetric("courses", ("place_p50_ms",), "place a course p50 (ms)", "lower"),
+    ScaleMetric("courses", ("place_p95_ms",), "place a course p95 (ms)", "lower"),
+    ScaleMetric("courses", ("search_p50_ms",), "course search p50 (ms)", "lower"),
 ]
 
 
@@ -145,6 +174,53 @@ def comparisons(result: dict) -> list[dict]:
     return rows
 
 
+def scale(result: dict) -> dict:
+    """Per scenario: what its data is, whether 10x was measured (or why not), and each metric at
+    1x and 10x with `growth` (10x / 1x) and `cost_growth` (how much dearer 10x is: the growth of
+    a latency, the inverse growth of a rate; 1 = no dearer, 10 = as dear as the data grew)."""
+    out = {}
+    for name, entry in result.get("scenarios", {}).items():
+        runs = entry.get("runs", {})
+        first, tenfold = runs.get("1", {}), runs.get("10", {"status": "not run"})
+        at_1x, at_10x = flatten(scenario_figures(result, name, "1")), flatten(scenario_figures(result, name, "10"))
+        if first.get("status") != "ok":
+            status, reason = first.get("status", "not run"), first.get("reason") or first.get("error", "")
+        else:
+            status, reason = tenfold.get("status", "not run"), tenfold.get("reason") or tenfold.get("error", "")
+        rows = []
+        for metric in (m for m in SCALE_METRICS if m.scenario == name):
+            key = next((k for k in metric.keys if _number(at_1x.get(k)) is not None), metric.keys[0])
+            one, ten = _number(at_1x.get(key)), _number(at_10x.get(key))
+            growth = ten / one if one and ten is not None else None
+            cost = (growth if metric.better == "lower" else 1 / growth) if growth else None
+            rows.append({"metric": key, "label": metric.label, "better": metric.better, "1x": one, "10x": ten,
+                         "growth": round(growth, 3) if growth is not None else None,
+                         "cost_growth": round(cost, 3) if cost is not None else None})
+        out[name] = {"status": status, "reason": (reason or "").strip().splitlines()[0][:300] if reason else "",
+                     "data": scenario_figures(result, name, "1").get("scale_data"), "rows": rows}
+    return out
+
+
+def _scale_lines(section: dict) -> list[str]:
+    rows = []
+    for name, entry in section.items():
+        for row in entry["rows"]:
+            ten = row["10x"] if row["10x"] is not None else (entry["status"] if entry["status"] != "ok" else None)
+            rows.append([name, row["label"], row["1x"], ten, row["growth"],
+                         f"{row['cost_growth']:.2f}x" if row["cost_growth"] is not None else None])
+    lines = ["## Scale: cost from 1x to 10x data", "",
+             "Each scenario measured with 1x and with 10x its data, on the same machine in the same run. "
+             "Cost at 10x is the latency's growth, or the rate's inverse growth: 1.00x means the cost does "
+             "not grow with the data, 10x that it grows as fast as the data.", ""]
+    lines += _table(["scenario", "metric", "1x", "10x", "10x / 1x", "cost at 10x (1x = 1)"], rows)
+    lines += ["What the data is:", ""]
+    for name, entry in section.items():
+        note = "" if entry["status"] == "ok" else f" 10x: **{entry['status']}**" + (
+            f" ({entry['reason']})" if entry["reason"] and entry["reason"] != entry["status"] else "") + "."
+        lines += [f"- {name}: {entry['data'] or 'not stated'}.{note}"]
+    return lines + [""]
+
+
 def _fmt(value) -> str:
     if value is None:
         return "-"
@@ -176,7 +252,7 @@ def _figures_table(runs: dict) -> list[str]:
     flat = {s: flatten(runs[s]["figures"]) for s in scales}
     # A 10x measured beside 1x is shown in the 10x column, not again as nested 1x rows.
     keys = list(dict.fromkeys(k for s in scales for k, v in flat[s].items()
-                              if not isinstance(v, list) and not k.startswith("at_10x")))
+                              if not isinstance(v, list) and not k.startswith(("at_10x", "scale_data", "scale_10x"))))
     return _table(["figure", *[f"{s}x" for s in scales]], [[k, *[flat[s].get(k) for s in scales]] for k in keys])
 
 
@@ -199,6 +275,7 @@ def markdown(result: dict) -> str:
     lines += _table(["figure", "ours", "against", "reference", "ratio", "target", "result"],
                     [[row["figure"], row["ours"], row["reference_label"] or "-", row["reference"], row["ratio"],
                       row["target"], row["result"]] for row in result["comparisons"]])
+    lines += _scale_lines(result.get("scale") or scale(result))
     for name, entry in result["scenarios"].items():
         lines += [f"## Scenario: {name}", "", _status_line(entry), ""]
         for scale, run in entry["runs"].items():

@@ -4,7 +4,12 @@ Each scenario runs in its own child process (`python -m bench.run --child NAME .
 scenario's Django setup, crash or hang cannot spoil the next, and a time limit can stop it
 cleanly (SIGTERM unwinds its `with` blocks, which stop the servers it started). A scenario
 whose module does not exist yet is recorded as "not built"; one whose run() takes no `scale`
-is recorded as "scale not supported" at 10x. Nothing is ever filled in.
+and measures no 10x beside 1x is recorded as "scale not supported" at 10x; a quick run records
+a 10x it did not measure as "not measured in quick mode". Nothing is ever filled in.
+
+Every scenario is measured at 1x and 10x its data (scenario 5, "Scale"): the runner gathers
+the pairs into the result's `scale` section, the summary's Scale table and the cost-against-
+data-size plot.
 
 Full runs write bench/results/<date>-<commit>.{json,md} and PNG plots; quick runs write the
 same into var/bench/results/ (not committed) unless --results-dir says otherwise.
@@ -36,12 +41,14 @@ FULL_RESULTS = support.ROOT / "bench" / "results"
 QUICK_RESULTS = support.ROOT / "var" / "bench" / "results"
 BOOKING_CLIENTS = 16
 
+SCALES = [1, 10]  # the data sizes every scenario is reported at (scenario 5, "Scale")
+NOT_MEASURED_IN_QUICK = "not measured in quick mode"
 # Sizes per mode: quick finishes in under two minutes on a 2-core machine. The time limits only
 # stop a hung scenario; they are generous so that a busy machine makes a run slower, never red.
 MODES = {
-    "quick": {"scales": [1], "scenario_timeout_s": 600, "ceiling_s": 2.0, "ceiling_clients": [16],
+    "quick": {"scenario_timeout_s": 600, "ceiling_s": 2.0, "ceiling_clients": [16],
               "floor_clients": [16], "noop_tasks": 2000, "peer_reps": None},
-    "full": {"scales": [1, 10], "scenario_timeout_s": 3600, "ceiling_s": 10.0, "ceiling_clients": [1, 4, 16, 32],
+    "full": {"scenario_timeout_s": 3600, "ceiling_s": 10.0, "ceiling_clients": [1, 4, 16, 32],
              "floor_clients": [1, 4, 16, 32], "noop_tasks": 20_000, "peer_reps": 50},
 }
 NOOP_CONCURRENCY = 2  # the reminders scenario's worker concurrency (the product's default in `make run`)
@@ -123,6 +130,17 @@ def _measured_beside(first: dict | None, scale: int) -> dict | None:
         if key.startswith(f"at_{scale}x") and isinstance(value, dict):
             return {"status": "ok", "figures": value, "source": f"measured beside 1x by the scenario ({key})"}
     return None
+
+
+def _not_measured(first: dict, *, quick: bool) -> dict | None:
+    """The 10x run a scenario chose not to measure (saying why in `scale_10x_not_measured`), or
+    that a quick run leaves out; None when the runner should measure it."""
+    if first.get("status") != "ok":
+        return {"status": "skipped", "reason": "the 1x run did not succeed"}
+    why = first["figures"].get("scale_10x_not_measured")
+    if quick:
+        return {"status": NOT_MEASURED_IN_QUICK, "reason": why or ""}
+    return {"status": "not measured", "reason": why} if why else None
 
 
 def _guarded(what: str, fn, *args, **kwargs) -> dict:
@@ -211,7 +229,8 @@ def hold_run_lock():
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, 1x only, no peer: under 2 minutes")
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes, 1x only (10x marked not measured), no peer: under 2 minutes")
     parser.add_argument("--only", default="", help=f"comma-separated subset of {','.join(SCENARIOS)}")
     parser.add_argument("--results-dir", type=Path, default=None)
     parser.add_argument("--no-ceilings", action="store_true", help="skip ceilings, floor and peer")
@@ -242,25 +261,19 @@ def main(argv: list[str] | None = None) -> int:
     facts = support.machine_facts(redis_url)
     command = shlex.join([".venv/bin/python", "-m", "bench.run", *(argv if argv is not None else sys.argv[1:])])
     result: dict = {"schema": 1, "mode": mode_name, "command": command, "started_at": started_at.isoformat(),
-                    "machine": facts, "scales": mode["scales"], "scenarios": {}, "ceilings": {}, "peers": {}}
+                    "machine": facts, "scales": SCALES, "scenarios": {}, "ceilings": {}, "peers": {}}
 
     def scenario(name: str) -> None:
         if name not in selected:
             return
-        runs = {}
-        for scale in mode["scales"]:
-            beside = _measured_beside(runs.get("1"), scale)
-            runs[str(scale)] = beside or run_scenario(name, quick=args.quick, scale=scale,
-                                                      timeout_s=mode["scenario_timeout_s"], redis_url=redis_url)
-            if runs[str(scale)]["status"] == "not built":
-                break
-            if runs[str(scale)]["status"] != "ok":
-                for later in mode["scales"][mode["scales"].index(scale) + 1:]:
-                    runs[str(later)] = {"status": "skipped", "reason": f"the {scale}x run did not succeed"}
-                break
-        if mode_name == "quick" and runs["1"]["status"] != "not built":
-            runs["10"] = {"status": "skipped", "reason": "quick mode"}
-        result["scenarios"][name] = {"status": runs["1"]["status"], "runs": runs}
+        first = run_scenario(name, quick=args.quick, scale=1, timeout_s=mode["scenario_timeout_s"],
+                             redis_url=redis_url)
+        runs = {"1": first}
+        if first["status"] != "not built":
+            runs["10"] = (_measured_beside(first, 10) or _not_measured(first, quick=args.quick)
+                          or run_scenario(name, quick=args.quick, scale=10, timeout_s=mode["scenario_timeout_s"],
+                                          redis_url=redis_url))
+        result["scenarios"][name] = {"status": first["status"], "runs": runs}
 
     # Each reference is measured next to the figure it bounds, on the same machine state.
     ceilings = not args.no_ceilings
@@ -295,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     result["finished_at"] = dt.datetime.now(dt.UTC).isoformat()
     result["duration_s"] = round(time.perf_counter() - t0, 1)
     result["comparisons"] = report.comparisons(result)
+    result["scale"] = report.scale(result)
     out_dir = args.results_dir or (QUICK_RESULTS if args.quick else FULL_RESULTS)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{started_at:%Y-%m-%d}-{facts['git_commit'][:8]}" + ("-quick" if args.quick else "")

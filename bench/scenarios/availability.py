@@ -1,8 +1,9 @@
 """Availability: 28 days of IV-infusion slots at one location, on the `--size large` demo clinic.
 
-Two fresh PostgreSQL databases: the large demo (about 20,000 visits over 12 weeks) and the same
-clinic with ten times the visits (the extra ones are older history, as a clinic accumulates it;
-the four weeks ahead are the same visits in both). For each: the engine alone (find_slots called
+Two PostgreSQL databases, cloned from the seeded demo clinic (bench/scenarios/demo_clinic.py,
+which the courses scenario shares): the large demo (about 20,000 visits over 12 weeks) and the
+same clinic with ten times the visits (the extra ones are older history, as a clinic accumulates
+it; the four weeks ahead are the same visits in both). For each: the engine alone (find_slots called
 in a process with Django set up on that database; wall time and that process's CPU time) and the
 HTTP endpoint (gunicorn on loopback, anonymous GETs as a patient's browser makes them).
 
@@ -25,14 +26,14 @@ from urllib.parse import urlencode
 
 from bench import support
 from bench.load import LoopbackSession
+from bench.scenarios.demo_clinic import LARGE_APPOINTMENTS, clinic_database
 
-BASE_APPOINTMENTS = 20_000
 SIZES = {
     # appointments at 1x; engine calls and HTTP requests per database and load level, split over
     # `rounds` alternating rounds; load levels; warm-up requests; whether 10x is measured beside 1x
     True: {"appointments": 5_000, "engine_reps": 20, "http_requests": 30, "rounds": 1, "clients": [1],
            "warmup": 6, "with_10x": False},
-    False: {"appointments": BASE_APPOINTMENTS, "engine_reps": 200, "http_requests": 400, "rounds": 4,
+    False: {"appointments": LARGE_APPOINTMENTS, "engine_reps": 200, "http_requests": 400, "rounds": 4,
             "clients": [1, 2, 4], "warmup": 20, "with_10x": True},
 }
 WINDOW_DAYS = 28
@@ -82,16 +83,6 @@ def _django(url: str, args: list[str], timeout: float) -> str:
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
     return proc.stdout
-
-
-def _seed(db_name: str, appointments: int) -> tuple[str, float]:
-    url = support.fresh_database(db_name)
-    started = time.perf_counter()
-    _django(url, ["manage.py", "seed_demo", "--size", "large", "--appointments", str(appointments)], 3000)
-    seconds = time.perf_counter() - started
-    _django(url, ["manage.py", "shell", "-c",
-                  "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')"], 600)
-    return url, seconds
 
 
 def _engine(url: str, reps: int) -> dict:
@@ -148,7 +139,7 @@ def _http(targets: dict[str, tuple[object, int]], sizes: dict) -> dict[str, dict
 
 # --- the scenario ----------------------------------------------------------------------------
 
-def _figures(engine_runs: list[dict], seed_s: float) -> dict:
+def _figures(engine_runs: list[dict], seeded: dict) -> dict:
     first = engine_runs[0]
     wall = support.percentiles([x for run in engine_runs for x in run["samples_ms"]])
     cpu = support.percentiles([x for run in engine_runs for x in run["cpu_ms"]])
@@ -158,7 +149,8 @@ def _figures(engine_runs: list[dict], seed_s: float) -> dict:
         "engine_cpu_p50_ms": round(cpu["p50"], 2),
         "appointments": first["appointments"], "allocations": first["allocations"],
         "allocations_in_window": first["allocations_in_window"], "slots": first["slots"],
-        "queries_per_request": first["queries_per_request"], "seed_s": round(seed_s, 1),
+        "queries_per_request": first["queries_per_request"], "seed_s": seeded["seed_s"],
+        "seeded_in_this_run": seeded["seeded_in_this_run"],
     }
 
 
@@ -174,7 +166,7 @@ def run(*, quick: bool, scale: int = 1) -> dict:
     try:
         seeds = {}
         for name, (db_name, appointments) in databases.items():
-            urls[name], seeds[name] = _seed(db_name, appointments)
+            urls[name], seeds[name] = clinic_database(db_name, size="large", appointments=appointments)
         engine_runs: dict[str, list[dict]] = {name: [] for name in databases}
         for _ in range(sizes["rounds"]):
             for name in databases:
@@ -196,7 +188,12 @@ def run(*, quick: bool, scale: int = 1) -> dict:
     result = {**figures["base"], **http["base"], "window_days": WINDOW_DAYS,
               "gunicorn_workers": support.DEFAULT_GUNICORN_WORKERS, "http_clients_headline": HEADLINE_CLIENTS,
               "load_average_1m_during_http": load_average}
-    if "10x" in databases:
+    result["scale_data"] = (f"visits in the database: 1x = {sizes['appointments']:,} (the large demo clinic), "
+                            f"10x = {sizes['appointments'] * 10:,}; the extra visits are older history, the "
+                            f"{WINDOW_DAYS} days searched hold the same visits at both sizes")
+    if "10x" not in databases:
+        result["scale_10x_not_measured"] = "seeding the 10x clinic takes minutes"
+    else:
         tenfold = {**figures["10x"], **http["10x"]}
         result["at_10x_appointments"] = tenfold
         result["engine_p50_ratio_10x"] = round(tenfold["engine_p50_ms"] / result["engine_p50_ms"], 3)

@@ -7,6 +7,11 @@ move visits. Every POST carries an Idempotency-Key, as real clients send it. The
 DRF endpoint (bench.ceiling) is measured on the very same server. Afterwards the database is
 audited: overlapping exclusive allocations and nurses over their watch capacity must be 0.
 
+Then the same again (a full run) on a copy of that clinic holding ten times the visits: the
+seeded ones and nine earlier months just like them, bulk-inserted as the rows the booking
+service writes. The days the load books into are as busy as at 1x, so what changes is only how
+much the tables hold.
+
 `python -m bench.scenarios.booking [--quick]` prints the figures as JSON.
 """
 
@@ -27,10 +32,14 @@ from bench import support
 from bench.ceiling import http_insert
 
 DB_NAME = "clearday_bench_booking"
+DB_NAME_10X = f"{DB_NAME}_10x"
+HISTORY_COPIES = 9  # 10x: the seeded visits and nine earlier copies of them
 CLIENTS = 16
 SIZES = {
-    True: {"patients": 200, "existing": 120, "rounds": 2, "duration_s": 4.0, "ceiling_s": 2.5, "warmup": 48},
-    False: {"patients": 800, "existing": 600, "rounds": 3, "duration_s": 15.0, "ceiling_s": 8.0, "warmup": 96},
+    True: {"patients": 200, "existing": 120, "rounds": 2, "duration_s": 4.0, "ceiling_s": 2.5, "warmup": 48,
+           "with_10x": False},
+    False: {"patients": 800, "existing": 600, "rounds": 3, "duration_s": 15.0, "ceiling_s": 8.0, "warmup": 96,
+            "with_10x": True},
 }
 CHAIRS, NURSES, THERAPISTS, WATCH = 12, 6, 4, 3
 OPEN, CLOSE = dt.time(7), dt.time(19)
@@ -143,6 +152,93 @@ def seed(url: str, sizes: dict) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _history(spec: dict) -> dict:
+    """Earlier months of the seeded visits, written as the very rows the booking service wrote
+    for them (the appointment, its allocations, events and outbox messages), each copy moved back
+    by whole months and completed. Bulk inserts: the service cannot book into the past, and
+    calling it thousands of times would take minutes."""
+    import copy
+
+    import django
+
+    django.setup()
+    from django.db import transaction
+
+    from notifications.models import PENDING_STATUSES, MessageStatus, OutboundMessage
+    from scheduling.models import Allocation, Appointment, AppointmentEvent, AppointmentStatus
+
+    originals = list(Appointment.objects.filter(status=AppointmentStatus.BOOKED).order_by("pk"))
+    children: dict[type, dict[int, list]] = {}
+    for model in (Allocation, AppointmentEvent, OutboundMessage):
+        children[model] = defaultdict(list)
+        for row in model.objects.filter(appointment__in=originals).order_by("pk"):
+            children[model][row.appointment_id].append(row)
+
+    def moved(row, shift: dt.timedelta, **changes):
+        new = copy.copy(row)
+        new.pk = None
+        new._state.adding = True
+        for field in ("start", "end", "due_at", "next_attempt_at", "planned_for_start"):
+            if getattr(new, field, None) is not None:
+                setattr(new, field, getattr(new, field) - shift)
+        for field, value in changes.items():
+            setattr(new, field, value)
+        return new
+
+    written = Counter()
+    with transaction.atomic():
+        for n in range(1, spec["copies"] + 1):
+            # One day more than n months back: copy n fills days -n*DAYS .. -(n-1)*DAYS-1, never today.
+            shift = dt.timedelta(days=DAYS * n + 1)
+            copies = Appointment.objects.bulk_create([
+                moved(a, shift, status=AppointmentStatus.COMPLETED, hold_expires_at=None, rescheduled_to=None)
+                for a in originals])
+            pairs = list(zip(originals, copies))
+            Allocation.objects.bulk_create([moved(row, shift, appointment_id=new.pk, hold_expires_at=None)
+                                            for old, new in pairs for row in children[Allocation][old.pk]])
+            AppointmentEvent.objects.bulk_create([moved(row, shift, appointment_id=new.pk)
+                                                  for old, new in pairs for row in children[AppointmentEvent][old.pk]])
+            # What was still to go out went out; what a rule dropped stays dropped.
+            messages = [moved(row, shift, appointment_id=new.pk)
+                        for old, new in pairs for row in children[OutboundMessage][old.pk]]
+            for message in messages:
+                if message.status in PENDING_STATUSES:
+                    message.status, message.attempts = MessageStatus.SENT, 1
+                    message.handed_off_at = message.sent_at = message.due_at
+            OutboundMessage.objects.bulk_create(messages)
+            written.update(appointments=len(copies), messages=len(messages))
+    return {"appointments": written["appointments"], "messages": written["messages"], "days": DAYS * spec["copies"]}
+
+
+def clone_database(source: str, name: str) -> str:
+    """A copy of database `source` (no one may be connected to it) named `name`."""
+    import psycopg
+
+    support._check_name(name)
+    with psycopg.connect(support.PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    return support.database_url(name)
+
+
+def add_history(url: str, *, copies: int) -> dict:
+    env = support.subprocess_env(database_url=url, redis_url=None)
+    proc = subprocess.run([sys.executable, "-m", "bench.scenarios.booking", "--history",
+                           json.dumps({"copies": copies})],
+                          cwd=support.ROOT, env=env, capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        raise RuntimeError(f"writing the history failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def analyze(url: str) -> None:
+    """Planner statistics, as autovacuum would have them a minute after the seed."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
 # --- the workload --------------------------------------------------------------------------
 
 class Workload:
@@ -217,11 +313,18 @@ class Workload:
 # --- the audit -----------------------------------------------------------------------------
 
 AUDIT_SQL = {
+    # An allocation has exactly one holder, so the two halves never count a pair twice. Split by
+    # holder, each half can use its exclusion constraint's GiST index: on a database with ten
+    # times the visits, a join on "same staff OR same resource" compares every pair.
     "double_bookings": """
-        SELECT count(*) FROM scheduling_allocation a JOIN scheduling_allocation b
-          ON a.id < b.id AND a.exclusive AND b.exclusive
-         AND (a.staff_id = b.staff_id OR a.resource_id = b.resource_id)
-         AND tstzrange(a.start, a."end", '[)') && tstzrange(b.start, b."end", '[)')""",
+        SELECT (SELECT count(*) FROM scheduling_allocation a JOIN scheduling_allocation b
+                  ON a.id < b.id AND a.exclusive AND b.exclusive AND b.staff_id IS NOT NULL
+                 AND a.staff_id = b.staff_id
+                 AND tstzrange(a.start, a."end", '[)') && tstzrange(b.start, b."end", '[)'))
+             + (SELECT count(*) FROM scheduling_allocation a JOIN scheduling_allocation b
+                  ON a.id < b.id AND a.exclusive AND b.exclusive AND b.resource_id IS NOT NULL
+                 AND a.resource_id = b.resource_id
+                 AND tstzrange(a.start, a."end", '[)') && tstzrange(b.start, b."end", '[)'))""",
     "nurse_over_capacity_points": """
         SELECT count(*) FROM (
           SELECT a.id FROM scheduling_allocation a
@@ -249,12 +352,9 @@ def _ms(samples: list[float]) -> dict:
             "p95": round(p["p95"], 2) if p["p95"] is not None else None}
 
 
-def run(*, quick: bool) -> dict:
+def _measure(url: str, data: dict, sizes: dict) -> dict:
     """Booking load and the one-insert ceiling alternate in rounds on the same server, so that a
     busy neighbour on this 2-core machine weighs on both sides of the ratio alike."""
-    sizes = SIZES[quick]
-    url = support.fresh_database(DB_NAME)
-    data = seed(url, sizes)
     work = Workload("", data)
     rounds: list[tuple[float, int, int]] = []  # (elapsed_s, requests, 5xx) per booking round
     latencies: list[float] = []
@@ -298,9 +398,42 @@ def run(*, quick: bool) -> dict:
     }
 
 
+def run(*, quick: bool) -> dict:
+    """1x exactly as the headline has always been measured; then the same on a copy of the same
+    clinic with ten times the visits (the 1x visits and nine earlier months of the same)."""
+    sizes = SIZES[quick]
+    url = support.fresh_database(DB_NAME)
+    data = seed(url, sizes)
+    if not sizes["with_10x"]:
+        return {**_measure(url, data, sizes),
+                "scale_data": f"booked visits in the database: 1x = {data['existing']:,} over the {DAYS} bookable days",
+                "scale_10x_not_measured": "a second clinic and load run would double the quick run's booking time"}
+    url_10x = clone_database(DB_NAME, DB_NAME_10X)
+    history = add_history(url_10x, copies=HISTORY_COPIES)
+    for each in (url, url_10x):
+        analyze(each)
+    try:
+        figures = _measure(url, data, sizes)
+        tenfold = _measure(url_10x, {**data, "existing": data["existing"] + history["appointments"]}, sizes)
+    finally:
+        support.drop_database(DB_NAME_10X)
+    tenfold["history_days"] = history["days"]
+    figures["scale_data"] = (
+        f"booked visits in the database: 1x = {data['existing']:,} over the {DAYS} bookable days; 10x = "
+        f"{tenfold['existing_appointments']:,}, the same {data['existing']:,} plus {HISTORY_COPIES} earlier "
+        f"{DAYS}-day months of completed visits just like them (with their allocations, events and sent "
+        "messages), so the days the load books into are as busy at both sizes (the chairs could not hold ten "
+        "times the visits in the same days)")
+    figures["at_10x_existing_appointments"] = tenfold
+    for key in ("bookings_per_s", "booking_requests_per_s", "all_requests_p50_ms", "bookings_vs_ceiling_ratio"):
+        figures[f"{key.removesuffix('_ms')}_ratio_10x"] = round(tenfold[key] / figures[key], 3)
+    return figures
+
+
 if __name__ == "__main__":
-    if len(sys.argv) > 2 and sys.argv[1] == "--seed":
+    if len(sys.argv) > 2 and sys.argv[1] in ("--seed", "--history"):
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-        print(json.dumps(_seed(json.loads(sys.argv[2]))))
+        seeder = _seed if sys.argv[1] == "--seed" else _history
+        print(json.dumps(seeder(json.loads(sys.argv[2]))))
     else:
         print(json.dumps(run(quick="--quick" in sys.argv), indent=2))

@@ -1,13 +1,13 @@
-"""Placing a whole treatment course on the large demo clinic.
+"""Placing a whole treatment course on the large demo clinic, at 1x and 10x its visits.
 
 The clinic is `manage.py seed_demo --size large` (3 sites, ~30 staff, 20,000 visits, the next
-four weeks busy) on a fresh PostgreSQL database; `--quick` uses the small demo clinic instead,
-so that a smoke run never waits a minute for seeding (its figures say which clinic). The seeded
-database is kept as a template (re-seeded when a migration, the seed code or the date changes)
-and cloned for each run.
-Then, in one process with Django on that database, the front desk books courses one after the
-other through POST /api/v1/courses (Django's test client in-process: the whole API path,
-Idempotency-Key included, without HTTP): the IV induction series, 6 infusions with an
+four weeks busy) and the same clinic with ten times the visits (the extra ones older history,
+the coming weeks the same), each a clone of the template the availability scenario also uses
+(bench/scenarios/demo_clinic.py). `--quick` uses the small demo clinic at 1x only, so that a
+smoke run never waits minutes for seeding (its figures say which clinic).
+Then, in a process with Django on that database (one per round), the front desk books courses
+one after the other through POST /api/v1/courses (Django's test client in-process: the whole
+API path, Idempotency-Key included, without HTTP): the IV induction series, 6 infusions with an
 integration session after each (12 visits), at the three sites in turn, first visit within the
 busy next two weeks. Every course commits, so the calendar fills as it goes. Timed:
 
@@ -17,75 +17,41 @@ busy next two weeks. Every course commits, so the calendar fills as it goes. Tim
   whole booking horizon finds the earliest start that would work.
 Afterwards the database is audited for overlapping exclusive allocations (must be 0).
 
+The two clinics are measured in alternating rounds (half the courses each), so that a change in
+the machine's load weighs on both alike; each round books the same courses on both.
+
 `python -m bench.scenarios.courses [--quick]` prints the figures as JSON.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
 
 from bench import support
+from bench.scenarios.booking import AUDIT_SQL
+from bench.scenarios.demo_clinic import LARGE_APPOINTMENTS, clinic_database
 
-DB_NAME = "clearday_bench_courses"
-SIZES = {True: {"iv_courses": 8, "clinic": "demo"}, False: {"iv_courses": 40, "clinic": "large"}}
+SIZES = {
+    True: {"iv_courses": 8, "rounds": 1, "clinic": "demo", "appointments": None, "with_10x": False},
+    False: {"iv_courses": 40, "rounds": 2, "clinic": "large", "appointments": LARGE_APPOINTMENTS, "with_10x": True},
+}
 CLINICS = {"demo": "seed_demo (2 sites, 8 staff, 40 patients, 350 visits)",
-           "large": "seed_demo --size large (3 sites, 31 staff, 3000 patients, 20000 visits)"}
-SEED_FILES = ["scheduling/management/commands/seed_demo.py", "scheduling/demo/catalog.py",
-              "scheduling/demo/history.py", "care/demo.py", "scheduling/services/course_templates.py"]
+           "large": "seed_demo --size large (3 sites, 31 staff, 3000 patients, {visits:,} visits)"}
 
 
 def _log(message: str) -> None:
     print(f"[courses] {message}", file=sys.stderr, flush=True)
 
 
-# --- the seeded large clinic, kept as a template database ------------------------------------
-
-def _fingerprint(size: str) -> str:
-    digest = hashlib.sha256(f"{size} {support._migrations_fingerprint()}".encode())
-    for name in SEED_FILES:
-        digest.update((support.ROOT / name).read_bytes())
-    digest.update(dt.date.today().isoformat().encode())
-    return digest.hexdigest()[:16]
-
-
-def clinic_database(size: str) -> str:
-    """A fresh copy of the seeded demo clinic of `size`, seeding it first if the template is stale."""
-    import psycopg
-
-    template, seeding = f"{DB_NAME}_{size}", f"{DB_NAME}_{size}_seeding"
-    fingerprint = _fingerprint(size)
-    with psycopg.connect(support.PG_ADMIN_URL, autocommit=True) as conn:
-        row = conn.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-                           [template]).fetchone()
-        fresh = row is not None and row[0] == fingerprint
-    if not fresh:
-        _log(f"seeding the demo clinic (seed_demo --size {size}) ...")
-        url = support.fresh_database(seeding)
-        env = support.subprocess_env(database_url=url, redis_url=None, settings_module="config.settings")
-        started = time.monotonic()
-        proc = subprocess.run([sys.executable, "manage.py", "seed_demo", "--size", size], cwd=support.ROOT, env=env,
-                              capture_output=True, text=True, timeout=1800)
-        if proc.returncode != 0:
-            raise RuntimeError(f"seed_demo failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
-        _log(f"seeded in {time.monotonic() - started:.0f}s")
-        with psycopg.connect(support.PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
-            conn.execute(f'ALTER DATABASE "{seeding}" RENAME TO "{template}"')
-            conn.execute(f"COMMENT ON DATABASE \"{template}\" IS '{fingerprint}'")
-    with psycopg.connect(support.PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}" TEMPLATE "{template}"')
-    return support.database_url(DB_NAME)
-
-
 # --- the measurement (runs in a subprocess with Django on the benchmark database) ------------
 
-def _measure(sizes: dict) -> dict:
+def _measure(courses_range: dict) -> dict:
+    """Book courses number `first` to `first + count - 1` (the number picks patient, site and day)."""
     import uuid
 
     import django
@@ -126,17 +92,12 @@ def _measure(sizes: dict) -> dict:
         return (time.perf_counter() - started) * 1000, response.status_code, response.json()
 
     results: dict[str, list] = {"iv": [], "iv_search": searches}
-    for n in range(sizes["iv_courses"]):
+    for n in range(courses_range["first"], courses_range["first"] + courses_range["count"]):
         ms, status, body = book("iv-induction", cleared[n], sites[n % len(sites)], n)
         results["iv"].append({"ms": ms, "status": status, "visits": len(body.get("visits", [])),
                               "code": body.get("code")})
     with connection.cursor() as cursor:
-        cursor.execute("""
-            SELECT count(*) FROM scheduling_allocation a JOIN scheduling_allocation b
-              ON a.id < b.id AND a.exclusive AND b.exclusive
-             AND (a.staff_id = b.staff_id OR a.resource_id = b.resource_id)
-             AND a.start < b."end" AND b.start < a."end"
-        """)
+        cursor.execute(AUDIT_SQL["double_bookings"])
         overlaps = cursor.fetchone()[0]
     return {"results": results, "overlaps": overlaps}
 
@@ -146,20 +107,23 @@ def _ms(samples: list[float]) -> dict:
     return {key: round(p[key], 1) if p[key] is not None else None for key in ("p50", "p95")}
 
 
-def run(*, quick: bool) -> dict:
-    sizes = SIZES[quick]
-    url = clinic_database(sizes["clinic"])
+def _measure_round(url: str, *, first: int, count: int) -> dict:
     env = support.subprocess_env(database_url=url, redis_url=None, settings_module="config.settings")
-    proc = subprocess.run([sys.executable, "-m", "bench.scenarios.courses", "--measure", json.dumps(sizes)],
+    proc = subprocess.run([sys.executable, "-m", "bench.scenarios.courses", "--measure",
+                           json.dumps({"first": first, "count": count})],
                           cwd=support.ROOT, env=env, capture_output=True, text=True, timeout=1800)
     if proc.returncode != 0:
         raise RuntimeError(f"measuring failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
-    data = json.loads(proc.stdout.strip().splitlines()[-1])
-    iv = data["results"]["iv"]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _figures(rounds: list[dict], clinic: str) -> dict:
+    iv = [r for data in rounds for r in data["results"]["iv"]]
     placed = [r["ms"] for r in iv if r["status"] == 201]
-    place, search = _ms(placed), _ms(data["results"]["iv_search"])
+    place = _ms(placed)
+    search = _ms([ms for data in rounds for ms in data["results"]["iv_search"]])
     return {
-        "clinic": CLINICS[sizes["clinic"]],
+        "clinic": clinic,
         "course": "iv-induction: 6 infusions + 6 integration sessions (12 visits)",
         "place_p50_ms": place["p50"], "place_p95_ms": place["p95"],
         "search_p50_ms": search["p50"], "search_p95_ms": search["p95"],
@@ -167,8 +131,44 @@ def run(*, quick: bool) -> dict:
         "unplaceable": sum(r["status"] == 422 for r in iv),
         "unplaceable_p50_ms": _ms([r["ms"] for r in iv if r["status"] == 422])["p50"],
         "visits_per_course": max((r["visits"] for r in iv), default=0),
-        "double_bookings": data["overlaps"],
+        "double_bookings": max(data["overlaps"] for data in rounds),  # each audit sees the whole calendar
     }
+
+
+def run(*, quick: bool) -> dict:
+    sizes = SIZES[quick]
+    prefix = f"clearday_bench_courses_{os.getpid()}"
+    clinics = {"1x": (prefix, sizes["appointments"])}
+    if sizes["with_10x"]:
+        clinics["10x"] = (f"{prefix}_10x", sizes["appointments"] * 10)
+    rounds: dict[str, list[dict]] = {name: [] for name in clinics}
+    try:
+        urls = {name: clinic_database(db_name, size=sizes["clinic"], appointments=visits)[0]
+                for name, (db_name, visits) in clinics.items()}
+        per_round = sizes["iv_courses"] // sizes["rounds"]
+        for n in range(sizes["rounds"]):
+            for name in clinics:
+                _log(f"round {n + 1} of {sizes['rounds']} at {name}: {per_round} courses")
+                rounds[name].append(_measure_round(urls[name], first=n * per_round, count=per_round))
+    finally:
+        for db_name, _ in clinics.values():
+            support.drop_database(db_name)
+
+    def clinic(name: str) -> str:
+        visits = clinics[name][1]
+        return CLINICS[sizes["clinic"]].format(visits=visits) if visits is not None else CLINICS[sizes["clinic"]]
+
+    result = _figures(rounds["1x"], clinic("1x"))
+    if sizes["with_10x"]:
+        result["scale_data"] = (f"visits in the database: 1x = {sizes['appointments']:,} (the large demo clinic), "
+                                f"10x = {sizes['appointments'] * 10:,}; the extra visits are older history, the "
+                                "weeks the courses are placed in hold the same visits at both sizes")
+        result["at_10x_appointments"] = _figures(rounds["10x"], clinic("10x"))
+        result["place_p50_ratio_10x"] = round(result["at_10x_appointments"]["place_p50_ms"] / result["place_p50_ms"], 3)
+    else:
+        result["scale_data"] = f"visits in the database: 1x = {CLINICS[sizes['clinic']]}"
+        result["scale_10x_not_measured"] = "a quick run places courses on the small demo clinic only"
+    return result
 
 
 if __name__ == "__main__":

@@ -15,6 +15,10 @@ fake Twilio server, beside the ceiling of no-op Celery tasks on the same Redis b
    group) mid-run. The dispatcher's reconciliation puts back claims that never started and asks
    the fake server about sends that were interrupted; the figures say how many of each and
    confirm nothing was lost or sent twice.
+4. Scale (full runs): one batch of due reminders (10,000) sent as in step 1, from a fresh
+   outbox holding just the batch (1x) and from one that also holds nine sent reminders for each
+   of those patients' past visits (10x rows, and ten times the visits): does the dispatcher's
+   claim or a send-time check slow down as the outbox grows? The figures are `scale_batch_*`.
 
 The fake server posts no status callbacks here (no web process runs); the integration test
 tests/notifications/test_worker.py covers them. The timeouts are shortened (see WORKER_ENV)
@@ -38,10 +42,15 @@ from bench import support
 
 # Two runs at once on one machine need different databases (fresh_database drops the old one).
 DB_NAME = os.environ.get("BENCH_REMINDERS_DB", "clearday_bench_reminders")
+SCALE_DB_NAME = f"{DB_NAME}_scale"
 SIZES = {
-    True: {"reminders": 2000, "crash_reminders": 2000, "noop_tasks": 2000, "claim_timeout_s": 20},
-    False: {"reminders": 100_000, "crash_reminders": 20_000, "noop_tasks": 20_000, "claim_timeout_s": 60},
+    # scale_batch: the due batch sent at 1x and 10x outbox rows (None: not measured)
+    True: {"reminders": 2000, "crash_reminders": 2000, "noop_tasks": 2000, "claim_timeout_s": 20,
+           "scale_batch": None},
+    False: {"reminders": 100_000, "crash_reminders": 20_000, "noop_tasks": 20_000, "claim_timeout_s": 60,
+            "scale_batch": 10_000},
 }
+HISTORY_PER_PATIENT = 9  # 10x outbox rows: each due reminder's patient has nine sent ones before it
 CONCURRENCY = 2  # per worker; the same for the no-op ceiling (and `make run`)
 BEAT_INTERVAL_S = 3
 KILL_AT_SHARE = 0.3
@@ -67,7 +76,10 @@ def _noon_zone() -> str:
     return "Etc/GMT" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
 
 
-def _seed(count: int, offset: int) -> dict:
+def _seed(count: int, offset: int, history: int = 0) -> dict:
+    """`count` due reminders, one per new patient; with `history`, each of those patients also
+    has that many completed past visits, each with its reminder sent (weeks ago, outside every
+    frequency window): the outbox a clinic accumulates."""
     import django
 
     django.setup()
@@ -96,12 +108,35 @@ def _seed(count: int, offset: int) -> dict:
                             channel=Channel.SMS, priority=40, status=MessageStatus.PLANNED, planned_for_start=start,
                             due_at=now - dt.timedelta(minutes=1), next_attempt_at=now - dt.timedelta(minutes=1))
             for a in appointments])
-    return {"seeded": count, "time_zone": zone}
+        if history:
+            _seed_history(patients, service=service, location=location, visits=history, now=now)
+    return {"seeded": count, "history_per_patient": history, "time_zone": zone}
 
 
-def seed(url: str, *, count: int, offset: int) -> dict:
+def _seed_history(patients: list, *, service, location, visits: int, now: dt.datetime) -> None:
+    from notifications.models import Channel, MessageStatus, OutboundMessage
+    from scheduling.models import Appointment, AppointmentStatus
+
+    # Fortnightly visits, the latest ten days ago: their reminders count in no frequency window.
+    starts = [now - dt.timedelta(days=10 + 14 * k) for k in range(visits)]
+    past = Appointment.objects.bulk_create([
+        Appointment(patient=p, service=service, location=location, modality="in_person", start=start,
+                    end=start + dt.timedelta(hours=1), status=AppointmentStatus.COMPLETED)
+        for p in patients for start in starts], batch_size=5000)
+    OutboundMessage.objects.bulk_create([
+        OutboundMessage(patient=a.patient, appointment=a, kind="reminder_24h", template="reminder",
+                        channel=Channel.SMS, priority=40, status=MessageStatus.SENT, planned_for_start=a.start,
+                        due_at=a.start - dt.timedelta(days=1), next_attempt_at=a.start - dt.timedelta(days=1),
+                        attempts=1, handed_off_at=a.start - dt.timedelta(days=1),
+                        sent_at=a.start - dt.timedelta(days=1), to_address=a.patient.phone,
+                        provider_id=f"SMbench{a.pk:026d}", body="Reminder: your visit is tomorrow.")
+        for a in past], batch_size=5000)
+
+
+def seed(url: str, *, count: int, offset: int, history: int = 0) -> dict:
     env = support.subprocess_env(database_url=url, redis_url=None)
-    proc = subprocess.run([sys.executable, "-m", "bench.scenarios.reminders", "--seed", str(count), str(offset)],
+    proc = subprocess.run([sys.executable, "-m", "bench.scenarios.reminders", "--seed", str(count), str(offset),
+                           str(history)],
                           cwd=support.ROOT, env=env, capture_output=True, text=True, timeout=1800)
     if proc.returncode != 0:
         raise RuntimeError(f"seeding failed:\n{proc.stderr[-3000:]}")
@@ -234,8 +269,58 @@ def run(*, quick: bool) -> dict:
     finally:
         for process in reversed(processes):
             process.stop()
-    return {**throughput, **{f"crash_{key}": value for key, value in crash.items()},
-            "noop_ceilings": ceilings, "patient_time_zone": seeded["time_zone"]}
+    result = {**throughput, **{f"crash_{key}": value for key, value in crash.items()},
+              "noop_ceilings": ceilings, "patient_time_zone": seeded["time_zone"]}
+    return {**result, **_scale(sizes, env=env, redis_url=redis_url)}
+
+
+def _scale(sizes: dict, *, env: dict, redis_url: str) -> dict:
+    """The same due batch sent by the same worker from an outbox of 1x and of 10x rows."""
+    batch = sizes["scale_batch"]
+    if batch is None:
+        return {"scale_data": f"outbox rows in the table: 1x = the {sizes['reminders']:,} due reminders alone",
+                "scale_10x_not_measured": "sending a batch at each size takes minutes"}
+    points = {name: _scale_point(batch, history=history, env=env, redis_url=redis_url)
+              for name, history in (("1x", 0), ("10x", HISTORY_PER_PATIENT))}
+    return {
+        "scale_data": (f"outbox rows in the table, for the same batch of {batch:,} due reminders: 1x = the "
+                       f"batch alone ({points['1x']['scale_batch_outbox_rows']:,} rows, as in the run above), 10x = "
+                       f"the batch plus {HISTORY_PER_PATIENT} sent reminders for each of its patients' past visits "
+                       f"({points['10x']['scale_batch_outbox_rows']:,} rows, and as many more visits)"),
+        **points["1x"], "at_10x_outbox_rows": points["10x"],
+        "scale_batch_messages_per_s_ratio_10x": round(points["10x"]["scale_batch_messages_per_s"]
+                                                      / points["1x"]["scale_batch_messages_per_s"], 3),
+    }
+
+
+def _scale_point(batch: int, *, history: int, env: dict, redis_url: str) -> dict:
+    import psycopg
+
+    _log(f"scale: {batch} due reminders, {history} sent before each")
+    url = support.fresh_database(SCALE_DB_NAME)
+    support.reset_redis(redis_url)
+    processes: list = []
+    try:
+        seed(url, count=batch, offset=0, history=history)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("ANALYZE")  # planner statistics, as autovacuum would have them
+            rows = conn.execute("SELECT count(*) FROM notifications_outboundmessage").fetchone()[0]
+        fake, fake_url = start_fake_twilio()
+        processes.append(fake)
+        point_env = {**env, "TWILIO_API_BASE_URL": fake_url}
+        processes.append(support.start_celery_worker(database_url=url, redis_url=redis_url, concurrency=CONCURRENCY,
+                                                     env=point_env))
+        processes.append(start_beat(url, redis_url, point_env))
+        stats = wait_for_all_sent(url, fake_url, batch, timeout_s=max(300.0, batch / 10))
+    finally:
+        for process in reversed(processes):
+            process.stop()
+        support.drop_database(SCALE_DB_NAME)
+    sending_s = stats["last_at"] - stats["first_at"]
+    return {"scale_batch_reminders": batch, "scale_batch_outbox_rows": rows,
+            "scale_batch_messages_per_s": round(batch / sending_s, 1) if sending_s > 0 else None,
+            "scale_batch_sending_s": round(sending_s, 2), "scale_batch_duplicates": stats["duplicates"],
+            "scale_batch_lost": batch - stats["distinct"]}
 
 
 def _noop_ceiling(tasks: int, url: str, redis_url: str) -> dict:
@@ -291,6 +376,6 @@ def _crash_run(url: str, fake_url: str, redis_url: str, env: dict, count: int, *
 if __name__ == "__main__":
     if len(sys.argv) > 3 and sys.argv[1] == "--seed":
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-        print(json.dumps(_seed(int(sys.argv[2]), int(sys.argv[3]))))
+        print(json.dumps(_seed(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 0)))
     else:
         print(json.dumps(run(quick="--quick" in sys.argv), indent=2))

@@ -1,4 +1,5 @@
-"""`make bench-quick` is a smoke run: it completes and reports every scenario. No timing is asserted."""
+"""`make bench-quick` is a smoke run: it completes and reports every scenario, at 1x and (measured
+or marked as not measured) at 10x data. No timing is asserted."""
 
 import json
 import os
@@ -58,3 +59,16 @@ def test_quick_bench_completes_and_reports_every_scenario_with_its_ceilings(tmp_
     assert result["machine"]["cores"] >= 1
     assert json_file.with_suffix(".md").exists()
     assert {row["scenario"] for row in result["comparisons"]} <= SCENARIOS
+
+    # Scenario 5, "Scale": every scenario has its 1x figures and a measured or explicitly unmeasured 10x.
+    assert set(result["scale"]) == SCENARIOS
+    for name, entry in result["scale"].items():
+        if statuses[name] == "not built":
+            continue
+        assert entry["status"] in ("ok", "not measured in quick mode"), (name, entry)
+        assert entry["data"], name
+        assert entry["rows"] and all(isinstance(row["1x"], (int, float)) for row in entry["rows"]), (name, entry)
+        measured = [row["10x"] is not None for row in entry["rows"]]
+        assert all(measured) if entry["status"] == "ok" else not any(measured), (name, entry)
+    summary = json_file.with_suffix(".md").read_text()
+    assert "## Scale: cost from 1x to 10x data" in summary
