@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications import caps, plans, quiet_hours
@@ -167,18 +167,31 @@ def plan_reply(*, patient, phone: str, template: str, appointment=None, now: dt.
     who texts C twice already has, or is about to get, the same answer."""
     now = now or timezone.now()
     if appointment is not None:
-        answered = (OutboundMessage.objects.filter(appointment=appointment, kind=f"{REPLY_PREFIX}{template}",
-                                                   channel=Channel.SMS, planned_for_start=appointment.start)
-                    .exclude(status=M.SUPERSEDED).first())
+        answered = _live_reply(appointment, template)
         if answered is not None:
             return answered
-    row = OutboundMessage.objects.create(
-        patient=patient, appointment=appointment, kind=f"{REPLY_PREFIX}{template}", template=template,
-        channel=Channel.SMS, priority=0, status=M.PLANNED, due_at=now, next_attempt_at=now,
-        language=language or (patient.language if patient is not None else "en"), to_address=phone,
-        planned_for_start=appointment.start if appointment is not None else None)
+    try:
+        # A savepoint: the same text arriving twice at once makes the second insert fail on the
+        # one-live-row rule once the first commits; that first answer then stands for both.
+        with transaction.atomic():
+            row = OutboundMessage.objects.create(
+                patient=patient, appointment=appointment, kind=f"{REPLY_PREFIX}{template}", template=template,
+                channel=Channel.SMS, priority=0, status=M.PLANNED, due_at=now, next_attempt_at=now,
+                language=language or (patient.language if patient is not None else "en"), to_address=phone,
+                planned_for_start=appointment.start if appointment is not None else None)
+    except IntegrityError:
+        answered = _live_reply(appointment, template) if appointment is not None else None
+        if answered is None:
+            raise
+        return answered
     nudge_on_commit([row.pk])
     return row
+
+
+def _live_reply(appointment, template: str) -> OutboundMessage | None:
+    return (OutboundMessage.objects.filter(appointment=appointment, kind=f"{REPLY_PREFIX}{template}",
+                                           channel=Channel.SMS, planned_for_start=appointment.start)
+            .exclude(status=M.SUPERSEDED).first())
 
 
 def nudge_on_commit(message_ids: list[int]) -> None:

@@ -200,3 +200,33 @@ def test_two_workers_sending_to_one_patient_at_once_keep_the_daily_limit():
     outcomes = in_threads(deliver(pair[0]), deliver(pair[1]))
     assert sorted(next(iter(o)) for o in outcomes) == ["drop", "sent"]
     assert len(LocmemSmsBackend.outbox) == 1
+
+
+def test_the_same_keyword_texted_twice_at_once_is_answered_once_and_neither_webhook_fails():
+    """The second text's reply waits on the first's uncommitted row (the one-live-row rule) and,
+    once that commits, takes it as its answer instead of failing the webhook with a 500."""
+    from notifications.inbound import receive_sms
+    from notifications.models import InboundMessage
+
+    with time_machine.travel(NOW, tick=False):
+        patient = PatientFactory(phone="+16025554100", sms_consent=True)
+        appointment = book(patient=patient)
+    first_answered, seen = threading.Event(), {}
+
+    def first():
+        with transaction.atomic():
+            receive_sms(provider_id="SM-first", from_number=str(patient.phone), to_number="+16025550199", body="C")
+            first_answered.set()
+            while "second_pid" not in seen:
+                time.sleep(0.01)
+            wait_until_blocked(seen["second_pid"])
+
+    def second():
+        first_answered.wait(20)
+        seen["second_pid"] = connection.cursor().connection.info.backend_pid
+        receive_sms(provider_id="SM-second", from_number=str(patient.phone), to_number="+16025550199", body="C")
+
+    in_threads(first, second)
+    assert InboundMessage.objects.filter(appointment=appointment).count() == 2
+    assert rows(appointment, kind="reply_confirmed").count() == 1
+
