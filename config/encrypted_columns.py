@@ -28,7 +28,7 @@ class Tally:
     label: str
     rows: int = 0
     changed: dict[str, int] = field(default_factory=dict)
-    skipped_changed_meanwhile: int = 0
+    skipped_changed_meanwhile: int = 0  # values, not rows
 
     @property
     def values_changed(self) -> int:
@@ -66,18 +66,18 @@ def _rewrite(connection, model, fields, *, convert, batch_size: int) -> Tally:
                 tally.rows += 1
                 changes = [(f, old, new) for f, old in zip(fields, stored, strict=True)
                            if old is not None and (new := convert(f, old, pk_value)) is not None]
-                if not changes:
-                    continue
-                assignments = ", ".join(f"{quote(f.column)} = %s" for f, _, _ in changes)
-                unchanged = " AND ".join(f"{quote(f.column)} = %s" for f, _, _ in changes)
-                # Quoted names of the model's own table and columns; every value is a parameter (bandit B608).
-                cursor.execute(f"UPDATE {table} SET {assignments} WHERE {pk} = %s AND {unchanged}",  # nosec B608
-                               [new for _, _, new in changes] + [pk_value] + [old for _, old, _ in changes])
-                if cursor.rowcount != 1:
-                    tally.skipped_changed_meanwhile += 1
-                    continue
-                for f, _, _ in changes:
-                    tally.changed[f.name] += 1
+                # One compare-and-set per value: a value the application saved meanwhile is left
+                # as saved (it wrote it with the newest key), and the row's other values still
+                # move, so one run leaves nothing under an old key.
+                for f, old, new in changes:
+                    column = quote(f.column)
+                    # Quoted names of the model's own table and column; every value is a parameter (bandit B608).
+                    cursor.execute(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s AND {column} = %s",  # nosec B608
+                                   [new, pk_value, old])
+                    if cursor.rowcount == 1:
+                        tally.changed[f.name] += 1
+                    else:
+                        tally.skipped_changed_meanwhile += 1
     return tally
 
 
@@ -95,7 +95,12 @@ def _plain_value(f: models.Field, stored):
     if isinstance(f, fe.EncryptedTextField):
         return str(stored)
     if isinstance(f, fe.EncryptedBooleanField):
-        return str(stored).strip().lower() in {"1", "t", "true"}
+        text = str(stored).strip().lower()
+        if text not in {"1", "t", "true", "0", "f", "false"}:
+            # Never guess an answer: a token no configured key opens would otherwise read as "no".
+            raise ValueError(f"{f.model._meta.label}.{f.name}: {text[:12]!r}... is neither a yes/no value nor "
+                             "a token the configured keys open.")
+        return text in {"1", "t", "true"}
     return json.loads(str(stored))
 
 

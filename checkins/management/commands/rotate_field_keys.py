@@ -2,7 +2,7 @@
 
 Rotation: put the new key first and keep the old ones after it (`FIELD_ENCRYPTION_KEYS=new,old`),
 deploy, run this command, then drop the old keys. It works in batches, leaves values the newest key
-already opens alone, and never overwrites a row the application changed meanwhile, so it can run
+already opens alone, and never overwrites a value the application saved meanwhile, so it can run
 while the clinic works and can be run again after an interruption.
 """
 
@@ -31,5 +31,6 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from None
             line = f"{tally.label}: {tally.rows} rows read, {tally.values_changed} values re-encrypted"
             if tally.skipped_changed_meanwhile:
-                line += f", {tally.skipped_changed_meanwhile} rows saved by the application meanwhile (left as saved)"
+                line += (f", {tally.skipped_changed_meanwhile} values saved by the application meanwhile "
+                         "(left as saved, already under the newest key)")
             self.stdout.write(line + ".")
