@@ -9,19 +9,14 @@ settings, each read from a THROTTLE_* environment variable.
 
 from __future__ import annotations
 
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 
-class AvailabilityThrottle(SimpleRateThrottle):
+class AvailabilityThrottle(UserRateThrottle):
     """The `availability` rate per signed-in user, else per client address: the engine is the
     costliest read, and an open calendar is what a scraper wants."""
 
     scope = "availability"
-
-    def get_cache_key(self, request, view):
-        user = getattr(request, "user", None)
-        ident = user.pk if user is not None and user.is_authenticated else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 def seconds_to_wait(request, throttle: SimpleRateThrottle) -> int | None:

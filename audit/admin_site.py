@@ -14,7 +14,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 
 from .models import Action
-from .services import record
+from .services import patient_link, record
 
 
 def change_summary(message) -> str:
@@ -33,7 +33,8 @@ def change_summary(message) -> str:
 
 
 class AuditedModelAdmin:
-    audit_reads = True  # record opening a patient's record; the audit log's own admin turns it off
+    """Mixed in ahead of each admin class: an admin class sets `audit_reads = False` to opt out
+    of read records (the audit log's own admin), so the mixin must not define it itself."""
 
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)
@@ -56,7 +57,7 @@ class AuditedModelAdmin:
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """Opening a patient's record (or a record of one patient) in the admin is a staff read."""
         response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200 and self.audit_reads \
+        if request.method == "GET" and response.status_code == 200 and getattr(self, "audit_reads", True) \
                 and _concerns_a_patient(self.model):
             obj = self.get_object(request, unquote(object_id))
             if obj is not None:
@@ -65,10 +66,7 @@ class AuditedModelAdmin:
 
 
 def _concerns_a_patient(model) -> bool:
-    if model._meta.label_lower == "scheduling.patient":
-        return True
-    return any(getattr(f, "related_model", None) is not None and f.related_model._meta.label_lower ==
-               "scheduling.patient" and f.name == "patient" for f in model._meta.concrete_fields)
+    return model._meta.label_lower == "scheduling.patient" or patient_link(model) is not None
 
 
 class AuditedAdminSite(admin.AdminSite):

@@ -48,7 +48,7 @@ def record(*, action: str, target: models.Model | None = None, kind: str = "", r
         kind = kind or target._meta.label_lower
         record_id = target.pk if record_id is None else record_id
         if patient is None:
-            patient = target.pk if target._meta.label_lower == PATIENT else getattr(target, "patient_id", None)
+            patient = patient_id_of(target)
     patient_id = getattr(patient, "pk", patient)
     where = origin(request)
     entry = AuditEntry(
@@ -59,6 +59,29 @@ def record(*, action: str, target: models.Model | None = None, kind: str = "", r
     entry.save()
     _log(entry)
     return entry
+
+
+# How a record belongs to a patient: directly, or through its visit or its check-in.
+PATIENT_LINKS = ("patient", "appointment", "checkin")
+
+
+def patient_link(model) -> str | None:
+    """The first of PATIENT_LINKS that `model` has as a foreign key, or None."""
+    names = {f.name for f in model._meta.concrete_fields if f.is_relation and (f.many_to_one or f.one_to_one)}
+    return next((name for name in PATIENT_LINKS if name in names), None)
+
+
+def patient_id_of(target: models.Model) -> int | None:
+    """The patient a record is, or belongs to (one query at most, through its visit or check-in)."""
+    if target._meta.label_lower == PATIENT:
+        return target.pk
+    link = patient_link(type(target))
+    if link is None:
+        return None
+    if link == "patient":
+        return target.patient_id
+    parent = getattr(target, link)
+    return getattr(parent, "patient_id", None) if parent is not None else None
 
 
 def _log(entry: AuditEntry) -> None:

@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from accounts.models import Role
 from scheduling import timeutils
 from scheduling.models import Appointment, AppointmentStatus, Location, Patient, Service
-from scheduling.selectors.appointments import desk_location_ids
+from scheduling.selectors.appointments import desk_scope
 
 from .models import Clearance, ContraindicationScreening, Escort, GateOverride, MonitoringForm, RemsEnrolment
 
@@ -109,11 +109,7 @@ def gate_overrides(*, user=None, patient: Patient | None = None, gate: str | Non
     covers them), like their appointments; clinicians and admins see every one."""
     qs = GateOverride.objects.select_related("patient", "service", "location", "actor").order_by("-at", "-id")
     if user is not None and user.role == Role.FRONT_DESK:
-        location_ids, covers_video = desk_location_ids(user)
-        where = Q(location_id__in=location_ids)
-        if covers_video:
-            where |= Q(location__isnull=True)
-        qs = qs.filter(where)
+        qs = qs.filter(desk_scope(user))
     if patient is not None:
         qs = qs.filter(patient=patient)
     if gate:

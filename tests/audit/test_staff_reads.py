@@ -141,3 +141,27 @@ def test_a_read_is_committed_at_once_although_the_request_changes_nothing(site):
     worker.start()
     worker.join()
     assert seen == [1]
+
+
+def test_opening_a_record_that_belongs_to_a_patient_through_its_check_in_in_the_admin_is_a_read_of_that_patient(
+        site):
+    from checkins.models import CheckInAnswers
+    from tests.audit.conftest import open_alert
+
+    answers = CheckInAnswers.objects.create(checkin=open_alert(site).checkin, mood=4, free_text="Tired")
+    page = page_client(site.root).get(reverse("admin:checkins_checkinanswers_change", args=[answers.pk]))
+
+    assert page.status_code == 200
+    entry = AuditEntry.objects.get(action=Action.READ, record_kind="checkins.checkinanswers")
+    assert (entry.record_id, entry.patient_id, entry.actor_username) == (str(answers.pk), site.patient.pk, "root")
+
+
+def test_reading_the_audit_log_itself_in_the_admin_writes_no_entry(site):
+    from audit.services import record
+
+    entry = record(action=Action.READ, target=site.patient, actor=site.desk, summary="patient detail")
+    before = AuditEntry.objects.count()
+    page = page_client(site.admin).get(reverse("admin:audit_auditentry_change", args=[entry.pk]))
+
+    assert page.status_code == 200
+    assert AuditEntry.objects.count() == before

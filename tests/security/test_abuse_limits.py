@@ -306,8 +306,10 @@ def test_a_manage_link_stops_working_a_day_after_the_visit(settings):
 
     with time_machine.travel(start, tick=False):
         assert client.get(path).status_code == 200
-    with time_machine.travel(appointment.end + dt.timedelta(hours=settings.TELEHEALTH_LINK_EXPIRES_HOURS,
-                                                            seconds=1), tick=False):
+    last_moment = appointment.end + dt.timedelta(hours=settings.MANAGE_LINK_EXPIRES_HOURS)
+    with time_machine.travel(last_moment - dt.timedelta(seconds=1), tick=False):
+        assert client.get(path).status_code == 200
+    with time_machine.travel(last_moment + dt.timedelta(seconds=1), tick=False):
         expired = client.get(path)
     assert expired.status_code == 404
     assert re.search("We could not find that page", expired.content.decode())
