@@ -29,7 +29,10 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://clearday.example/problems/"
 # A restarted PostgreSQL accepts connections again within seconds; clients wait this long.
 DATABASE_RETRY_AFTER_SECONDS = 5
-DATABASE_UNAVAILABLE_DETAIL = "The database is not answering right now. Nothing was saved; please try again shortly."
+# "May not": a connection lost during COMMIT can leave the change saved; a retry with the same
+# Idempotency-Key is safe either way.
+DATABASE_UNAVAILABLE_DETAIL = ("The database is not answering right now, so your change may not have been saved. "
+                               "Please try again shortly, with the same Idempotency-Key.")
 
 
 class Problem(Exception):
@@ -134,14 +137,15 @@ def _flatten_errors(data: Any, prefix: str = "") -> list[dict[str, str]]:
 def database_unavailable(exc: BaseException | None) -> bool:
     """True when a database error means the server cannot be reached (down, restarting, the
     connection dropped), not that a query was wrong: that is a 503 to retry, not a 500 bug.
-    PostgreSQL says so with SQLSTATE class 08 (connection) or 57P (shutdown), or no SQLSTATE at
-    all when no server answered; other drivers' errors (SQLite's) stay 500s."""
+    PostgreSQL says so with SQLSTATE class 08 (connection), 57P (shutdown) or 53300 (too many
+    connections, usual while it restarts), or no SQLSTATE at all when no server answered; other
+    drivers' errors (SQLite's) stay 500s."""
     if isinstance(exc, InterfaceError):
         return True
     if not isinstance(exc, OperationalError) or not hasattr(exc.__cause__, "sqlstate"):
         return False
     sqlstate = exc.__cause__.sqlstate
-    return sqlstate is None or sqlstate.startswith(("08", "57P"))
+    return sqlstate is None or sqlstate.startswith(("08", "57P")) or sqlstate == "53300"
 
 
 def _database_unavailable_problem() -> Response:

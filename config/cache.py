@@ -13,66 +13,70 @@ from __future__ import annotations
 import logging
 
 from django.core.cache.backends.redis import RedisCache
-from redis.exceptions import RedisError
+from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
+
+# Redis not reachable (down, restarting, loading its data): a miss. Anything else (a wrong
+# password, a wrong-type key) is a fault to see, not a limit to drop quietly.
+UNAVAILABLE = (ConnectionError, TimeoutError, BusyLoadingError)
 
 logger = logging.getLogger(__name__)
 
 
 class FailSoftRedisCache(RedisCache):
-    def _failed(self, operation: str, exc: RedisError) -> None:
+    def _failed(self, operation: str, exc: Exception) -> None:
         logger.warning("Cache %s skipped: Redis is unavailable (%s)", operation, exc.__class__.__name__)
 
     def get(self, key, default=None, version=None):
         try:
             return super().get(key, default, version)
-        except RedisError as exc:
+        except UNAVAILABLE as exc:
             self._failed("get", exc)
             return default
 
     def get_many(self, keys, version=None):
         try:
             return super().get_many(keys, version)
-        except RedisError as exc:
+        except UNAVAILABLE as exc:
             self._failed("get_many", exc)
             return {}
 
     def has_key(self, key, version=None):
         try:
             return super().has_key(key, version)
-        except RedisError as exc:
+        except UNAVAILABLE as exc:
             self._failed("has_key", exc)
             return False
 
     def add(self, key, value, timeout=None, version=None):
         try:
             return super().add(key, value, timeout, version)
-        except RedisError as exc:
+        except UNAVAILABLE as exc:
             self._failed("add", exc)
             return False
 
     def set(self, key, value, timeout=None, version=None):
         try:
             super().set(key, value, timeout, version)
-        except RedisError as exc:
+        except UNAVAILABLE as exc:
             self._failed("set", exc)
 
     def set_many(self, data, timeout=None, version=None):
         try:
             return super().set_many(data, timeout, version)
-        except RedisError as exc:
+        except UNAVAILABLE as exc:
             self._failed("set_many", exc)
             return list(data)
 
     def touch(self, key, timeout=None, version=None):
         try:
             return super().touch(key, timeout, version)
-        except RedisError as exc:
+        except UNAVAILABLE as exc:
             self._failed("touch", exc)
             return False
 
     def delete(self, key, version=None):
         try:
             return super().delete(key, version)
-        except RedisError as exc:
+        except UNAVAILABLE as exc:
             self._failed("delete", exc)
             return False

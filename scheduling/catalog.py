@@ -17,7 +17,6 @@ The rows handed out are shared between requests: treat them as read-only."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 from collections import defaultdict
@@ -85,7 +84,6 @@ def owner_of(row) -> Owner:
     return ("location", row.location_id)
 
 
-_lock = threading.Lock()
 _kept: tuple[tuple, Catalog] | None = None
 
 
@@ -133,16 +131,14 @@ def _current() -> Catalog:
     # Read after the version: the rows are at least as new as the number they are kept under.
     catalog = load()
     if key is not None:
-        with _lock:
-            _kept = (key, catalog)
+        _kept = (key, catalog)  # one assignment: threads see the old copy or the new, never half
     return catalog
 
 
 def forget() -> None:
     """Drop the kept copy (tests that swap databases under one process)."""
     global _kept
-    with _lock:
-        _kept = None
+    _kept = None
 
 
 def _version_key() -> tuple | None:

@@ -14,7 +14,11 @@ BEGIN
     ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version;
     RETURN NULL;
 END $$ LANGUAGE plpgsql"""
-SQLITE_BUMP = "INSERT OR REPLACE INTO scheduling_catalogversion (id, version) VALUES (1, random());"
+# Two statements, not one INSERT OR REPLACE: SQLite applies the firing statement's conflict policy
+# to the trigger's statements, so under Django's INSERT OR IGNORE (a many-to-many add) a REPLACE
+# would be ignored and the version would not change. The UPDATE has no conflict to resolve.
+SQLITE_BUMP = ("INSERT OR IGNORE INTO scheduling_catalogversion (id, version) VALUES (1, 0); "
+               "UPDATE scheduling_catalogversion SET version = random() WHERE id = 1;")
 SQLITE_EVENTS = ("insert", "update", "delete")
 
 
@@ -41,3 +45,22 @@ def drop_triggers(schema_editor, tables) -> None:
         for table in tables:
             for event in SQLITE_EVENTS:
                 execute(f"DROP TRIGGER IF EXISTS {table}_catalog_version_{event}")
+
+
+def ensure_triggers(connection) -> None:
+    """Put back any trigger SQLite dropped: it rebuilds a table for most ALTERs, and a rebuilt
+    table has none, so the kept set-up would never be read again. Run after every migrate.
+    PostgreSQL keeps triggers through ALTER TABLE."""
+    from scheduling.models.catalog_version import CATALOG_TABLES, MESSAGING_TABLES
+
+    if connection.vendor != "sqlite":
+        return
+    present = set(connection.introspection.table_names())
+    if "scheduling_catalogversion" not in present:
+        return
+    with connection.cursor() as cursor:
+        for table in (t for t in (*CATALOG_TABLES, *MESSAGING_TABLES) if t in present):
+            for event in SQLITE_EVENTS:
+                cursor.execute(f"CREATE TRIGGER IF NOT EXISTS {table}_catalog_version_{event} AFTER {event.upper()} "
+                               f"ON {table} BEGIN {SQLITE_BUMP} END")
+

@@ -4,8 +4,7 @@ processes keep in memory (scheduling.catalog): writes to them change the catalog
 from django.db import migrations
 
 from scheduling import catalog_triggers
-
-TABLES = ("notifications_messagingpolicy", "notifications_servicemessageplan")
+from scheduling.models.catalog_version import MESSAGING_TABLES as TABLES
 
 
 def forwards(apps, schema_editor):

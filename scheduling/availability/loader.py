@@ -1,6 +1,6 @@
 """Turns what one availability request needs into the engine's plain records: phases, staff,
 resources, weekly rules, overrides and closures from the clinic's set-up (kept in memory by
-scheduling.availability.catalog), and the allocations of the window only, read afresh every
+scheduling.catalog), and the allocations of the window only, read afresh every
 time (a bounded range scan on `start`, so years of history cost nothing).
 """
 

@@ -9,6 +9,8 @@ CATALOG_TABLES = (
     "scheduling_service", "scheduling_service_locations", "scheduling_phase", "scheduling_workinghours",
     "scheduling_hoursoverride", "scheduling_closure",
 )
+# The messaging set-up kept with it (scheduling.catalog); their triggers come with notifications 0002.
+MESSAGING_TABLES = ("notifications_messagingpolicy", "notifications_servicemessageplan")
 
 
 class CatalogVersion(models.Model):

@@ -33,7 +33,7 @@ from scheduling import catalog
 from scheduling.availability import Slot, SlotUnavailable, plan_slot
 from scheduling.availability.intervals import below_capacity, covers
 from scheduling.models import (
-    Allocation, Appointment, AppointmentStatus, Location, Patient, Resource, Service, StaffMember,
+    Allocation, Appointment, AppointmentStatus, Location, Patient, Phase, Resource, Service, StaffMember,
 )
 from scheduling.services.locks import (
     lock_appointment, lock_appointments, lock_calendars, lock_patients_messages,
@@ -80,8 +80,11 @@ def place(*, request: SlotRequest, now: datetime, write: Callable[..., Appointme
         try:
             with transaction.atomic():
                 if last:
-                    lock_calendars(spans=candidate_spans(request))
+                    candidates = candidate_spans(request)
+                    lock_calendars(spans=candidates)
                     slot = plan(request=request, now=now)  # nothing it can use changes until we commit
+                    if not covered(slot, candidates):
+                        raise _PlanMoved  # planned on a set-up older than the locks' (a role or site changed)
                 else:
                     slot = planned
                     lock_calendars(spans=assignment_spans(slot))
@@ -110,6 +113,13 @@ def place(*, request: SlotRequest, now: datetime, write: Callable[..., Appointme
                 raise
             raise Conflict(describe_taken(request=request, slot=slot), code="slot_taken") from None
     raise Conflict("That time was just taken by someone else. Please choose another.", code="slot_taken")
+
+
+def covered(slot, spans) -> bool:
+    """Whether every staff member and resource of the slot is among those `spans` locked."""
+    staff = {staff_id for staff_id, _, _, _ in spans if staff_id}
+    resources = {resource_id for _, resource_id, _, _ in spans if resource_id}
+    return all((a.staff_id in staff) if a.staff_id else (a.resource_id in resources) for a in slot.assignments)
 
 
 def assignment_spans(slot) -> list[tuple[int | None, int | None, datetime, datetime]]:
@@ -219,9 +229,10 @@ def write_allocations(*, appointment: Appointment, slot, hold_expires_at: dateti
         for a in slot.assignments
     ])
     setup = catalog.current()
-    phases = {phase.pk: phase for phase in setup.services[appointment.service_id].phases.all()}
+    service = setup.services.get(appointment.service_id)
+    phases = {phase.pk: phase for phase in service.phases.all()} if service is not None else {}
     for row in rows:
-        row.phase = phases[row.phase_id]
+        row.phase = phases.get(row.phase_id) or Phase.objects.get(pk=row.phase_id)
         if row.staff_id:
             row.staff = setup.active_staff_member(row.staff_id) or StaffMember.objects.get(pk=row.staff_id)
         if row.resource_id:

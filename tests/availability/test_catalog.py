@@ -73,3 +73,61 @@ def test_a_change_rolled_back_is_not_kept(iv_clinic):
         raise RuntimeError("rolled back")
     assert version() == before
     assert "Chair 99" not in {r.name for r in catalog.current().resources}
+
+
+def triggers_by_table() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tgrelid::regclass::text, count(*) FROM pg_trigger "
+                           "WHERE tgname LIKE '%%_catalog_version' GROUP BY 1")
+        else:
+            cursor.execute("SELECT tbl_name, count(*) FROM sqlite_master WHERE type = 'trigger' "
+                           "AND name LIKE '%_catalog_version_%' GROUP BY 1")
+        return dict(cursor.fetchall())
+
+
+def test_every_table_of_the_set_up_has_its_triggers():
+    from scheduling.models.catalog_version import CATALOG_TABLES, MESSAGING_TABLES
+
+    per_table = 1 if connection.vendor == "postgresql" else 3
+    assert triggers_by_table() == {table: per_table for table in (*CATALOG_TABLES, *MESSAGING_TABLES)}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL keeps triggers when a table is altered")
+def test_triggers_a_table_rebuild_dropped_are_put_back_after_migrate():
+    from scheduling.catalog_triggers import ensure_triggers
+
+    with connection.cursor() as cursor:
+        for event in ("insert", "update", "delete"):
+            cursor.execute(f"DROP TRIGGER scheduling_resource_catalog_version_{event}")
+    assert "scheduling_resource" not in triggers_by_table()
+    ensure_triggers(connection)
+    assert triggers_by_table()["scheduling_resource"] == 3
+
+
+def test_writes_to_services_phases_locations_and_messaging_change_the_version(iv_clinic):
+    from notifications.models import MessagingPolicy, ServiceMessagePlan
+    from scheduling.models import Location, Phase
+    from tests.factories import LocationFactory, ServiceFactory
+
+    seen = {version()}
+
+    def changed() -> None:
+        now = version()
+        assert now not in seen
+        seen.add(now)
+
+    service = ServiceFactory(name="Evaluation")
+    changed()
+    Phase.objects.create(service=service, order=1, name="Visit", duration_minutes=60)
+    changed()
+    tucson = LocationFactory(name="Tucson")
+    changed()
+    service.locations.add(tucson)
+    changed()
+    Location.objects.filter(pk=iv_clinic["location"].pk).update(phone="+16025550100")
+    changed()
+    MessagingPolicy.current().save()
+    changed()
+    ServiceMessagePlan.objects.create(service=service, steps=[])
+    changed()
