@@ -98,3 +98,46 @@ def celery_worker_process(django_db_setup, tmp_path_factory):
     worker = start_celery_worker(log_path=tmp_path_factory.mktemp("celery") / "worker.log")
     yield worker
     stop_celery_worker(worker)
+
+
+# --- A worker sending through the Twilio SDK to a local fake Twilio --------------------------
+
+TWILIO_TOKEN = "worker-test-auth-token"
+TWILIO_FROM = "+16025550199"
+
+
+def wait_for(condition, *, timeout: float = 60.0, what: str):
+    """Poll another process's progress (not a time jump: the worker runs on the real clock)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"Timed out after {timeout:.0f}s waiting for {what}.")
+
+
+@pytest.fixture
+def fake_twilio():
+    from notifications.fake_twilio import FakeTwilio
+
+    with FakeTwilio(auth_token=TWILIO_TOKEN, our_number=TWILIO_FROM) as server:
+        yield server
+
+
+@pytest.fixture
+def twilio_worker(live_server, fake_twilio, settings, tmp_path):
+    """The web side (pytest-django's live server, this process, which receives the signed status
+    callbacks) and a worker (subprocess) configured alike, sending through the real queue."""
+    from notifications.fake_twilio import DEFAULT_ACCOUNT_SID
+
+    env = {"SMS_BACKEND": "notifications.channels.twilio.TwilioSmsBackend", "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
+           "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_FROM_NUMBER": TWILIO_FROM,
+           "TWILIO_API_BASE_URL": fake_twilio.url, "PUBLIC_BASE_URL": live_server.url,
+           "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    settings.TWILIO_AUTH_TOKEN, settings.PUBLIC_BASE_URL = TWILIO_TOKEN, live_server.url
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    worker = start_celery_worker(log_path=tmp_path / "worker.log", extra_env=env)
+    yield worker
+    stop_celery_worker(worker)
+

@@ -9,49 +9,15 @@ its reminder due by moving the row's due time rather than the clock.
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from django.utils import timezone
 
-from notifications.fake_twilio import DEFAULT_ACCOUNT_SID, FakeTwilio
 from notifications.models import MessageStatus as M
 from notifications.tasks import dispatch_due_messages
-from tests.celery_worker import start_celery_worker, stop_celery_worker
+from tests.celery_worker import fake_twilio, twilio_worker, wait_for  # noqa: F401  (fixtures)
 from tests.factories import LocationFactory, PatientFactory
 from tests.notifications.conftest import book, rows
-
-TOKEN = "integration-test-auth-token"
-FROM = "+16025550199"
-
-
-def wait_for(condition, *, timeout: float = 30.0, what: str):
-    """Poll another process's progress (not a time jump: the worker runs on the real clock)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"Timed out after {timeout:.0f}s waiting for {what}.")
-
-
-@pytest.fixture
-def fake_twilio():
-    with FakeTwilio(auth_token=TOKEN, our_number=FROM) as server:
-        yield server
-
-
-@pytest.fixture
-def twilio_worker(live_server, fake_twilio, settings, tmp_path):
-    """The web side (live server, this process) and a worker (subprocess) configured alike."""
-    env = {"SMS_BACKEND": "notifications.channels.twilio.TwilioSmsBackend", "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
-           "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_FROM_NUMBER": FROM, "TWILIO_API_BASE_URL": fake_twilio.url,
-           "PUBLIC_BASE_URL": live_server.url}
-    settings.TWILIO_AUTH_TOKEN, settings.PUBLIC_BASE_URL = TOKEN, live_server.url
-    worker = start_celery_worker(log_path=tmp_path / "worker.log", extra_env=env)
-    yield worker
-    stop_celery_worker(worker)
 
 
 @pytest.mark.redis
