@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import BusyLoadingError, ConnectionError, TimeoutError
 
 # Redis not reachable (down, restarting, loading its data): a miss. Anything else (a wrong
@@ -22,7 +22,28 @@ UNAVAILABLE = (ConnectionError, TimeoutError, BusyLoadingError)
 logger = logging.getLogger(__name__)
 
 
+class KeptClientRedisCacheClient(RedisCacheClient):
+    """Django's client, keeping one redis-py client per connection pool instead of building one
+    per call: each build re-creates the client's table of response callbacks, which the throttles
+    paid twice a request. redis-py clients are thread-safe; the pool does the connection work."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class FailSoftRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = KeptClientRedisCacheClient
+
     def _failed(self, operation: str, exc: Exception) -> None:
         logger.warning("Cache %s skipped: Redis is unavailable (%s)", operation, exc.__class__.__name__)
 

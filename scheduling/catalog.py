@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import connection
 
@@ -42,6 +43,14 @@ class Catalog:
     closures: Mapping[int, tuple[Closure, ...]]  # by location id
     messaging_policy: object  # notifications.models.MessagingPolicy (its defaults until one is saved)
     message_plans: Mapping[int, object]  # service id -> its stored plan (the steps' JSON)
+
+    @cached_property
+    def longest_visit(self) -> dt.timedelta:
+        """What the longest service holds, buffers included: no visit booked as set up now
+        reaches further from a given time than this."""
+        return max((dt.timedelta(minutes=sum(p.duration_minutes for p in s.phases.all())
+                                 + s.buffer_before_minutes + s.buffer_after_minutes)
+                    for s in self.services.values()), default=dt.timedelta(0))
 
     def active_location(self, pk) -> Location | None:
         location = self.locations.get(pk)

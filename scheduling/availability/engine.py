@@ -8,7 +8,7 @@ from collections.abc import Collection
 
 from django.utils import timezone
 
-from scheduling import timeutils
+from scheduling import catalog, timeutils
 from scheduling.models import Location, Patient, Service, StaffMember
 
 from .core import EXCLUSIVE, SHARED, Assignment, assign, choose_many, first_staff_run, layout, prepare
@@ -152,8 +152,9 @@ def plan_slot(*, service: Service, location: Location | None, start: dt.datetime
     first = to_epoch(start)
     if first != start.timestamp():
         raise SlotUnavailable("Visits start on a whole minute.", "off_grid")
-    # A margin around the start lets messages name the whole visit a chair is taken by.
-    margin = dt.timedelta(hours=12)
+    # A margin of the longest visit around the start lets messages name the whole visit a chair
+    # is taken by; more would only read and sort allocations the answer cannot depend on.
+    margin = catalog.current().longest_visit
     ctx = load(service=service, location=location, window_start=start - margin, window_end=start + margin, staff=staff,
                patient=patient, now=now, exclude_appointment_ids=exclude_appointment_ids)
     if not ctx.needs:

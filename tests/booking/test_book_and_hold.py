@@ -7,12 +7,12 @@ from django.db import transaction
 from api.problems import Conflict, NotFound, Unprocessable
 from config.celery import app
 from notifications import planning
-from scheduling.models import Allocation, Appointment, AppointmentEvent, AppointmentStatus as S
+from scheduling.models import Allocation, Appointment, AppointmentEvent, AppointmentStatus as S, ResourceKind
 from scheduling.services.booking import book_appointment, convert_hold
 from scheduling.services.holds import hold_slot
 from scheduling.services.housekeeping import expire_lapsed_holds
 from scheduling.services.transitions import Forbidden
-from tests.factories import StaffMemberFactory, video_therapy_service, weekly_hours
+from tests.factories import PhaseFactory, ServiceFactory, StaffMemberFactory, video_therapy_service, weekly_hours
 
 from .conftest import NOW, at
 
@@ -45,6 +45,21 @@ def test_a_taken_chair_is_a_409_naming_the_chair_and_when(clinic, people, frozen
     assert err.value.code == "slot_taken"
     assert err.value.detail == "Chair 1 is taken 09:00-10:25."
     assert Appointment.objects.filter(patient=people.ben).count() == 0
+
+
+def test_a_taken_chair_is_named_for_the_whole_visit_that_holds_it_however_long_ago_it_began(clinic, people, frozen):
+    # A six-hour ketamine-assisted session keeps the chair in two phases; the infusion asked for
+    # at 12:30 collides only with the second, yet the answer names the whole visit.
+    long_visit = ServiceFactory(name="Extended session", code="extended", is_dosing=False,
+                                locations=[clinic.location])
+    for order, name in ((1, "Dosing"), (2, "Recovery")):
+        PhaseFactory(service=long_visit, order=order, name=name, duration_minutes=180,
+                     resource_kind=ResourceKind.INFUSION_CHAIR)
+    book_appointment(patient=people.ana, service=long_visit, location=clinic.location, start=at(7),
+                     actor=people.ana.user)
+    with pytest.raises(Conflict) as err:
+        book(clinic, people.ben, at(12, 30))
+    assert err.value.detail == "Chair 1 is taken 07:00-13:00."
 
 
 def test_a_rule_the_engine_enforces_is_a_422(clinic, people, frozen):

@@ -48,3 +48,11 @@ def test_a_throttled_booking_endpoint_answers_while_redis_is_down(cache_without_
     # Past the booking throttle (which read and wrote the cache) to the validation of the body.
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
+
+
+def test_the_cache_keeps_one_redis_client_instead_of_building_one_per_call(cache_without_redis):
+    # Building a client re-creates its table of response callbacks; throttles asked twice a request.
+    client = cache_without_redis._cache.get_client("a")
+    assert cache_without_redis._cache.get_client("b") is client
+    assert cache_without_redis._cache.get_client("c", write=True) is client  # one server: one pool
+    assert client.connection_pool is cache_without_redis._cache._get_connection_pool(False)
