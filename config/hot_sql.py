@@ -13,7 +13,7 @@ Only for queries of a fixed shape on a hot path; everything else uses the ORM.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import cache
 
 from django.db import connections
@@ -79,3 +79,12 @@ def _reader(model: type[Model], using: str):
         return from_db(using, names, values)
 
     return read
+
+
+def among(column_sql: str, ids: Collection[int], using: str = "default") -> tuple[str, list]:
+    """`column_sql` is one of `ids` (integers), as SQL and its parameters. On PostgreSQL one array
+    parameter, so the text (and the statement prepared for it) is the same for any number of
+    ids; on SQLite a placeholder per id (SQLite has no arrays; `IN ()` is simply false)."""
+    if connections[using].vendor == "postgresql":
+        return f"{column_sql} = ANY(%s::bigint[])", [list(ids)]
+    return f"{column_sql} IN ({', '.join(['%s'] * len(ids))})", list(ids)

@@ -20,11 +20,14 @@ move, a cancellation notice, a join link, a reply, an alert to staff) are never 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 
-from django.db.models import Q
+from django.db import connections
 
+from config import hot_sql
 from notifications import plans, quiet_hours
 from notifications.models import Channel, MessageStatus as M, OutboundMessage, WENT_OUT_STATUSES
 
@@ -57,7 +60,7 @@ def limits_for(*, patient, policy) -> Limits:
 
 def counted_texts():
     """Texts that count toward the limits: appointment texts, not replies."""
-    return OutboundMessage.objects.filter(channel=Channel.SMS).exclude(kind__startswith="reply_")
+    return OutboundMessage.objects.filter(channel=Channel.SMS).exclude(kind__startswith=plans.REPLY_PREFIX)
 
 
 def _went_out_by_day(*, patient, since: dt.datetime, exclude_pk: int | None = None) -> Counter:
@@ -123,6 +126,39 @@ class SendTimeLimits:
         return last + TEXT_SPACING
 
 
+@cache
+def _rebalance_sql() -> str:
+    """counted_texts() of one patient that are upcoming or went out since the lookback, as SQL
+    (config.hot_sql): every booking, move and cancellation runs it."""
+    c = functools.partial(hot_sql.column, OutboundMessage)
+
+    def among(values) -> str:
+        return ", ".join(["%s"] * len(values))
+
+    return (f"SELECT {c('id')}, {c('status')}, {c('priority')}, {c('next_attempt_at')}, {c('handed_off_at')} "  # nosec B608 - column names and placeholders only
+            f"FROM {hot_sql.table(OutboundMessage)} WHERE {c('patient')} = %s AND {c('channel')} = %s "
+            f"AND NOT ({c('kind')} LIKE %s ESCAPE '\\') "
+            f"AND (({c('status')} IN ({among(CANDIDATE_STATUSES)}) AND {c('next_attempt_at')} >= %s) "
+            f"OR ({c('status')} IN ({among(WENT_OUT_STATUSES)}) AND {c('handed_off_at')} >= %s)) "
+            f"ORDER BY {c('id')}")
+
+
+CANDIDATE_STATUSES = (M.PLANNED, M.CAPPED)
+
+
+def _rebalance_rows(*, patient_id: int, now: dt.datetime, lookback: dt.datetime) -> list[tuple]:
+    connection = connections["default"]
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [patient_id, Channel.SMS, plans.REPLY_PREFIX.replace("_", "\\_") + "%",
+              *CANDIDATE_STATUSES, adapt(now - REBALANCE_SLACK), *WENT_OUT_STATUSES, adapt(lookback)]
+    at = hot_sql.converter(OutboundMessage._meta.get_field("next_attempt_at"))
+    handed_off = hot_sql.converter(OutboundMessage._meta.get_field("handed_off_at"))
+    with connection.cursor() as cursor:
+        cursor.execute(_rebalance_sql(), params)
+        return [(pk, status, priority, at(next_attempt_at), handed_off(handed_off_at))
+                for pk, status, priority, next_attempt_at, handed_off_at in cursor.fetchall()]
+
+
 def rebalance(*, patient, policy, now: dt.datetime) -> None:
     """Choose which of the patient's upcoming texts fit the limits: highest priority first,
     then earliest. Flips rows between planned and capped with a compare-and-set on the status,
@@ -131,12 +167,9 @@ def rebalance(*, patient, policy, now: dt.datetime) -> None:
     # earliest candidate's day went out at most seven local days before it, and that day is not
     # before today (less the slack), so eight days back always covers them.
     lookback = now - REBALANCE_SLACK - dt.timedelta(days=WEEK_DAYS + 1)
-    rows = (counted_texts().filter(patient=patient)
-            .filter(Q(status__in=(M.PLANNED, M.CAPPED), next_attempt_at__gte=now - REBALANCE_SLACK)
-                    | Q(status__in=WENT_OUT_STATUSES, handed_off_at__gte=lookback))
-            .order_by("pk").values_list("pk", "status", "priority", "next_attempt_at", "handed_off_at"))
     candidates, went_out = [], []
-    for pk, status, priority, next_attempt_at, handed_off_at in rows:
+    for pk, status, priority, next_attempt_at, handed_off_at in _rebalance_rows(patient_id=patient.pk, now=now,
+                                                                                 lookback=lookback):
         if status in (M.PLANNED, M.CAPPED):
             candidates.append((pk, status, priority, next_attempt_at))
         else:

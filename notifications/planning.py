@@ -22,7 +22,7 @@ from scheduling import catalog
 from scheduling.models import Appointment, AppointmentStatus as S, Patient
 
 # Replies answer the patient's own text; a booking change never supersedes them.
-REPLY_PREFIX = "reply_"
+REPLY_PREFIX = plans.REPLY_PREFIX
 # Rows due within this much of now are handed to a worker at commit instead of waiting for beat.
 NUDGE_WINDOW = dt.timedelta(seconds=30)
 

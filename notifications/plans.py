@@ -41,6 +41,8 @@ DEFAULT_STEPS: list[dict] = [
 # text the patient just sent and are neither capped nor held for quiet hours.
 CANCELLATION = Step(key="cancellation", template="cancellation", priority=60)
 REPLY_TEMPLATES = ("help", "stop", "start", "confirmed", "reschedule")
+# Replies to the patient's own text: kind = REPLY_PREFIX + template; never counted toward the caps.
+REPLY_PREFIX = "reply_"
 # Messages about a visit that is over (checkins/): "checkin_<step>" and its one "checkin_<step>_nudge".
 # They wait for a completed visit instead of a booked one and have no visit start as a deadline.
 FOLLOW_UP_PREFIX = "checkin_"
@@ -71,7 +73,7 @@ def parse_steps(raw) -> list[Step]:
         key = item.get("key")
         if not isinstance(key, str) or not key.replace("_", "").isalnum() or len(key) > 40:
             raise ValidationError(f"{where}: key must be a short slug such as reminder_24h.")
-        if key in seen or key == CANCELLATION.key or key.startswith("reply_"):
+        if key in seen or key == CANCELLATION.key or key.startswith(REPLY_PREFIX):
             raise ValidationError(f"{where}: key {key!r} is already used.")
         seen.add(key)
         template = item.get("template")

@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers.base import FieldsBuiltOnce
 from api.serializers.fields import IdField
 from scheduling.models import Allocation, Appointment, AppointmentStatus, BookingChannel, Modality
 from scheduling.timeutils import UTC
@@ -112,7 +113,7 @@ class EmptyRequestSerializer(serializers.Serializer):
 
 # --- Output ---------------------------------------------------------------------------------
 
-class AllocationSerializer(serializers.ModelSerializer):
+class AllocationSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     phase = serializers.CharField(source="phase.name")
     staff = serializers.SerializerMethodField()
     resource = serializers.SerializerMethodField()
@@ -130,7 +131,7 @@ class AllocationSerializer(serializers.ModelSerializer):
         return {"id": obj.resource_id, "name": obj.resource.name, "kind": obj.resource.kind}
 
 
-class AppointmentSerializer(serializers.ModelSerializer):
+class AppointmentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     patient = serializers.SerializerMethodField()
     service = serializers.SerializerMethodField()
     location = serializers.SerializerMethodField()

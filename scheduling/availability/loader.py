@@ -41,28 +41,19 @@ def held_rows(*, lo: dt.datetime, hi: dt.datetime, staff_ids: Collection[int], r
     connection = connections["default"]
     adapt = connection.ops.adapt_datetimefield_value
     c = functools.partial(hot_sql.column, Allocation)
-    if connection.vendor == "postgresql":
-        epoch = "FLOOR(EXTRACT(EPOCH FROM {}))::bigint"
-        staff_in, resource_in = f"{c('staff')} = ANY(%s::bigint[])", f"{c('resource')} = ANY(%s::bigint[])"
-        excluded = f" AND NOT ({c('appointment')} = ANY(%s::bigint[]))" if exclude_appointment_ids else ""
-        listed = [list(staff_ids), list(resource_ids)]
-        excluded_params = [list(exclude_appointment_ids)] if exclude_appointment_ids else []
-    else:
-        epoch = "CAST(strftime('%%s', {}) AS INTEGER)"
-
-        def among(column, ids):
-            return f"{column} IN ({', '.join(['%s'] * len(ids))})"
-
-        staff_in, resource_in = among(c("staff"), staff_ids), among(c("resource"), resource_ids)
-        excluded = f" AND NOT {among(c('appointment'), exclude_appointment_ids)}" if exclude_appointment_ids else ""
-        listed = [*staff_ids, *resource_ids]
-        excluded_params = list(exclude_appointment_ids)
+    epoch = ("FLOOR(EXTRACT(EPOCH FROM {}))::bigint" if connection.vendor == "postgresql"
+             else "CAST(strftime('%%s', {}) AS INTEGER)")
+    staff_in, staff_params = hot_sql.among(c("staff"), staff_ids)
+    resource_in, resource_params = hot_sql.among(c("resource"), resource_ids)
+    excluded, excluded_params = hot_sql.among(c("appointment"), exclude_appointment_ids)
     sql = (f"SELECT {c('staff')}, {c('resource')}, {epoch.format(c('start'))}, {epoch.format(c('end'))}, "  # nosec B608 - column names and placeholders only
            f"{c('exclusive')}, {c('share')}, {c('appointment')} FROM {hot_sql.table(Allocation)} "
            f"WHERE {c('start')} >= %s AND {c('start')} < %s AND {c('end')} > %s "
            f"AND ({staff_in} OR {resource_in}) "
-           f"AND ({c('hold_expires_at')} IS NULL OR {c('hold_expires_at')} > %s){excluded}")
-    params = [adapt(lo - MAX_ALLOCATION), adapt(hi), adapt(lo), *listed, adapt(now), *excluded_params]
+           f"AND ({c('hold_expires_at')} IS NULL OR {c('hold_expires_at')} > %s)"
+           + (f" AND NOT {excluded}" if exclude_appointment_ids else ""))
+    params = [adapt(lo - MAX_ALLOCATION), adapt(hi), adapt(lo), *staff_params, *resource_params, adapt(now),
+              *(excluded_params if exclude_appointment_ids else [])]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -21,12 +21,16 @@ checked by step 3 under the nurse's hour locks, which every booking that uses he
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connections, transaction
 from django.db.models import Q
+
+from config import hot_sql
 
 from api.problems import Conflict, Unprocessable
 from scheduling import catalog
@@ -161,28 +165,57 @@ def candidate_spans(request: SlotRequest) -> list[tuple[int | None, int | None, 
     return [(pk, None, lo, hi) for pk in staff] + [(None, pk, lo, hi) for pk in resources]
 
 
-def rows_in_the_way(*, slot, exclude_appointment_ids: Collection[int] = ()) -> list[Allocation]:
+class HeldRow(NamedTuple):
+    """An allocation as verification reads it, with its staff member's watch capacity."""
+
+    appointment_id: int
+    staff_id: int | None
+    resource_id: int | None
+    start: datetime
+    end: datetime
+    exclusive: bool
+    share: int
+    hold_expires_at: datetime | None
+    watch_capacity: int | None
+
+
+def rows_in_the_way(*, slot, exclude_appointment_ids: Collection[int] = ()) -> list[HeldRow]:
     """The allocations of each planned staff member and resource that overlap what the plan
-    gives them, lapsed holds included: one query, read with those calendar hours locked."""
+    gives them, lapsed holds included: one query, read with those calendar hours locked. SQL
+    (config.hot_sql): every booking, hold and move runs it."""
     if not slot.assignments:
         return []
     lo = min(a.start for a in slot.assignments)
     hi = max(a.end for a in slot.assignments)
-    rows = Allocation.objects.filter(Q(staff_id__in=slot.staff_ids) | Q(resource_id__in=slot.resource_ids),
-                                     start__lt=hi, end__gt=lo)
-    if exclude_appointment_ids:
-        rows = rows.exclude(appointment_id__in=list(exclude_appointment_ids))
-    rows = rows.select_related("staff").only("appointment_id", "staff_id", "resource_id", "start", "end", "exclusive",
-                                             "share", "hold_expires_at", "staff__watch_capacity")
+    connection = connections["default"]
+    adapt = connection.ops.adapt_datetimefield_value
+    c = functools.partial(hot_sql.column, Allocation)
+    staff_in, staff_params = hot_sql.among(f"a.{c('staff')}", slot.staff_ids)
+    resource_in, resource_params = hot_sql.among(f"a.{c('resource')}", slot.resource_ids)
+    excluded, excluded_params = hot_sql.among(f"a.{c('appointment')}", exclude_appointment_ids)
+    sql = (f"SELECT a.{c('appointment')}, a.{c('staff')}, a.{c('resource')}, a.{c('start')}, a.{c('end')}, "  # nosec B608 - column names and placeholders only
+           f"a.{c('exclusive')}, a.{c('share')}, a.{c('hold_expires_at')}, "
+           f"s.{hot_sql.column(StaffMember, 'watch_capacity')} FROM {hot_sql.table(Allocation)} a "
+           f"LEFT JOIN {hot_sql.table(StaffMember)} s ON s.{hot_sql.column(StaffMember, 'id')} = a.{c('staff')} "
+           f"WHERE ({staff_in} OR {resource_in}) AND a.{c('start')} < %s AND a.{c('end')} > %s"
+           + (f" AND NOT {excluded}" if exclude_appointment_ids else ""))
+    params = [*staff_params, *resource_params, adapt(hi), adapt(lo),
+              *(excluded_params if exclude_appointment_ids else [])]
+    instant = hot_sql.converter(Allocation._meta.get_field("start"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [HeldRow(appointment, staff, resource, instant(start), instant(end), bool(exclusive), share,
+                        instant(expires) if expires is not None else None, capacity)
+                for appointment, staff, resource, start, end, exclusive, share, expires, capacity in cursor.fetchall()]
     return [r for r in rows if any(_same_holder(r, a) and r.start < a.end and r.end > a.start
                                    for a in slot.assignments)]
 
 
-def _same_holder(row: Allocation, a) -> bool:
+def _same_holder(row: HeldRow, a) -> bool:
     return row.resource_id == a.resource_id if a.resource_id is not None else row.staff_id == a.staff_id
 
 
-def still_free(*, slot, live: list[Allocation]) -> bool:
+def still_free(*, slot, live: list[HeldRow]) -> bool:
     """Whether the planned assignments still fit beside the live allocations, by the engine's
     rules: a resource is held by one visit at a time; a staff member's hands-on (exclusive)
     phases do not overlap; the shares a nurse watches stay within her watch capacity."""
@@ -199,7 +232,7 @@ def still_free(*, slot, live: list[Allocation]) -> bool:
                 continue  # nothing else is watched then: the plan already fitted her capacity
             loads = [(_epoch(r.start), _epoch(r.end), r.share) for r in shared]
             span = (_epoch(a.start), _epoch(a.end))
-            if not covers(below_capacity(loads, shared[0].staff.watch_capacity - a.share, [span]), *span):
+            if not covers(below_capacity(loads, shared[0].watch_capacity - a.share, [span]), *span):
                 return False
     return True
 
