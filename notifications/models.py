@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from phonenumber_field.modelfields import PhoneNumberField
 
+from config.field_encryption import EncryptedTextField
+
 DEFAULT_STATE_QUIET_HOURS = {
     "FL": ["08:00", "20:00"], "MD": ["08:00", "20:00"], "OK": ["08:00", "20:00"], "NJ": ["08:00", "20:00"],
     "CT": ["09:00", "20:00"],
@@ -198,7 +200,10 @@ class ConsentEvent(models.Model):
 
 
 class InboundMessage(models.Model):
-    """A text a patient sent us. Ones no keyword explains wait in the front-desk inbox."""
+    """A text a patient sent us. Ones no keyword explains wait in the front-desk inbox.
+
+    The body is the patient's own words and is encrypted at rest (config/field_encryption.py):
+    keywords are matched in Python as the text arrives (notifications.inbound), never in SQL."""
 
     class Action(models.TextChoices):
         CONFIRM = "confirm", "Confirmed the visit"
@@ -211,7 +216,7 @@ class InboundMessage(models.Model):
     provider_id = models.CharField(max_length=64, unique=True)
     from_number = models.CharField(max_length=20, db_index=True)
     to_number = models.CharField(max_length=20, blank=True)
-    body = models.TextField(blank=True)
+    body = EncryptedTextField(blank=True, help_text="The patient's own words, as received.")
     received_at = models.DateTimeField(db_index=True)
     patient = models.ForeignKey("scheduling.Patient", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="inbound_messages")

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from phonenumber_field.modelfields import PhoneNumberField
 
+from config.field_encryption import EncryptedTextField
 from scheduling.models import Appointment, Location, Patient, StaffMember
 
 
@@ -84,11 +85,15 @@ class IdentityConfirmation(models.Model):
 
 
 class InterpreterNeed(models.Model):
-    """The desk's flag that a visit needs an interpreter (no clinician speaks the patient's language)."""
+    """The desk's flag that a visit needs an interpreter (no clinician speaks the patient's language).
+
+    The notes are free text about one patient's visit: an agency booking is made under the
+    patient's name, and nothing keeps out why the interpreter is needed (a hearing loss, say).
+    They are encrypted at rest (config/field_encryption.py)."""
 
     appointment = models.OneToOneField(Appointment, on_delete=models.CASCADE, related_name="interpreter_need")
     language = models.CharField(max_length=60, help_text="The language to interpret, e.g. Spanish, ASL, Vietnamese.")
-    notes = models.CharField(max_length=300, blank=True, help_text="Agency, phone line or booking reference.")
+    notes = EncryptedTextField(max_length=300, blank=True, help_text="Agency, phone line or booking reference.")
     flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     flagged_at = models.DateTimeField()

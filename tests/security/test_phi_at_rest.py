@@ -1,8 +1,8 @@
-"""Health information at rest: the patient's check-in answers, the contraindication screening and
-the clinicians' notes on them are stored as Fernet tokens. A raw read or a dump of the tables shows
-none of the patient's words; the application still scores, alerts and gates on them; a wrong or
-missing key fails loudly; rotation moves every value to a new key; and neither the logs nor the
-texts carry what the patient wrote."""
+"""Health information at rest: the patient's check-in answers, the contraindication screening, the
+clinicians' notes on them, the texts a patient sends and the desk's interpreter notes are stored as
+Fernet tokens. A raw read or a dump of the tables shows none of those words; the application still
+scores, alerts, gates and acts on reply keywords; a wrong or missing key fails loudly; rotation
+moves every value to a new key; and neither the logs nor the texts carry what the patient wrote."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import io
 import logging
 import shutil
 import subprocess
+from urllib.parse import urlencode
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
@@ -21,13 +22,19 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+from twilio.request_validator import RequestValidator
 
 from accounts.models import Role
 from care import services as care_services
 from care.models import Clearance, ContraindicationScreening
 from checkins.models import CheckIn, CheckInAnswers, RiskAlert
 from config import field_encryption
+from notifications.inbound import receive_sms
+from notifications.models import InboundMessage
 from notifications.rendering import deny_listed_words
+from telehealth import services as telehealth_services
+from telehealth.models import InterpreterNeed
 from tests.checkins.conftest import (  # noqa: F401  (fixtures: a clinic with a clinician on call, a clock)
     HOUR, ON_CALL_EMAIL, ON_CALL_NUMBER, VISIT_END, _messaging_settings, checkin, clinic, clock, completed_visit,
     first_page, texts_to, url,
@@ -40,11 +47,15 @@ PATIENT_WORDS = ("sertraline", "want to die", "pins and needles", "Since Friday"
 DETAILS = "Takes lisinopril 20 mg; last drink on 4 June"
 CLEARANCE_NOTES = "Pregnancy ruled out by the obstetrician on 2 March"
 SCREENING_WORDS = ("lisinopril", "last drink", "obstetrician", "Pregnancy ruled out")
+TEXT_FROM_PATIENT = "Can I take my lamotrigine before the infusion? Still dizzy since Tuesday"
+INTERPRETER_NOTES = "Deaf since birth; ASL agency booked under Ana Lopez, ref 4471"
+MESSAGE_WORDS = ("lamotrigine", "Still dizzy", "Deaf since birth", "Ana Lopez")
 
 ANSWER_COLUMNS = ("mood", "sleep", "side_effects", "side_effects_other", "phq_items", "gad7_items", "phq2_score",
                   "phq9_score", "gad7_score", "free_text")
 FINDING_COLUMNS = tuple(name for name, _ in ContraindicationScreening.FINDINGS)
-TABLES = ("checkins_checkinanswers", "checkins_riskalert", "care_contraindicationscreening", "care_clearance")
+TABLES = ("checkins_checkinanswers", "checkins_riskalert", "care_contraindicationscreening", "care_clearance",
+          "notifications_inboundmessage", "telehealth_interpreterneed")
 
 
 def raw_row(table: str, pk: int, columns: tuple[str, ...]) -> dict[str, object]:
@@ -82,6 +93,19 @@ def screening_and_clearance() -> tuple[ContraindicationScreening, Clearance]:
     cleared = care_services.clear_patient(patient=patient, treatment="iv_ketamine", actor=clinician,
                                           evaluated_on=dt.date(2025, 2, 1), notes=CLEARANCE_NOTES)
     return screening, cleared
+
+
+def text_and_interpreter_notes(*, body: str = TEXT_FROM_PATIENT,
+                               notes: str = INTERPRETER_NOTES) -> tuple[InboundMessage, InterpreterNeed]:
+    """A patient's text that needs a person, and an interpreter flag on their visit, written
+    through the services (no webhook or API), for rotation and the migration."""
+    appointment = AppointmentFactory()
+    now = dt.datetime(2025, 3, 10, 17, 30, tzinfo=dt.UTC)
+    text = receive_sms(provider_id=f"SM-at-rest-{appointment.pk}", from_number=str(appointment.patient.phone),
+                       to_number="+16025550199", body=body, now=now)
+    need = telehealth_services.flag_interpreter(appointment=appointment, language="ASL", notes=notes, actor=None,
+                                                now=now)
+    return text, need
 
 
 def answered_checkin(patient=None, *, free_text: str = "Calmer", mood: int = 6) -> CheckInAnswers:
@@ -155,12 +179,68 @@ def test_screening_answers_details_and_clearance_notes_are_tokens_of_one_length_
     assert Clearance.objects.get(pk=cleared.pk).notes == CLEARANCE_NOTES
 
 
+def text_in(body: str, *, sid: str, sender: str):
+    """POST to the inbound webhook as Twilio does: form-encoded and signed over the public URL."""
+    params = {"MessageSid": sid, "AccountSid": "AC1", "From": sender, "To": "+16025550199", "Body": body}
+    signature = RequestValidator("test-twilio-auth-token").compute_signature(
+        "https://clinic.example/webhooks/sms/inbound", params)
+    return APIClient().post("/webhooks/sms/inbound", data=urlencode(params),
+                            content_type="application/x-www-form-urlencoded", HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+@pytest.mark.django_db
+def test_a_patients_texts_are_stored_as_tokens_and_keywords_and_the_desk_inbox_still_read_them(
+        clinic, clock, settings):
+    settings.TWILIO_AUTH_TOKEN = "test-twilio-auth-token"
+    phone = str(clinic.patient.phone)
+    assert text_in(TEXT_FROM_PATIENT, sid="SM-words", sender=phone).status_code == 200
+    assert text_in("Stop.", sid="SM-stop", sender=phone).status_code == 200
+
+    words, stop = InboundMessage.objects.get(provider_id="SM-words"), InboundMessage.objects.get(provider_id="SM-stop")
+    assert (words.body, words.action, words.needs_attention) == (TEXT_FROM_PATIENT, "other", True)
+    assert (stop.body, stop.action) == ("Stop.", "stop")
+    clinic.patient.refresh_from_db()
+    assert clinic.patient.sms_opted_out
+    for text in (words, stop):
+        stored = raw_row("notifications_inboundmessage", text.pk, ("body",))["body"]
+        assert is_fernet_token(stored), stored
+        assert not any(w in stored for w in (*MESSAGE_WORDS, "Stop")), stored
+
+    desk = APIClient()
+    desk.force_authenticate(clinic.desk.user)
+    inbox = desk.get("/api/v1/messages/inbox")
+    assert inbox.status_code == 200
+    assert [item["body"] for item in inbox.json()["results"]] == [TEXT_FROM_PATIENT]
+
+
+@pytest.mark.django_db
+def test_the_desks_interpreter_notes_are_stored_as_a_token_and_read_back_in_clear(clinic):
+    visit = AppointmentFactory(patient=clinic.patient, service=clinic.integration, location=clinic.site)
+    desk = APIClient()
+    desk.force_authenticate(clinic.desk.user)
+
+    flagged = desk.put(f"/api/v1/telehealth/appointments/{visit.pk}/interpreter",
+                       {"language": "ASL", "notes": INTERPRETER_NOTES}, format="json")
+
+    assert flagged.status_code == 200, flagged.json()
+    assert flagged.json()["notes"] == INTERPRETER_NOTES
+    need = InterpreterNeed.objects.get(appointment=visit)
+    assert (need.language, need.notes) == ("ASL", INTERPRETER_NOTES)
+    stored = raw_row("telehealth_interpreterneed", need.pk, ("language", "notes"))
+    assert stored["language"] == "ASL"  # which language is a scheduling fact, kept in clear
+    assert is_fernet_token(stored["notes"]) and not any(w in stored["notes"] for w in MESSAGE_WORDS)
+    too_long = desk.put(f"/api/v1/telehealth/appointments/{visit.pk}/interpreter",
+                        {"language": "ASL", "notes": "x" * 301}, format="json")
+    assert too_long.status_code == 400  # the token is longer, the notes are still capped at 300
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_dump_of_the_postgresql_tables_shows_no_plaintext(risky_checkin):
     _, submit = risky_checkin
     submit()
     screening_and_clearance()
+    text_and_interpreter_notes()
 
     settings_dict = connection.settings_dict
     if shutil.which("pg_dump"):
@@ -180,7 +260,7 @@ def test_a_dump_of_the_postgresql_tables_shows_no_plaintext(risky_checkin):
         dumped = "".join(chunks)
 
     assert "gAAAAA" in dumped  # the rows are in the dump, as tokens
-    for words in (*PATIENT_WORDS, *SCREENING_WORDS, "Says they want"):
+    for words in (*PATIENT_WORDS, *SCREENING_WORDS, *MESSAGE_WORDS, "Says they want"):
         assert words not in dumped, words
 
 
@@ -234,6 +314,11 @@ def test_encrypted_fields_cannot_be_filtered_by_content_but_can_be_tested_for_nu
     with pytest.raises(FieldError, match="encrypted at rest"):
         list(CheckInAnswers.objects.filter(mood=6))
     assert CheckInAnswers.objects.filter(phq9_score__isnull=True).count() == 1
+    text_and_interpreter_notes()
+    with pytest.raises(FieldError, match=r"notifications\.InboundMessage\.body is encrypted at rest"):
+        list(InboundMessage.objects.filter(body__iexact="stop"))
+    with pytest.raises(FieldError, match=r"telehealth\.InterpreterNeed\.notes is encrypted at rest"):
+        list(InterpreterNeed.objects.filter(notes__contains="ref"))
 
 
 # --- Rotation -------------------------------------------------------------------------------------
@@ -244,6 +329,7 @@ def test_rotation_moves_every_value_from_key_a_to_key_b_and_then_b_alone_reads_e
     settings.FIELD_ENCRYPTION_KEYS = [key_a]
     screening, cleared = screening_and_clearance()
     answers = [answered_checkin(free_text=f"Calmer after visit {n}", mood=n) for n in range(3)]
+    text, need = text_and_interpreter_notes()
 
     settings.FIELD_ENCRYPTION_KEYS = [key_b, key_a]
     written_after_deploy = answered_checkin(free_text="Written with the new key", mood=9)
@@ -255,6 +341,8 @@ def test_rotation_moves_every_value_from_key_a_to_key_b_and_then_b_alone_reads_e
     assert "checkins.CheckInAnswers: 4 rows read, 24 values re-encrypted." in report, report
     assert "care.ContraindicationScreening: 1 rows read, 8 values re-encrypted." in report, report
     assert "care.Clearance: 1 rows read, 2 values re-encrypted." in report, report
+    assert "notifications.InboundMessage: 1 rows read, 1 values re-encrypted." in report, report
+    assert "telehealth.InterpreterNeed: 1 rows read, 1 values re-encrypted." in report, report
 
     again = io.StringIO()
     call_command("rotate_field_keys", stdout=again)
@@ -268,6 +356,8 @@ def test_rotation_moves_every_value_from_key_a_to_key_b_and_then_b_alone_reads_e
     assert ContraindicationScreening.objects.get(pk=screening.pk).findings() == [
         "Pregnancy", "Substance use (history or current)"]
     assert Clearance.objects.get(pk=cleared.pk).notes == CLEARANCE_NOTES
+    assert InboundMessage.objects.get(pk=text.pk).body == TEXT_FROM_PATIENT
+    assert InterpreterNeed.objects.get(pk=need.pk).notes == INTERPRETER_NOTES
     token = raw_row("checkins_checkinanswers", answers[0].pk, ("free_text",))["free_text"]
     assert Fernet(key_b).decrypt(token.encode()) == b"Calmer after visit 0"
     with pytest.raises(InvalidToken):
@@ -316,13 +406,17 @@ def test_rotation_stops_with_a_clear_error_when_a_value_no_key_opens(settings):
 
 # --- Rows written before encryption -------------------------------------------------------------
 
-PLAIN = [("checkins", "0002_default_risk_rules"), ("care", "0001_initial")]
+PLAIN = [("checkins", "0002_default_risk_rules"), ("care", "0001_initial"),
+         ("notifications", "0002_messaging_catalog_version"), ("telehealth", "0001_initial")]
+OLD_TEXT = "Shaky since the dose, can someone call me?"
+OLD_NOTES = "Spanish line 2; her son translates for her anxiety"
 
 
 @pytest.mark.django_db(transaction=True)
 def test_going_back_restores_plain_columns_and_the_migration_encrypts_the_rows_it_finds():
     encrypted = answered_checkin(free_text=FREE_TEXT, mood=3)
     screening, _ = screening_and_clearance()
+    text, need = text_and_interpreter_notes()
     appointment = AppointmentFactory()
     executor = MigrationExecutor(connection)
     leaves = executor.loader.graph.leaf_nodes()
@@ -336,6 +430,8 @@ def test_going_back_restores_plain_columns_and_the_migration_encrypts_the_rows_i
         plain_screening = old.get_model("care", "ContraindicationScreening").objects.get(pk=screening.pk)
         assert (plain_screening.pregnancy, plain_screening.psychosis_or_mania, plain_screening.details) == (
             True, False, DETAILS)
+        assert old.get_model("notifications", "InboundMessage").objects.get(pk=text.pk).body == TEXT_FROM_PATIENT
+        assert old.get_model("telehealth", "InterpreterNeed").objects.get(pk=need.pk).notes == INTERPRETER_NOTES
         # Rows written before encryption existed.
         item = old.get_model("checkins", "CheckIn").objects.create(
             patient_id=appointment.patient_id, appointment_id=appointment.pk, step_key="72h",
@@ -346,6 +442,12 @@ def test_going_back_restores_plain_columns_and_the_migration_encrypts_the_rows_i
         old.get_model("checkins", "RiskAlert").objects.create(
             patient_id=appointment.patient_id, checkin_id=item.pk, created_at=appointment.end,
             reasons=[{"code": "rule:1", "detail": "Says they want to die"}])
+        old_texts = [old.get_model("notifications", "InboundMessage").objects.create(
+            provider_id=f"SM-plain-{n}", from_number="+16025550123", body=body, received_at=appointment.end,
+            patient_id=appointment.patient_id, action="other", needs_attention=True)
+            for n, body in enumerate((OLD_TEXT, ""))]  # a picture with no words has an empty body
+        old_need = old.get_model("telehealth", "InterpreterNeed").objects.create(
+            appointment_id=appointment.pk, language="Spanish", notes=OLD_NOTES, flagged_at=appointment.end)
     finally:
         executor.loader.build_graph()  # re-read what is applied
         executor.migrate(leaves)
@@ -364,6 +466,12 @@ def test_going_back_restores_plain_columns_and_the_migration_encrypts_the_rows_i
         assert not any(words in repr(stored) for words in PATIENT_WORDS)
     assert all(is_fernet_token(v) for v in raw_row("care_contraindicationscreening", screening.pk,
                                                    (*FINDING_COLUMNS, "details")).values())
+    assert [InboundMessage.objects.get(pk=t.pk).body for t in (text, *old_texts)] == [TEXT_FROM_PATIENT, OLD_TEXT, ""]
+    assert [InterpreterNeed.objects.get(pk=n.pk).notes for n in (need, old_need)] == [INTERPRETER_NOTES, OLD_NOTES]
+    stored = [raw_row("notifications_inboundmessage", t.pk, ("body",))["body"] for t in (text, *old_texts)]
+    stored += [raw_row("telehealth_interpreterneed", n.pk, ("notes",))["notes"] for n in (need, old_need)]
+    assert all(is_fernet_token(value) for value in stored), stored
+    assert not any(words in repr(stored) for words in (*MESSAGE_WORDS, "Shaky", "anxiety"))
 
 
 # --- Logs and texts ----------------------------------------------------------------------------
