@@ -136,3 +136,12 @@ def test_writes_to_services_phases_locations_and_messaging_change_the_version(iv
     changed()
     ServiceMessagePlan.objects.create(service=service, steps=[])
     changed()
+
+
+def test_the_longest_visit_is_the_longest_service_with_its_buffers(iv_clinic):
+    assert catalog.current().longest_visit == dt.timedelta(minutes=85)  # set-up 15, infusion 40, recovery 30
+
+    service = iv_clinic["service"]
+    service.buffer_before_minutes, service.buffer_after_minutes = 10, 20
+    service.save()
+    assert catalog.current().longest_visit == dt.timedelta(minutes=115)
