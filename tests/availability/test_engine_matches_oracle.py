@@ -9,7 +9,9 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from accounts.models import Role, User
-from scheduling.availability import find_slots, plan_slot
+from scheduling import timeutils
+from scheduling.availability import SlotUnavailable, find_slots, plan_slot
+from scheduling.availability.hours import from_epoch
 from scheduling.models import (
     Allocation, Appointment, Closure, HoursOverride, Location, Patient, Phase, Resource, Service, StaffMember,
     WorkingHours,
@@ -231,6 +233,15 @@ def test_the_engine_answers_exactly_what_a_minute_by_minute_brute_force_answers(
             planned = plan_slot(service=case["service"], location=case["location"], start=slot.start, now=case["now"],
                                 exclude_appointment_ids=case["excluded"])
             assert planned == slot
+        # And every start on the grid that the brute force refuses, checking one start refuses too.
+        offered = {start for start, _ in case["expected"]}
+        grid = timeutils.grid_seconds(case["start"], case["end"], timeutils.zone(case["location"].time_zone),
+                                      spec["step"])
+        refused = [second for second in grid if second // 60 not in offered]
+        for second in refused[:: max(1, len(refused) // 4)][:4]:
+            with pytest.raises(SlotUnavailable):
+                plan_slot(service=case["service"], location=case["location"], start=from_epoch(second),
+                          now=case["now"], exclude_appointment_ids=case["excluded"])
         for slot in result.slots:
             for a in slot.assignments:
                 minutes = range(int(a.start.timestamp()) // 60, int(a.end.timestamp()) // 60)
