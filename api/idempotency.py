@@ -73,7 +73,7 @@ def idempotent(handler):
                 response = _run(view, handler, request, *args, **kwargs)
                 if response.status_code >= 500:
                     raise _Abandon(response)
-                _store_answer(record, status=response.status_code, body=_as_json(response.data))
+                _store_answer(record, status=response.status_code, data=response.data)
                 return response
         except _Abandon as abandoned:
             return abandoned.response
@@ -140,21 +140,21 @@ def _insert_claim(*, owner: str, key: str, method: str, path: str, fingerprint: 
                              created_at=now)
 
 
-def _store_answer(record: IdempotencyRecord, *, status: int, body) -> None:
-    """The first answer, kept with its claim: one UPDATE, as SQL (this runs for every booking POST;
-    Model.save costs several times the statement)."""
-    body_field = IdempotencyRecord._meta.get_field("response_body")
-    connection = transaction.get_connection()
-    with connection.cursor() as cursor:
-        cursor.execute(_answer_sql(), [status, body_field.get_db_prep_save(body, connection), record.pk])
-    record.response_status, record.response_body = status, body
+def _store_answer(record: IdempotencyRecord, *, status: int, data) -> None:
+    """The first answer, kept with its claim: one UPDATE, as SQL, with the body as the JSON text
+    DRF renders (this runs for every booking POST; Model.save cost several times the statement)."""
+    body = JSONRenderer().render(data).decode() if data is not None else None
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(_answer_sql(), [status, body, record.pk])
+    record.response_status = status
 
 
 @functools.cache
 def _answer_sql() -> str:
     column = functools.partial(hot_sql.column, IdempotencyRecord)
+    as_json = "%s::jsonb" if transaction.get_connection().vendor == "postgresql" else "%s"
     return (f"UPDATE {hot_sql.table(IdempotencyRecord)} SET {column('response_status')} = %s, "  # nosec B608 - model column names only
-            f"{column('response_body')} = %s WHERE {column('id')} = %s")
+            f"{column('response_body')} = {as_json} WHERE {column('id')} = %s")
 
 
 def _run(view, handler, request, *args, **kwargs) -> Response:
@@ -174,7 +174,3 @@ def _run(view, handler, request, *args, **kwargs) -> Response:
 class _ErrorResponse(Exception):
     def __init__(self, response: Response):
         self.response = response
-
-
-def _as_json(data):
-    return json.loads(JSONRenderer().render(data)) if data is not None else None
