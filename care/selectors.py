@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from functools import cache
 
 from django.conf import settings
 from django.db import connection
@@ -32,7 +31,7 @@ class ClearanceTerm:
     expires_on: dt.date | None  # None: no expiry
 
 
-@cache
+@functools.cache
 def _clearance_term_sql() -> str:
     t, c = hot_sql.table(Clearance), functools.partial(hot_sql.column, Clearance)
     return (f"SELECT {c('id')}, {c('expires_on')} FROM {t} "  # nosec B608 - model column names only

@@ -3,10 +3,11 @@ every request.
 
 Building and compiling a queryset costs more Python time than PostgreSQL spends answering it:
 for the token lookup every API request makes, three times as much. The few queries every booking
-runs (the token, the clearance gate, the allocations around the slot) keep their SQL text here,
-made once from the models' own column names, and turn rows into values with the same converters
-the ORM would apply (dates on SQLite, decryption of encrypted fields), so what callers get is
-what the ORM would have given them.
+runs (the token, the clearance gate, the allocations around the slot, the rows in the way, the
+patient's counted texts) keep their SQL text beside the code that runs them, made once from the
+models' own column names with the helpers here, and turn rows into values with the same
+converters the ORM would apply (dates on SQLite, decryption of encrypted fields), so what
+callers get is what the ORM would have given them.
 
 Only for queries of a fixed shape on a hot path; everything else uses the ORM.
 """

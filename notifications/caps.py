@@ -126,24 +126,25 @@ class SendTimeLimits:
         return last + TEXT_SPACING
 
 
+# What rebalancing may flip between planned and capped.
+CANDIDATE_STATUSES = (M.PLANNED, M.CAPPED)
+
+
 @cache
 def _rebalance_sql() -> str:
     """counted_texts() of one patient that are upcoming or went out since the lookback, as SQL
     (config.hot_sql): every booking, move and cancellation runs it."""
     c = functools.partial(hot_sql.column, OutboundMessage)
 
-    def among(values) -> str:
+    def placeholders(values) -> str:
         return ", ".join(["%s"] * len(values))
 
     return (f"SELECT {c('id')}, {c('status')}, {c('priority')}, {c('next_attempt_at')}, {c('handed_off_at')} "  # nosec B608 - column names and placeholders only
             f"FROM {hot_sql.table(OutboundMessage)} WHERE {c('patient')} = %s AND {c('channel')} = %s "
             f"AND NOT ({c('kind')} LIKE %s ESCAPE '\\') "
-            f"AND (({c('status')} IN ({among(CANDIDATE_STATUSES)}) AND {c('next_attempt_at')} >= %s) "
-            f"OR ({c('status')} IN ({among(WENT_OUT_STATUSES)}) AND {c('handed_off_at')} >= %s)) "
+            f"AND (({c('status')} IN ({placeholders(CANDIDATE_STATUSES)}) AND {c('next_attempt_at')} >= %s) "
+            f"OR ({c('status')} IN ({placeholders(WENT_OUT_STATUSES)}) AND {c('handed_off_at')} >= %s)) "
             f"ORDER BY {c('id')}")
-
-
-CANDIDATE_STATUSES = (M.PLANNED, M.CAPPED)
 
 
 def _rebalance_rows(*, patient_id: int, now: dt.datetime, lookback: dt.datetime) -> list[tuple]:
@@ -170,7 +171,7 @@ def rebalance(*, patient, policy, now: dt.datetime) -> None:
     candidates, went_out = [], []
     for pk, status, priority, next_attempt_at, handed_off_at in _rebalance_rows(patient_id=patient.pk, now=now,
                                                                                  lookback=lookback):
-        if status in (M.PLANNED, M.CAPPED):
+        if status in CANDIDATE_STATUSES:
             candidates.append((pk, status, priority, next_attempt_at))
         else:
             went_out.append(handed_off_at)
