@@ -28,6 +28,22 @@ from .hours import ClosedDays, DatedOverride, WeeklyRule, open_spans
 MAX_ALLOCATION = dt.timedelta(minutes=MAX_PHASE_MINUTES + 2 * MAX_BUFFER_MINUTES)
 
 
+def held_by(*, staff_ids: Collection[int], resource_ids: Collection[int],
+            exclude_appointment_ids: Collection[int] = (), alias: str = "") -> tuple[str, list]:
+    """SQL (and its parameters) for allocations held by any of these staff members or resources,
+    leaving out those of the excluded appointments; `alias` prefixes the columns ("a.")."""
+    def c(name: str) -> str:
+        return f"{alias}{hot_sql.column(Allocation, name)}"
+
+    staff_in, staff_params = hot_sql.among(c("staff"), staff_ids)
+    resource_in, resource_params = hot_sql.among(c("resource"), resource_ids)
+    sql, params = f"({staff_in} OR {resource_in})", [*staff_params, *resource_params]
+    if exclude_appointment_ids:
+        excluded, excluded_params = hot_sql.among(c("appointment"), exclude_appointment_ids)
+        sql, params = f"{sql} AND NOT {excluded}", [*params, *excluded_params]
+    return sql, params
+
+
 def held_rows(*, lo: dt.datetime, hi: dt.datetime, staff_ids: Collection[int], resource_ids: Collection[int],
               now: dt.datetime, exclude_appointment_ids: Collection[int] = ()) -> list[tuple]:
     """(staff_id, resource_id, start_s, end_s, exclusive, share, appointment_id) of the live
@@ -43,17 +59,13 @@ def held_rows(*, lo: dt.datetime, hi: dt.datetime, staff_ids: Collection[int], r
     c = functools.partial(hot_sql.column, Allocation)
     epoch = ("FLOOR(EXTRACT(EPOCH FROM {}))::bigint" if connection.vendor == "postgresql"
              else "CAST(strftime('%%s', {}) AS INTEGER)")
-    staff_in, staff_params = hot_sql.among(c("staff"), staff_ids)
-    resource_in, resource_params = hot_sql.among(c("resource"), resource_ids)
-    excluded, excluded_params = hot_sql.among(c("appointment"), exclude_appointment_ids)
+    holders, holder_params = held_by(staff_ids=staff_ids, resource_ids=resource_ids,
+                                     exclude_appointment_ids=exclude_appointment_ids)
     sql = (f"SELECT {c('staff')}, {c('resource')}, {epoch.format(c('start'))}, {epoch.format(c('end'))}, "  # nosec B608 - column names and placeholders only
            f"{c('exclusive')}, {c('share')}, {c('appointment')} FROM {hot_sql.table(Allocation)} "
            f"WHERE {c('start')} >= %s AND {c('start')} < %s AND {c('end')} > %s "
-           f"AND ({staff_in} OR {resource_in}) "
-           f"AND ({c('hold_expires_at')} IS NULL OR {c('hold_expires_at')} > %s)"
-           + (f" AND NOT {excluded}" if exclude_appointment_ids else ""))
-    params = [adapt(lo - MAX_ALLOCATION), adapt(hi), adapt(lo), *staff_params, *resource_params, adapt(now),
-              *(excluded_params if exclude_appointment_ids else [])]
+           f"AND ({c('hold_expires_at')} IS NULL OR {c('hold_expires_at')} > %s) AND {holders}")
+    params = [adapt(lo - MAX_ALLOCATION), adapt(hi), adapt(lo), adapt(now), *holder_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -35,6 +35,7 @@ from config import hot_sql
 from api.problems import Conflict, Unprocessable
 from scheduling import catalog
 from scheduling.availability import Slot, SlotUnavailable, plan_slot
+from scheduling.availability.loader import held_by
 from scheduling.availability.intervals import below_capacity, covers
 from scheduling.models import (
     Allocation, Appointment, AppointmentStatus, Location, Patient, Phase, Resource, Service, StaffMember,
@@ -190,17 +191,14 @@ def rows_in_the_way(*, slot, exclude_appointment_ids: Collection[int] = ()) -> l
     connection = connections["default"]
     adapt = connection.ops.adapt_datetimefield_value
     c = functools.partial(hot_sql.column, Allocation)
-    staff_in, staff_params = hot_sql.among(f"a.{c('staff')}", slot.staff_ids)
-    resource_in, resource_params = hot_sql.among(f"a.{c('resource')}", slot.resource_ids)
-    excluded, excluded_params = hot_sql.among(f"a.{c('appointment')}", exclude_appointment_ids)
+    holders, holder_params = held_by(staff_ids=slot.staff_ids, resource_ids=slot.resource_ids,
+                                     exclude_appointment_ids=exclude_appointment_ids, alias="a.")
     sql = (f"SELECT a.{c('appointment')}, a.{c('staff')}, a.{c('resource')}, a.{c('start')}, a.{c('end')}, "  # nosec B608 - column names and placeholders only
            f"a.{c('exclusive')}, a.{c('share')}, a.{c('hold_expires_at')}, "
            f"s.{hot_sql.column(StaffMember, 'watch_capacity')} FROM {hot_sql.table(Allocation)} a "
            f"LEFT JOIN {hot_sql.table(StaffMember)} s ON s.{hot_sql.column(StaffMember, 'id')} = a.{c('staff')} "
-           f"WHERE ({staff_in} OR {resource_in}) AND a.{c('start')} < %s AND a.{c('end')} > %s"
-           + (f" AND NOT {excluded}" if exclude_appointment_ids else ""))
-    params = [*staff_params, *resource_params, adapt(hi), adapt(lo),
-              *(excluded_params if exclude_appointment_ids else [])]
+           f"WHERE a.{c('start')} < %s AND a.{c('end')} > %s AND {holders}")
+    params = [adapt(hi), adapt(lo), *holder_params]
     instant = hot_sql.converter(Allocation._meta.get_field("start"))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
