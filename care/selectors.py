@@ -27,27 +27,26 @@ UPCOMING = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
 class ClearanceTerm:
     """What the clearance gate checks of the newest clearance that is not revoked."""
 
-    clearance_id: int
     expires_on: dt.date | None  # None: no expiry
 
 
 @functools.cache
 def _clearance_term_sql() -> str:
     t, c = hot_sql.table(Clearance), functools.partial(hot_sql.column, Clearance)
-    return (f"SELECT {c('id')}, {c('expires_on')} FROM {t} "  # nosec B608 - model column names only
+    return (f"SELECT {c('expires_on')} FROM {t} "  # nosec B608 - model column names only
             f"WHERE {c('patient')} = %s AND {c('treatment')} = %s AND {c('revoked_at')} IS NULL "
             f"ORDER BY {c('cleared_at')} DESC, {c('id')} DESC LIMIT 1")
 
 
 def current_clearance(*, patient: Patient, treatment: str) -> ClearanceTerm | None:
     """The newest clearance that is not revoked (it may have expired: the gate says so). Every
-    dosing booking asks, so the query is kept as SQL (config.hot_sql) and reads two columns."""
+    dosing booking asks, so the query is kept as SQL (config.hot_sql) and reads one column."""
     with connection.cursor() as cursor:
         cursor.execute(_clearance_term_sql(), [patient.pk, treatment])
         row = cursor.fetchone()
     if row is None:
         return None
-    return ClearanceTerm(row[0], hot_sql.converter(Clearance._meta.get_field("expires_on"))(row[1]))
+    return ClearanceTerm(hot_sql.converter(Clearance._meta.get_field("expires_on"))(row[0]))
 
 
 def latest_screening(*, patient: Patient) -> ContraindicationScreening | None:
