@@ -128,10 +128,16 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast (and let /readyz say so) instead of hanging on an unreachable server.
     _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
-    # Values travel apart from the SQL, so psycopg prepares a statement it has run five times and
-    # PostgreSQL stops planning it afresh; the booking path runs the same dozen statements every
-    # time. Also spares psycopg quoting every value into the text.
+    # Values travel apart from the SQL (psycopg no longer quotes every value into the text), and
+    # a statement a connection has run DB_PREPARE_THRESHOLD times is prepared, so PostgreSQL
+    # stops parsing and planning it afresh: the booking path runs the same dozen statements every
+    # time. Django leaves preparing off unless asked; set DB_PREPARE_THRESHOLD=off behind a
+    # connection pooler in transaction mode, which cannot keep prepared statements.
     _db["OPTIONS"].setdefault("server_side_binding", True)
+    _prepare = env_str("DB_PREPARE_THRESHOLD", "5").strip().lower()
+    if _prepare != "off" and not _prepare.isdigit():
+        raise ImproperlyConfigured("DB_PREPARE_THRESHOLD must be a whole number of runs, or off.")
+    _db["OPTIONS"].setdefault("prepare_threshold", None if _prepare == "off" else int(_prepare))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -7,7 +8,10 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self) -> None:
+        from config.prepared_statements import keep_on_rollback
+
         post_migrate.connect(_ensure_catalog_triggers, sender=self)
+        connection_created.connect(keep_on_rollback, dispatch_uid="clearday.keep_on_rollback")
 
 
 def _ensure_catalog_triggers(sender, using="default", **kwargs) -> None:

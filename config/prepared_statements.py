@@ -1,0 +1,47 @@
+"""Prepared statements that survive a rolled-back savepoint.
+
+psycopg prepares a statement a connection has run `prepare_threshold` times (settings
+DB_PREPARE_THRESHOLD), so PostgreSQL stops parsing and planning it afresh. But psycopg forgets
+every prepared statement, and sends DEALLOCATE ALL, whenever a command reports ROLLBACK, and
+ROLLBACK TO SAVEPOINT reports just that. Every error answer on the booking path rolls back its
+savepoint (a lost race is a 409, a third of all booking requests), so without this nothing stays
+prepared for long.
+
+psycopg forgets on ROLLBACK in case the transaction had created an object a statement was prepared
+against. Clearday never changes the schema inside a request's transaction: migrations run in
+their own process, and they DROP or ALTER, which still clear the cache here. So on our connections
+a rolled-back savepoint keeps the prepared statements. (A whole transaction rolled back still
+clears them: psycopg's rollback() does that itself, and only a failed request, a 500, ends so.)
+"""
+
+from __future__ import annotations
+
+import re
+
+from psycopg import pq
+from psycopg._preparing import Prepare, PrepareManager  # the class psycopg keeps per connection
+
+_COMMAND_OK = pq.ExecStatus.COMMAND_OK
+_CLEARS = re.compile(rb"^(?:DROP|ALTER|DISCARD ALL|DEALLOCATE ALL)\b").match
+
+
+class KeptOnRollback(PrepareManager):
+    """psycopg's manager, except that a command reporting ROLLBACK (a savepoint's) keeps the cache."""
+
+    def _should_discard(self, prep, results) -> bool:
+        if self._names or prep == Prepare.SHOULD:
+            for result in results:
+                if result.status == _COMMAND_OK and (status := result.command_status) and _CLEARS(status):
+                    return self.clear()
+        return False
+
+
+def keep_on_rollback(sender, connection, **kwargs) -> None:
+    """`connection_created` receiver: give a new PostgreSQL connection the manager above, with
+    the threshold and size Django configured."""
+    if connection.vendor != "postgresql":
+        return
+    raw = connection.connection
+    kept = KeptOnRollback()
+    kept.prepare_threshold, kept.prepared_max = raw._prepared.prepare_threshold, raw._prepared.prepared_max
+    raw._prepared = kept
