@@ -7,9 +7,11 @@ first response is stored in that transaction too. So:
   (SQLite) until the original commits, then replays it: the work is never done twice;
 - if the original dies before committing, its claim disappears with its work, and the retry
   simply runs. There is no orphaned "in progress" claim to time out.
-Error answers (4xx) are stored and replayed like successes; a 5xx is not stored (the work was
-rolled back), so the retry runs again. Records are kept IDEMPOTENCY_KEY_TTL_HOURS, then purged
-(scheduling.services.housekeeping).
+Error answers (4xx) are stored and replayed like successes when the request wrote nothing that
+stands (a lost race is refused before anything is written; a service's writes roll back with its
+own atomic block). Otherwise, and for any 5xx, the answer is not stored and the whole transaction
+rolls back, claim included, so the retry runs again. Records are kept IDEMPOTENCY_KEY_TTL_HOURS,
+then purged (scheduling.services.housekeeping).
 """
 
 from __future__ import annotations
@@ -158,19 +160,34 @@ def _answer_sql() -> str:
 
 
 def _run(view, handler, request, *args, **kwargs) -> Response:
-    """Run the handler in a savepoint: an error answer leaves no partial change behind."""
-    try:
-        with transaction.atomic():
+    """Run the handler. An error answer is stored only if the handler wrote nothing that stands:
+    the services keep their writes in their own atomic blocks, which roll back with the error,
+    and a lost race is refused before anything is written. Had anything been written (or the
+    transaction been left unusable), the error is answered but not stored, and the whole
+    transaction, claim included, rolls back as for a 5xx: a retry then simply runs again.
+
+    This spares every request a savepoint of its own: three statements on a lost race, two on a
+    booking."""
+    writes = _WriteWatch()
+    with transaction.get_connection().execute_wrapper(writes):
+        try:
             response = handler(view, request, *args, **kwargs)
-            if response.status_code >= 400:
-                raise _ErrorResponse(response)
-            return response
-    except _ErrorResponse as error:
-        return error.response
-    except Exception as exc:  # noqa: BLE001 - rendered exactly as DRF would, then stored
-        return view.handle_exception(exc)
+        except Exception as exc:  # noqa: BLE001 - rendered exactly as DRF would, then stored
+            response = view.handle_exception(exc)
+    if response.status_code >= 400 and (writes.seen or transaction.get_connection().needs_rollback):
+        raise _Abandon(response)
+    return response
 
 
-class _ErrorResponse(Exception):
-    def __init__(self, response: Response):
-        self.response = response
+class _WriteWatch:
+    """An execute wrapper that notes whether any statement wrote."""
+
+    WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE", "WITH")  # WITH: a data-modifying CTE, to be safe
+
+    def __init__(self):
+        self.seen = False
+
+    def __call__(self, execute, sql, params, many, context):
+        if not self.seen and sql.lstrip()[:6].upper().startswith(self.WRITES):
+            self.seen = True
+        return execute(sql, params, many, context)

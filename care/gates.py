@@ -28,6 +28,8 @@ from telehealth.gates import controlled_substance_telemedicine, video_licensure
 from . import selectors
 from .models import GateOverride, Treatment
 
+_TREATMENTS = frozenset(Treatment.values)  # Choices.values builds its list afresh on every read
+
 
 @dataclass(frozen=True)
 class GateRequest:
@@ -68,7 +70,7 @@ def clearance(request: GateRequest) -> GateFailure | None:
     """Dosing needs a completed evaluation and a clinician's clearance for this kind of treatment,
     still valid on the visit's day."""
     service = request.service
-    if not service.is_dosing or service.category not in Treatment.values:
+    if not service.is_dosing or service.category not in _TREATMENTS:
         return None
     treatment = Treatment(service.category).label
     found = selectors.current_clearance(patient=request.patient, treatment=service.category)

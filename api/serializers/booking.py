@@ -29,7 +29,7 @@ class AwareDateTimeField(serializers.DateTimeField):
         return value.astimezone(UTC)
 
 
-class _Where(serializers.Serializer):
+class _Where(FieldsBuiltOnce, serializers.Serializer):
     """Where a visit happens: a location (in person) or modality=video (no location)."""
 
     location = IdField(required=False, allow_null=True,
@@ -95,7 +95,7 @@ class RescheduleRequestSerializer(_Where):
                                             help_text="Front desk only: see POST /appointments.")
 
 
-class CancelRequestSerializer(serializers.Serializer):
+class CancelRequestSerializer(FieldsBuiltOnce, serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
     cancelled_by = serializers.ChoiceField(
         choices=Appointment.CancelledBy.choices, required=False,
@@ -103,11 +103,11 @@ class CancelRequestSerializer(serializers.Serializer):
                   "`clinic` otherwise (the default). Patients always cancel as `patient`.")
 
 
-class ReasonRequestSerializer(serializers.Serializer):
+class ReasonRequestSerializer(FieldsBuiltOnce, serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class EmptyRequestSerializer(serializers.Serializer):
+class EmptyRequestSerializer(FieldsBuiltOnce, serializers.Serializer):
     pass
 
 

@@ -14,12 +14,17 @@ from .loader import Context
 from .types import SlotUnavailable
 
 
+# Read once: Choices.labels builds its list afresh on every read, and every refusal names roles.
+_ROLE_LABELS = {role.value: role.label.lower() for role in StaffRole}
+_KIND_LABELS = {kind.value: kind.label.lower() for kind in ResourceKind}
+
+
 def role_label(role: str) -> str:
-    return StaffRole(role).label.lower() if role in StaffRole.values else role
+    return _ROLE_LABELS.get(role, role)
 
 
 def kind_label(kind: str) -> str:
-    return ResourceKind(kind).label.lower() if kind in ResourceKind.values else kind
+    return _KIND_LABELS.get(kind, kind)
 
 
 def _range(ctx: Context, start: int, end: int, staff_id: int | None = None) -> str:
