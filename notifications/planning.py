@@ -13,6 +13,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from config import hot_sql
 from notifications import caps, plans, quiet_hours
 from notifications.locks import lock_patient_messages
 from notifications.models import (
@@ -140,7 +141,8 @@ def _plan_steps(appointment, *, patient, policy, steps: list[plans.Step], now: d
         rows.extend(_row(appointment, patient, step=step, channel=channel, due=due, window=window, now=now,
                          language=patient.language)
                     for channel in channels if (step.key, channel) not in existing)
-    return OutboundMessage.objects.bulk_create(rows)
+    hot_sql.insert(rows)
+    return rows
 
 
 def _plan_cancellation(appointment, *, patient, policy, now: dt.datetime) -> list[OutboundMessage]:
@@ -157,7 +159,8 @@ def _plan_cancellation(appointment, *, patient, policy, now: dt.datetime) -> lis
     rows = [_row(appointment, patient, step=plans.CANCELLATION, channel=channel, due=now, window=window, now=now,
                  language=patient.language)
             for channel in channels_for(patient) if (plans.CANCELLATION.key, channel) not in existing]
-    return OutboundMessage.objects.bulk_create(rows)
+    hot_sql.insert(rows)
+    return rows
 
 
 def plan_reply(*, patient, phone: str, template: str, appointment=None, now: dt.datetime | None = None,

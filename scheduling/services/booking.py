@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.problems import Conflict, NotFound
+from config import hot_sql
 from care.gates import enforce_gates
 from notifications import planning
 from scheduling.models import (
@@ -44,10 +45,11 @@ def book_appointment(*, patient: Patient, service: Service, location: Location |
                           enforce_booking_rules=not override_reason, by_staff=not is_patient(actor), planned=planned)
 
     def write(slot) -> Appointment:
-        appointment = Appointment.objects.create(
+        appointment = Appointment(
             patient=patient, service=service, location=location, modality=modality_for(location),
             start=slot.start, end=slot.end, status=S.BOOKED, booked_by=actor if actor else None,
             channel=channel, staff_notes=staff_notes)
+        hot_sql.insert([appointment])
         write_allocations(appointment=appointment, slot=slot)
         record_event(appointment=appointment, action="booked", actor=actor, actor_kind=actor_kind(actor),
                      to_status=S.BOOKED, reason=override_reason,
@@ -113,10 +115,11 @@ def reschedule_appointment(*, appointment: Appointment, start: datetime, actor,
         ensure_transition(old, S.RESCHEDULED)
         # Free the old time first: the new one may overlap it on the same chair.
         Allocation.objects.filter(appointment_id=old.pk).delete()
-        new = Appointment.objects.create(
+        new = Appointment(
             patient=old.patient, service=old.service, location=target, modality=modality_for(target),
             start=slot.start, end=slot.end, status=S.BOOKED, booked_by=actor if actor else None,
             channel=old.channel, staff_notes=old.staff_notes)
+        hot_sql.insert([new])
         write_allocations(appointment=new, slot=slot)
         apply_status(appointment=old, to_status=S.RESCHEDULED, action="rescheduled", actor=actor,
                      reason=reason or override_reason,

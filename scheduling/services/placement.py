@@ -253,12 +253,10 @@ def write_allocations(*, appointment: Appointment, slot, hold_expires_at: dateti
     """Insert the slot's allocations and keep them on the appointment, with their phase, staff
     member and resource from the clinic's set-up, as `appointment.allocations.all()`: the
     response that shows the new booking then costs no further query."""
-    rows = Allocation.objects.bulk_create([
-        Allocation(appointment=appointment, phase_id=a.phase_id, staff_id=a.staff_id, resource_id=a.resource_id,
-                   start=a.start, end=a.end, exclusive=a.exclusive, share=a.share,
-                   hold_expires_at=hold_expires_at)
-        for a in slot.assignments
-    ])
+    rows = [Allocation(appointment=appointment, phase_id=a.phase_id, staff_id=a.staff_id, resource_id=a.resource_id,
+                       start=a.start, end=a.end, exclusive=a.exclusive, share=a.share, hold_expires_at=hold_expires_at)
+            for a in slot.assignments]
+    hot_sql.insert(rows)
     setup = catalog.current()
     service = setup.services.get(appointment.service_id)
     phases = {phase.pk: phase for phase in service.phases.all()} if service is not None else {}
