@@ -21,9 +21,16 @@ class FieldsBuiltOnce:
         if built is None:
             built = super().get_fields()
             type(self)._fields_built_once = built
-        return {name: copy.deepcopy(field) if _has_children(field) else copy.copy(field)
+        return {name: copy.deepcopy(field) if _has_children(field) else _plain_copy(field)
                 for name, field in built.items()}
 
 
 def _has_children(field) -> bool:
     return isinstance(field, serializers.BaseSerializer) or hasattr(field, "child") or hasattr(field, "child_relation")
+
+
+def _plain_copy(field):
+    """copy.copy, without its trip through __reduce_ex__ (DRF fields keep all state in __dict__)."""
+    clone = object.__new__(type(field))
+    clone.__dict__.update(field.__dict__)
+    return clone

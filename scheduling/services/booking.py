@@ -72,7 +72,7 @@ def convert_hold(*, hold: Appointment, patient: Patient, actor, channel: str = B
     with transaction.atomic():
         # The same global order as placement: calendar hours, then the appointment.
         lock_calendars(spans=spans)
-        hold = lock_appointment(appointment_id=hold.pk)
+        hold = lock_appointment(appointment_id=hold.pk, known=hold)
         now = max(now or timezone.now(), timezone.now())
         if hold.status == S.HELD and hold.hold_expires_at <= now:
             raise Conflict(
@@ -111,7 +111,7 @@ def reschedule_appointment(*, appointment: Appointment, start: datetime, actor,
                           replaces=appointment.pk)
 
     def write(slot) -> Appointment:
-        old = lock_appointment(appointment_id=appointment.pk)
+        old = lock_appointment(appointment_id=appointment.pk, known=appointment)
         ensure_transition(old, S.RESCHEDULED)
         # Free the old time first: the new one may overlap it on the same chair.
         Allocation.objects.filter(appointment_id=old.pk).delete()

@@ -24,6 +24,7 @@ from datetime import datetime
 from django.db import connection, transaction
 
 from notifications.locks import lock_patient_messages
+from scheduling import catalog
 from scheduling.models import Appointment, Resource, StaffMember
 
 
@@ -85,11 +86,22 @@ def lock_patients_messages(*, patient_ids: Iterable[int]) -> None:
         lock_patient_messages(patient_id)
 
 
-def lock_appointment(*, appointment_id: int) -> Appointment:
-    """The appointment, re-read under its row lock (status changes are compare-and-set on it)."""
+def lock_appointment(*, appointment_id: int, known: Appointment | None = None) -> Appointment:
+    """The appointment, re-read under its row lock (status changes are compare-and-set on it),
+    with its service and location from the clinic's set-up and its patient: the one `known` (this
+    appointment as the caller read it before the lock) holds, else read with it."""
     _require_transaction()
-    return (Appointment.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("service", "location", "patient").get(pk=appointment_id))
+    locked = Appointment.objects.select_for_update(no_key=True, of=("self",))
+    patient = known.patient if known is not None and Appointment.patient.is_cached(known) else None
+    appointment = (locked if patient is not None else locked.select_related("patient")).get(pk=appointment_id)
+    if patient is not None and patient.pk == appointment.patient_id:
+        Appointment.patient.field.set_cached_value(appointment, patient)
+    setup = catalog.current()
+    for field, row in ((Appointment.service.field, setup.services.get(appointment.service_id)),
+                       (Appointment.location.field, setup.locations.get(appointment.location_id))):
+        if row is not None:  # else read on first use, as without the catalog
+            field.set_cached_value(appointment, row)
+    return appointment
 
 
 def _require_transaction() -> None:

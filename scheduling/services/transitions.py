@@ -115,7 +115,7 @@ def cancel_appointment(*, appointment: Appointment, actor, reason: str = "", can
     """Cancel a visit (or release a hold). A patient's cancellation inside the service's window is
     flagged late; patients themselves may cancel only before it. Cancellations by the clinic are never late."""
     with transaction.atomic():
-        appt = lock_appointment(appointment_id=appointment.pk)
+        appt = lock_appointment(appointment_id=appointment.pk, known=appointment)
         ensure_transition(appt, S.CANCELLED)
         now = now or timezone.now()
         if is_patient(actor):
@@ -134,7 +134,7 @@ def check_in(*, appointment: Appointment, actor, override_reason: str = "", now:
     """The check-in gates (care.gates: an adult escort for in-person dosing) are enforced under the
     appointment's lock; the desk may override where the clinic allows, and the reason is kept."""
     with transaction.atomic():
-        appt = lock_appointment(appointment_id=appointment.pk)
+        appt = lock_appointment(appointment_id=appointment.pk, known=appointment)
         ensure_transition(appt, S.CHECKED_IN)
         if override_reason and (actor is None or is_patient(actor)):
             raise Forbidden("Only the front desk may override a check-in gate.")
@@ -147,7 +147,7 @@ def check_in(*, appointment: Appointment, actor, override_reason: str = "", now:
 def mark_no_show(*, appointment: Appointment, actor, reason: str = "", now: datetime | None = None) -> Appointment:
     """Only once the visit should have started; frees the rest of its time for a walk-in."""
     with transaction.atomic():
-        appt = lock_appointment(appointment_id=appointment.pk)
+        appt = lock_appointment(appointment_id=appointment.pk, known=appointment)
         ensure_transition(appt, S.NO_SHOW)
         now = now or timezone.now()
         if now < appt.start:
@@ -161,7 +161,7 @@ def complete(*, appointment: Appointment, actor, now: datetime | None = None) ->
     """A completed dosing visit (or a service with its own plan) gets its post-session check-ins
     planned in the same transaction (checkins/planning.py)."""
     with transaction.atomic():
-        appt = lock_appointment(appointment_id=appointment.pk)
+        appt = lock_appointment(appointment_id=appointment.pk, known=appointment)
         apply_status(appointment=appt, to_status=S.COMPLETED, action="completed", actor=actor)
         plan_after_visit(appointment=appt, now=now)
         return appt
