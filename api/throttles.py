@@ -12,6 +12,32 @@ from __future__ import annotations
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 
+class WindowThrottle(UserRateThrottle):
+    """DRF's per-user sliding window, counted in one round trip where the cache can
+    (config.cache.FailSoftRedisCache.take_from_window); elsewhere (the embedded file cache) DRF's
+    own count. Every booking POST passes one, so it is worth a Redis script instead of a read
+    and a write of the pickled history."""
+
+    def allow_request(self, request, view) -> bool:
+        take = getattr(self.cache, "take_from_window", None)
+        if take is None or self.rate is None:
+            return super().allow_request(request, view)
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        oldest = take(self.key, limit=self.num_requests, window_s=self.duration, now=self.now)
+        if oldest is None:
+            return True
+        self.history = [oldest]
+        return self.throttle_failure()
+
+    def wait(self) -> float | None:
+        if getattr(self.cache, "take_from_window", None) is None:
+            return super().wait()
+        return max(0.0, self.duration - (self.now - self.history[-1])) if self.history else self.duration
+
+
 class AvailabilityThrottle(UserRateThrottle):
     """The `availability` rate per signed-in user, else per client address: the engine is the
     costliest read, and an open calendar is what a scraper wants."""

@@ -16,7 +16,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 
 from accounts.models import Role
 from api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
@@ -24,6 +23,7 @@ from api.permissions import IsFrontDesk, IsPatient
 from api import problems
 from api.problems import NotFound, Unprocessable
 from api.serializers.booking import AppointmentSerializer, HoldRequestSerializer
+from api.throttles import WindowThrottle
 from scheduling import catalog
 from scheduling.models import Appointment, Location, Patient, Service, StaffMember
 from scheduling.selectors.appointments import allocations_for_display, desk_may_book_at
@@ -49,7 +49,7 @@ def problem_responses(*codes: int) -> dict:
     return problems.problem_responses(*codes, **{f"description_{code}": _PROBLEM_TEXT[code] for code in codes})
 
 
-class BookingThrottle(UserRateThrottle):
+class BookingThrottle(WindowThrottle):
     """The `booking` rate (THROTTLE_BOOKING) on POSTs; reading the calendar is not throttled here."""
 
     scope = "booking"
