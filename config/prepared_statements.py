@@ -3,15 +3,17 @@
 psycopg prepares a statement a connection has run `prepare_threshold` times (settings
 DB_PREPARE_THRESHOLD), so PostgreSQL stops parsing and planning it afresh. But psycopg forgets
 every prepared statement, and sends DEALLOCATE ALL, whenever a command reports ROLLBACK, and
-ROLLBACK TO SAVEPOINT reports just that. Every error answer on the booking path rolls back its
-savepoint (a lost race is a 409, a third of all booking requests), so without this nothing stays
-prepared for long.
+ROLLBACK TO SAVEPOINT reports just that. The booking path rolls savepoints back all the time: a
+placement attempt whose plan was overtaken under the locks, a move or cancellation refused under
+its lock, and (before the idempotent handlers lost their own savepoint) every lost race. Without
+this, little stayed prepared for long.
 
 psycopg forgets on ROLLBACK in case the transaction had created an object a statement was prepared
 against. Clearday never changes the schema inside a request's transaction: migrations run in
 their own process, and they DROP or ALTER, which still clear the cache here. So on our connections
 a rolled-back savepoint keeps the prepared statements. (A whole transaction rolled back still
-clears them: psycopg's rollback() does that itself, and only a failed request, a 500, ends so.)
+clears them: psycopg's rollback() does that itself. Requests end so only when they fail, or when
+an error answer follows a write; see api/idempotency.py.)
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.problems import Conflict, NotFound
-from config import hot_sql
 from care.gates import enforce_gates
+from config import hot_sql
 from notifications import planning
 from scheduling.models import (
     Allocation, Appointment, AppointmentStatus as S, BookingChannel, Location, Modality, Patient, Service,
