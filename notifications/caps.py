@@ -23,7 +23,6 @@ import datetime as dt
 import functools
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
 
 from django.db import connections
 
@@ -130,7 +129,7 @@ class SendTimeLimits:
 CANDIDATE_STATUSES = (M.PLANNED, M.CAPPED)
 
 
-@cache
+@functools.cache
 def _rebalance_sql() -> str:
     """counted_texts() of one patient that are upcoming or went out since the lookback, as SQL
     (config.hot_sql): every booking, move and cancellation runs it."""

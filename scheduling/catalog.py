@@ -48,9 +48,8 @@ class Catalog:
     def longest_visit(self) -> dt.timedelta:
         """What the longest service holds, buffers included: no visit booked as set up now
         reaches further from a given time than this."""
-        return max((dt.timedelta(minutes=sum(p.duration_minutes for p in s.phases.all())
-                                 + s.buffer_before_minutes + s.buffer_after_minutes)
-                    for s in self.services.values()), default=dt.timedelta(0))
+        return max((dt.timedelta(minutes=s.minutes_held()) for s in self.services.values()),
+                   default=dt.timedelta(0))
 
     def active_location(self, pk) -> Location | None:
         location = self.locations.get(pk)

@@ -155,9 +155,7 @@ def plan_slot(*, service: Service, location: Location | None, start: dt.datetime
     # A margin of the longest visit around the start lets messages name the whole visit a chair
     # is taken by; more would only read and sort allocations the answer cannot depend on. (This
     # service's own length too, should it be newer than the catalog the request started with.)
-    own = sum(p.duration_minutes for p in service.phases.all()) + service.buffer_before_minutes \
-        + service.buffer_after_minutes
-    margin = max(catalog.current().longest_visit, dt.timedelta(minutes=own))
+    margin = max(catalog.current().longest_visit, dt.timedelta(minutes=service.minutes_held()))
     ctx = load(service=service, location=location, window_start=start - margin, window_end=start + margin, staff=staff,
                patient=patient, now=now, exclude_appointment_ids=exclude_appointment_ids)
     if not ctx.needs:

@@ -181,6 +181,10 @@ class Service(models.Model):
     def allows_in_person(self) -> bool:
         return self.modality in (Modality.IN_PERSON, Modality.EITHER)
 
+    def minutes_held(self) -> int:
+        """How long a visit of this service holds its calendars: its phases and both buffers."""
+        return sum(p.duration_minutes for p in self.phases.all()) + self.buffer_before_minutes + self.buffer_after_minutes
+
 
 def missing_resource_kinds(*, locations, kinds) -> list[str]:
     """What a service's phases need that its in-person locations do not have, as sentences:

@@ -30,13 +30,12 @@ from typing import NamedTuple
 from django.db import IntegrityError, OperationalError, connections, transaction
 from django.db.models import Q
 
-from config import hot_sql
-
 from api.problems import Conflict, Unprocessable
+from config import hot_sql
 from scheduling import catalog
 from scheduling.availability import Slot, SlotUnavailable, plan_slot
-from scheduling.availability.loader import held_by
 from scheduling.availability.intervals import below_capacity, covers
+from scheduling.availability.loader import held_by
 from scheduling.models import (
     Allocation, Appointment, AppointmentStatus, Location, Patient, Phase, Resource, Service, StaffMember,
 )
