@@ -17,18 +17,22 @@ The rows handed out are shared between requests: treat them as read-only."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db import connection
 
-from scheduling.models import Closure, HoursOverride, Location, Resource, Service, StaffMember, WorkingHours
+from scheduling.models import (
+    Appointment, Closure, HoursOverride, Location, Resource, Service, StaffMember, WorkingHours,
+)
 
 Owner = tuple[str, int]  # ("staff" | "resource" | "location", id)
+REMEMBERED = 512  # results of remember() kept per version of the set-up; the oldest go first
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,23 @@ class Catalog:
     closures: Mapping[int, tuple[Closure, ...]]  # by location id
     messaging_policy: object  # notifications.models.MessagingPolicy (its defaults until one is saved)
     message_plans: Mapping[int, object]  # service id -> its stored plan (the steps' JSON)
+    _remembered: dict = field(default_factory=dict, compare=False, repr=False)
+    _remembering: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+    def remember(self, key: tuple, build):
+        """`build()`, computed once per key for this version of the set-up: for what follows
+        from the set-up alone (a new version starts with nothing remembered). At most
+        REMEMBERED results are kept; treat them as read-only, like the rows."""
+        try:
+            return self._remembered[key]
+        except KeyError:
+            pass
+        value = build()
+        with self._remembering:
+            while len(self._remembered) >= REMEMBERED:
+                del self._remembered[next(iter(self._remembered))]
+            self._remembered[key] = value
+        return value
 
     @cached_property
     def longest_visit(self) -> dt.timedelta:
@@ -82,6 +103,17 @@ class Catalog:
 
     def closures_for(self, *, site_id: int, first: dt.date, last: dt.date) -> list[Closure]:
         return [c for c in self.closures.get(site_id, ()) if c.start_date <= last and c.end_date >= first]
+
+
+def attach(appointment: Appointment) -> Appointment:
+    """Give `appointment` its service and location from the set-up, so that reading them costs
+    no query (a row the set-up does not know is read on first use, as without it)."""
+    setup = current()
+    for relation, row in ((Appointment.service.field, setup.services.get(appointment.service_id)),
+                          (Appointment.location.field, setup.locations.get(appointment.location_id))):
+        if row is not None and not relation.is_cached(appointment):
+            relation.set_cached_value(appointment, row)
+    return appointment
 
 
 def owner_of(row) -> Owner:

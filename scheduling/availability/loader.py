@@ -131,50 +131,50 @@ def _dates(lo: dt.datetime, hi: dt.datetime, zones: Collection[ZoneInfo]) -> lis
     return sorted(days)
 
 
-def load(*, service: Service, location: Location | None, window_start: dt.datetime, window_end: dt.datetime,
-         staff: StaffMember | None = None, language: str | None = None, patient=None, now: dt.datetime,
-         exclude_appointment_ids: Collection[int] = ()) -> Context:
-    """Everything needed to answer for visit starts in [window_start, window_end)."""
-    video = is_video(location)
-    site = None if video else location
-    site_zone = timeutils.zone(site.time_zone) if site else None
+@dataclass(frozen=True)
+class _Cast:
+    """Who and what a service can use at a site (or by video), from the set-up alone."""
+
+    needs: list[Need]
+    run_roles: frozenset[str]
+    roles: frozenset[str]
+    kinds: frozenset[str]
+    members: list[StaffMember]
+    resources: list[Resource]
+
+
+@dataclass(frozen=True)
+class _Hours:
+    """When each of a cast works over some dates, from the set-up alone: open spans by owner
+    (("staff" | "resource" | "location", id)), the time off explanations name, the closures."""
+
+    open: dict[tuple[str, int], list]
+    time_off: dict[tuple[str, int], list[DatedOverride]]
+    closures: list[ClosedDays]
+
+
+def _cast(service: Service, site: Location | None, setup: catalog.Catalog) -> _Cast:
+    video = site is None
     needs = needs_for(service, video=video)
     runs = build_runs(needs, with_resources=not video)
     run_roles = {run.role for run in runs if run.is_staff}
     roles = run_roles | {role for need in needs for role in present_roles(need)}
     kinds = {run.role for run in runs if not run.is_staff}
+    return _Cast(needs=needs, run_roles=frozenset(run_roles), roles=frozenset(roles), kinds=frozenset(kinds),
+                 members=[m for m in setup.members(site_id=site.id if site else None) if roles & set(m.roles)],
+                 resources=setup.resources_at(site_id=site.id, kinds=kinds) if kinds and site else [])
 
-    setup = catalog.current()
-    members = [m for m in setup.members(site_id=site.id if site else None) if roles & set(m.roles)]
-    licensed_in = getattr(patient, "state", "") if video else ""
-    filters = {"language": language or "", "state": licensed_in or "", "staff": staff.display_name if staff else ""}
 
-    def takes_part(member: StaffMember, role: str) -> bool:
-        if staff is not None and staff.has_role(role) and member.id != staff.id:
-            return False
-        if language and language not in member.languages:
-            return False
-        return not licensed_in or licensed_in in member.licensed_states
-
-    resources = setup.resources_at(site_id=site.id, kinds=kinds) if kinds and site else []
-
-    hold_lo = window_start + dt.timedelta(seconds=min((n.hold_start for n in needs), default=0))
-    hold_hi = window_end + dt.timedelta(seconds=max((n.hold_end for n in needs), default=0))
-    zones = {site_zone} if site_zone else {timeutils.zone(m.time_zone) for m in members}
-    dates = _dates(hold_lo - timeutils.DAY, hold_hi + timeutils.DAY, zones or {timeutils.zone("UTC")})
-    first, last = (dates[0], dates[-1]) if dates else (window_start.date(), window_end.date())
-
-    staff_ids = [m.id for m in members]
-    resource_ids = [r.id for r in resources]
-    owners = [*(("staff", pk) for pk in staff_ids), *(("resource", pk) for pk in resource_ids),
+def _hours(cast: _Cast, site: Location | None, site_zone: ZoneInfo | None, dates: list[dt.date],
+           setup: catalog.Catalog) -> _Hours:
+    video = site is None
+    first, last = (dates[0], dates[-1]) if dates else (dt.date.min, dt.date.min)  # no dates: nothing is open
+    owners = [*(("staff", m.id) for m in cast.members), *(("resource", r.id) for r in cast.resources),
               *([("location", site.id)] if site else [])]
-    rules = setup.rules_for(owners, first=first, last=last)
-    overrides = setup.overrides_for(owners, first=first, last=last)
     closures = [ClosedDays(c.start_date, c.end_date, c.reason)
                 for c in setup.closures_for(site_id=site.id, first=first, last=last)] if site else []
-
     rules_by: dict[tuple[str, int], list[WeeklyRule]] = defaultdict(list)
-    for row in rules:
+    for row in setup.rules_for(owners, first=first, last=last):
         if row.staff_id:
             where = row.location_for_staff
             if site and where is not None and where.id != site.id:
@@ -187,15 +187,76 @@ def load(*, service: Service, location: Location | None, window_start: dt.dateti
         else:
             rules_by[("location", row.location_id)].append(_rule(row))
     overrides_by: dict[tuple[str, int], list[DatedOverride]] = defaultdict(list)
-    for row in overrides:
+    for row in setup.overrides_for(owners, first=first, last=last):
         key = ("staff", row.staff_id) if row.staff_id else ("resource", row.resource_id) if row.resource_id \
             else ("location", row.location_id)
         overrides_by[key].append(_override(row))
 
+    def spans(rules, overrides, tz):
+        return open_spans(rules=rules, overrides=overrides, closures=closures, dates=dates, tz=tz)
+
+    open_by: dict[tuple[str, int], list] = {}
+    if site:
+        open_by[("location", site.id)] = spans(rules_by[("location", site.id)],
+                                               overrides_by[("location", site.id)], site_zone)
+    for member in cast.members:
+        key = ("staff", member.id)
+        open_by[key] = spans(rules_by[key], overrides_by[key], site_zone or timeutils.zone(member.time_zone))
+    for resource in cast.resources:
+        key = ("resource", resource.id)
+        if rules_by[key]:
+            open_by[key] = spans(rules_by[key], overrides_by[key], site_zone)
+        else:  # the site's hours, and the site's time off as well as its own
+            open_by[key] = spans(rules_by[("location", site.id)],
+                                 overrides_by[("location", site.id)] + overrides_by[key], site_zone)
+    time_off = {key: [o for o in rows if not o.available] for key, rows in overrides_by.items()}
+    return _Hours(open=open_by, time_off=time_off, closures=closures)
+
+
+def _from_setup(setup: catalog.Catalog, service: Service, key: tuple, build):
+    """`build()`, remembered with the set-up when `service` is the set-up's own copy (a copy
+    it does not hold may have other phases, so it is worked out afresh)."""
+    if setup.services.get(service.pk) is not service:
+        return build()
+    return setup.remember(key, build)
+
+
+def load(*, service: Service, location: Location | None, window_start: dt.datetime, window_end: dt.datetime,
+         staff: StaffMember | None = None, language: str | None = None, patient=None, now: dt.datetime,
+         exclude_appointment_ids: Collection[int] = ()) -> Context:
+    """Everything needed to answer for visit starts in [window_start, window_end).
+
+    Who takes part and when they work follow from the set-up alone, so they are worked out
+    once per version of it (Catalog.remember) for each service, place and run of dates; only
+    the allocations are read for every request."""
+    video = is_video(location)
+    site = None if video else location
+    site_zone = timeutils.zone(site.time_zone) if site else None
+    setup = catalog.current()
+    place = (site.id, site.time_zone) if site else None
+    cast = _from_setup(setup, service, ("cast", service.pk, place), lambda: _cast(service, site, setup))
+    needs, members, resources = cast.needs, cast.members, cast.resources
+    licensed_in = getattr(patient, "state", "") if video else ""
+    filters = {"language": language or "", "state": licensed_in or "", "staff": staff.display_name if staff else ""}
+
+    def takes_part(member: StaffMember, role: str) -> bool:
+        if staff is not None and staff.has_role(role) and member.id != staff.id:
+            return False
+        if language and language not in member.languages:
+            return False
+        return not licensed_in or licensed_in in member.licensed_states
+
+    hold_lo = window_start + dt.timedelta(seconds=min((n.hold_start for n in needs), default=0))
+    hold_hi = window_end + dt.timedelta(seconds=max((n.hold_end for n in needs), default=0))
+    zones = {site_zone} if site_zone else {timeutils.zone(m.time_zone) for m in members}
+    dates = _dates(hold_lo - timeutils.DAY, hold_hi + timeutils.DAY, zones or {timeutils.zone("UTC")})
+    hours = _from_setup(setup, service, ("hours", service.pk, place, tuple(dates)),
+                        lambda: _hours(cast, site, site_zone, dates, setup))
+
     busy: dict[tuple[str, int], list[tuple[int, int, int]]] = defaultdict(list)
     shared: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
-    rows = held_rows(lo=hold_lo, hi=hold_hi, staff_ids=staff_ids, resource_ids=resource_ids, now=now,
-                     exclude_appointment_ids=exclude_appointment_ids)
+    rows = held_rows(lo=hold_lo, hi=hold_hi, staff_ids=[m.id for m in members],
+                     resource_ids=[r.id for r in resources], now=now, exclude_appointment_ids=exclude_appointment_ids)
     for staff_id, resource_id, start, end, exclusive, share, appointment_id in rows:
         row = (start, end)
         if resource_id is not None:
@@ -205,48 +266,31 @@ def load(*, service: Service, location: Location | None, window_start: dt.dateti
         else:
             shared[staff_id].append((*row, share, appointment_id))
 
-    site_open = None
-    if site:
-        site_open = open_spans(rules=rules_by[("location", site.id)], overrides=overrides_by[("location", site.id)],
-                               closures=closures, dates=dates, tz=site_zone)
-
     grids: dict[str, frozenset[int]] = {}
 
     def staff_holder(member: StaffMember) -> Holder:
-        tz = site_zone or timeutils.zone(member.time_zone)
         key = ("staff", member.id)
         grid = None
         if video:
             if member.time_zone not in grids:
-                grids[member.time_zone] = frozenset(
-                    timeutils.grid_seconds(window_start, window_end, tz, service.slot_step_minutes))
+                grids[member.time_zone] = frozenset(timeutils.grid_seconds(
+                    window_start, window_end, timeutils.zone(member.time_zone), service.slot_step_minutes))
             grid = grids[member.time_zone]
-        return Holder(id=member.id, name=member.display_name,
-                      open=open_spans(rules=rules_by[key], overrides=overrides_by[key], closures=closures,
-                                      dates=dates, tz=tz),
-                      busy=sorted(busy[key]), shared=sorted(shared[member.id]), capacity=member.watch_capacity,
-                      grid=grid)
+        return Holder(id=member.id, name=member.display_name, open=hours.open[key], busy=sorted(busy[key]),
+                      shared=sorted(shared[member.id]), capacity=member.watch_capacity, grid=grid)
 
     def resource_holder(resource: Resource) -> Holder:
         key = ("resource", resource.id)
-        if rules_by[key]:
-            own_rules, own_overrides = rules_by[key], overrides_by[key]
-        else:
-            own_rules = rules_by[("location", site.id)]
-            own_overrides = overrides_by[("location", site.id)] + overrides_by[key]
-        return Holder(id=resource.id, name=resource.name,
-                      open=open_spans(rules=own_rules, overrides=own_overrides, closures=closures, dates=dates,
-                                      tz=site_zone),
-                      busy=sorted(busy[key]))
+        return Holder(id=resource.id, name=resource.name, open=hours.open[key], busy=sorted(busy[key]))
 
     holders = {m.id: staff_holder(m) for m in members}
     calendar = Calendar(
-        site_open=site_open,
-        staff={role: [holders[m.id] for m in members if m.has_role(role) and takes_part(m, role)] for role in run_roles},
-        resources={kind: [resource_holder(r) for r in resources if r.kind == kind] for kind in kinds},
-        present={role: [holders[m.id] for m in members if m.has_role(role)] for role in roles},
+        site_open=hours.open[("location", site.id)] if site else None,
+        staff={role: [holders[m.id] for m in members if m.has_role(role) and takes_part(m, role)]
+               for role in cast.run_roles},
+        resources={kind: [resource_holder(r) for r in resources if r.kind == kind] for kind in cast.kinds},
+        present={role: [holders[m.id] for m in members if m.has_role(role)] for role in cast.roles},
     )
-    time_off = {key: [o for o in rows if not o.available] for key, rows in overrides_by.items()}
     return Context(service=service, location=site, video=video, site_zone=site_zone, needs=needs, calendar=calendar,
-                   staff={m.id: m for m in members}, resources={r.id: r for r in resources}, time_off=time_off,
-                   closures=closures, staff_filters=filters)
+                   staff={m.id: m for m in members}, resources={r.id: r for r in resources},
+                   time_off=hours.time_off, closures=hours.closures, staff_filters=filters)

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import Role
 from api.problems import NotFound
+from scheduling import catalog
 from scheduling.models import Allocation, Appointment, Location, StaffMember
 from scheduling.timeutils import UTC, day_bounds, zone
 
@@ -91,12 +92,13 @@ def with_details(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
 def get_appointment(*, user, appointment_id: int, details: bool = True) -> Appointment:
     """The appointment if this user may see it, else a 404 that does not say whether it exists."""
     qs = visible_appointments(user=user)
-    # Without details: what every action reads anyway (the patient, and the visit this one replaced).
+    # Without details: what every action reads anyway (the patient, and the visit this one replaced;
+    # its service and location come from the set-up).
     qs = with_details(qs) if details else qs.select_related("patient", "rescheduled_from")
     appointment = qs.filter(pk=appointment_id).first()
     if appointment is None:
         raise NotFound(f"There is no appointment {appointment_id} that you can see.", code="appointment_not_found")
-    return appointment
+    return appointment if details else catalog.attach(appointment)
 
 
 def filter_appointments(qs: QuerySet[Appointment], *, start_from: datetime | None = None,

@@ -96,12 +96,7 @@ def lock_appointment(*, appointment_id: int, known: Appointment | None = None) -
     appointment = (locked if patient is not None else locked.select_related("patient")).get(pk=appointment_id)
     if patient is not None and patient.pk == appointment.patient_id:
         Appointment.patient.field.set_cached_value(appointment, patient)
-    setup = catalog.current()
-    for field, row in ((Appointment.service.field, setup.services.get(appointment.service_id)),
-                       (Appointment.location.field, setup.locations.get(appointment.location_id))):
-        if row is not None:  # else read on first use, as without the catalog
-            field.set_cached_value(appointment, row)
-    return appointment
+    return catalog.attach(appointment)
 
 
 def _require_transaction() -> None:

@@ -145,3 +145,64 @@ def test_the_longest_visit_is_the_longest_service_with_its_buffers(iv_clinic):
     service.buffer_before_minutes, service.buffer_after_minutes = 10, 20
     service.save()
     assert catalog.current().longest_visit == dt.timedelta(minutes=115)
+
+
+def test_what_follows_from_the_set_up_is_worked_out_once_per_version(iv_clinic):
+    setup = catalog.current()
+    built = []
+
+    def build():
+        built.append(1)
+        return object()
+
+    first = setup.remember(("example",), build)
+    assert setup.remember(("example",), build) is first and len(built) == 1
+    ResourceFactory(location=iv_clinic["location"])  # a new version remembers nothing yet
+    assert catalog.current().remember(("example",), build) is not first and len(built) == 2
+
+
+def test_remembered_results_are_bounded(iv_clinic, monkeypatch):
+    monkeypatch.setattr(catalog, "REMEMBERED", 3)
+    setup = catalog.current()
+    for n in range(5):
+        setup.remember(("n", n), lambda n=n: n)
+    assert setup.remember(("n", 4), lambda: "again") == 4
+    assert setup.remember(("n", 0), lambda: "again") == "again"  # the oldest went first
+
+
+def test_hours_remembered_for_one_version_are_not_used_by_the_next(iv_clinic):
+    from scheduling.availability import find_slots
+
+    from .conftest import MONDAY, NOW
+
+    def offered() -> list[dt.datetime]:
+        setup = catalog.current()
+        service, location = setup.services[iv_clinic["service"].pk], setup.locations[iv_clinic["location"].pk]
+        window = dt.datetime.combine(MONDAY, dt.time(0), tzinfo=dt.UTC)
+        return [s.start for s in find_slots(service=service, location=location, start=window,
+                                            end=window + dt.timedelta(days=1), now=NOW).slots]
+
+    before = offered()
+    assert before and offered() == before  # the second answer comes from what was remembered
+    HoursOverride.objects.create(staff=iv_clinic["nurse"], date=MONDAY, kind=HoursOverride.Kind.UNAVAILABLE)
+    assert offered() == []
+
+
+def test_a_service_the_set_up_does_not_hold_is_worked_out_afresh(iv_clinic):
+    from scheduling.availability import loader
+
+    from .conftest import MONDAY, NOW
+
+    window = dt.datetime.combine(MONDAY, dt.time(16), tzinfo=dt.UTC)
+    with catalog.pinned():
+        setup = catalog.current()
+        own = setup.services[iv_clinic["service"].pk]
+        location = setup.locations[iv_clinic["location"].pk]
+        kept = loader.load(service=own, location=location, window_start=window,
+                           window_end=window + dt.timedelta(hours=1), now=NOW)
+        # A phase changed after this request pinned its set-up: a fresh copy of the service has it.
+        iv_clinic["service"].phases.filter(order=3).update(duration_minutes=45)
+        fresh = type(own).objects.get(pk=own.pk)
+        loaded = loader.load(service=fresh, location=location, window_start=window,
+                             window_end=window + dt.timedelta(hours=1), now=NOW)
+    assert kept.needs[-1].end == 85 * 60 and loaded.needs[-1].end == 100 * 60

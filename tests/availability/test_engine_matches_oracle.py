@@ -9,7 +9,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from accounts.models import Role, User
-from scheduling import timeutils
+from scheduling import catalog, timeutils
 from scheduling.availability import SlotUnavailable, find_slots, plan_slot
 from scheduling.availability.hours import from_epoch
 from scheduling.models import (
@@ -233,6 +233,14 @@ def test_the_engine_answers_exactly_what_a_minute_by_minute_brute_force_answers(
             planned = plan_slot(service=case["service"], location=case["location"], start=slot.start, now=case["now"],
                                 exclude_appointment_ids=case["excluded"])
             assert planned == slot
+        # The set-up's own copies of the service and place: who takes part and when they work are
+        # worked out once and then remembered (Catalog.remember), and answer the same both times.
+        setup = catalog.current()
+        own = {"service": setup.services[case["service"].pk], "location": setup.locations[case["location"].pk]}
+        for _ in range(2):
+            again = find_slots(**own, start=case["start"], end=case["end"], now=case["now"],
+                               exclude_appointment_ids=case["excluded"])
+            assert again.slots == result.slots
         # And every start on the grid that the brute force refuses, checking one start refuses too.
         offered = {start for start, _ in case["expected"]}
         grid = timeutils.grid_seconds(case["start"], case["end"], timeutils.zone(case["location"].time_zone),

@@ -1,6 +1,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from scheduling.models import Appointment, AppointmentStatus as S
@@ -194,6 +196,19 @@ def test_reschedule_through_the_api_returns_the_new_appointment(clinic, people, 
     assert new["start"] == iso(at(13)) and new["rescheduled_from"] == visit.pk
     old = client_for(people.ana.user).get(f"/api/v1/appointments/{visit.pk}").json()
     assert (old["status"], old["rescheduled_to"]) == ("rescheduled", new["id"])
+
+
+@pytest.mark.parametrize("action, payload", [("cancel", {"reason": "Sick"}), ("reschedule", {"start": iso(at(13))})])
+def test_actions_take_the_service_and_place_from_the_set_up_not_from_the_database(clinic, people, frozen,
+                                                                                   action, payload):
+    visit = booked_for(clinic, people.ana, at(9))
+    client = client_for(people.ana.user)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(f"/api/v1/appointments/{visit.pk}/{action}", payload, format="json")
+    assert response.status_code == 200, response.json()
+    read = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+    for table in ("scheduling_service", "scheduling_phase", "scheduling_location"):
+        assert not [sql for sql in read if f'FROM "{table}"' in sql], table
 
 
 # --- The desk's list ------------------------------------------------------------------------
