@@ -85,9 +85,10 @@ class AppointmentListView(GenericAPIView):
         data = body.validated_data
         is_desk = request.user.role != Role.PATIENT
         if data.get("hold"):
-            hold = visible_appointments(user=request.user).filter(pk=data["hold"]).select_related("patient").first()
-            if hold is None:
-                raise NotFound(f"There is no hold {data['hold']} that you can see.", code="hold_not_found")
+            try:
+                hold = get_appointment(user=request.user, appointment_id=data["hold"], details=False)
+            except NotFound:
+                raise NotFound(f"There is no hold {data['hold']} that you can see.", code="hold_not_found") from None
             _ensure_hold_matches(hold, data)
             appointment = booking.convert_hold(
                 hold=hold, patient=hold.patient, actor=request.user, channel=_channel(request, data),
@@ -151,20 +152,13 @@ class _ActionView(GenericAPIView):
         body.is_valid(raise_exception=True)
         result = self.perform(request, appointment, body.validated_data)
         # A move answers with the new appointment, which replaced this one; other actions answer
-        # with this one, whose predecessor (if any) was read with it.
+        # with this one, whose predecessor (if any) was read with it (get_appointment).
         if result.pk != appointment.pk:
             return render_appointment(request, result, rescheduled_from=appointment.pk)
-        return render_appointment(request, result, rescheduled_from=predecessor_id(appointment))
+        return render_appointment(request, result, rescheduled_from=appointment.rescheduled_from_pk)
 
     def perform(self, request, appointment, data):
         raise NotImplementedError
-
-
-def predecessor_id(appointment: Appointment) -> int | None:
-    try:
-        return appointment.rescheduled_from.pk
-    except Appointment.DoesNotExist:
-        return None
 
 
 DESK = (Role.FRONT_DESK, Role.ADMIN)

@@ -10,14 +10,17 @@ Visibility is one queryset per role, so "not yours" and "does not exist" look th
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from accounts.models import Role
+from accounts.models import Role, User
 from api.problems import NotFound
+from config import hot_sql
 from scheduling import catalog
-from scheduling.models import Allocation, Appointment, Location, StaffMember
+from scheduling.models import Allocation, Appointment, Location, Patient, StaffMember
 from scheduling.timeutils import UTC, day_bounds, zone
 
 
@@ -90,15 +93,52 @@ def with_details(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
 
 
 def get_appointment(*, user, appointment_id: int, details: bool = True) -> Appointment:
-    """The appointment if this user may see it, else a 404 that does not say whether it exists."""
-    qs = visible_appointments(user=user)
-    # Without details: what every action reads anyway (the patient, and the visit this one replaced;
-    # its service and location come from the set-up).
-    qs = with_details(qs) if details else qs.select_related("patient", "rescheduled_from")
-    appointment = qs.filter(pk=appointment_id).first()
+    """The appointment if this user may see it, else a 404 that does not say whether it exists.
+
+    Without details: what an action needs. The patient is attached, the service and location
+    come from the set-up, and `rescheduled_from_pk` names the visit this one replaced (or None)."""
+    if details:
+        appointment = with_details(visible_appointments(user=user)).filter(pk=appointment_id).first()
+    elif (patient := own_patient_record(user)) is not None:
+        appointment = _patients_own(patient=patient, appointment_id=appointment_id)
+    else:
+        predecessor = Appointment.objects.filter(rescheduled_to=OuterRef("pk")).values("pk")
+        appointment = (visible_appointments(user=user).select_related("patient")
+                       .annotate(rescheduled_from_pk=Subquery(predecessor)).filter(pk=appointment_id).first())
     if appointment is None:
         raise NotFound(f"There is no appointment {appointment_id} that you can see.", code="appointment_not_found")
     return appointment if details else catalog.attach(appointment)
+
+
+def own_patient_record(user) -> Patient | None:
+    """A patient user's own record when signing in already read it (accounts.authentication),
+    else None: then the visibility queryset decides."""
+    if user is None or not user.is_authenticated or not user.is_active or user.role != Role.PATIENT:
+        return None
+    return user.patient if User.patient.is_cached(user) else None
+
+
+def _patients_own(*, patient: Patient, appointment_id: int) -> Appointment | None:
+    """What visible_appointments() gives a patient (their record's appointments), for one id,
+    with the visit it replaced: one statement made once (config.hot_sql), as every action a
+    patient takes reads it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_patients_own_sql(), [appointment_id, patient.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    appointment = hot_sql.reader(Appointment)(row[:-1])
+    appointment.rescheduled_from_pk = row[-1]
+    Appointment.patient.field.set_cached_value(appointment, patient)
+    return appointment
+
+
+@functools.cache
+def _patients_own_sql() -> str:
+    c = functools.partial(hot_sql.column, Appointment)
+    return (f"SELECT {hot_sql.columns(Appointment, 'a')}, "  # nosec B608 - column names and placeholders only
+            f"(SELECT p.{c('id')} FROM {hot_sql.table(Appointment)} p WHERE p.{c('rescheduled_to')} = a.{c('id')}) "
+            f"FROM {hot_sql.table(Appointment)} a WHERE a.{c('id')} = %s AND a.{c('patient')} = %s")
 
 
 def filter_appointments(qs: QuerySet[Appointment], *, start_from: datetime | None = None,

@@ -8,10 +8,14 @@ rules is broken; moving one booked visit (from any channel: the booking service 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.db import connection
+
 from api.problems import Unprocessable
+from config import hot_sql
 from scheduling import timeutils
 from scheduling.models import Appointment, AppointmentStatus, Course, CourseStep, CourseTemplate, CourseVisit
 
@@ -145,14 +149,25 @@ def course_zone(course: Course) -> ZoneInfo:
 
 
 def visit_of(appointment: Appointment) -> CourseVisit | None:
-    """The course visit this appointment is the current booking of, if any."""
-    current: Appointment | None = appointment
-    while current is not None:
-        visit = CourseVisit.objects.filter(appointment_id=current.pk).select_related("course__template").first()
-        if visit is not None:
-            return visit
-        current = Appointment.objects.filter(rescheduled_to_id=current.pk).first()
-    return None
+    """The course visit this appointment is the current booking of, if any: the visit of this
+    appointment or of the nearest one it replaced. One statement walks the moves back (every
+    move asks, and most visits belong to no course)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_visit_of_sql(), [appointment.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return CourseVisit.objects.select_related("course__template").get(pk=row[0])
+
+
+@functools.cache
+def _visit_of_sql() -> str:
+    a, v = functools.partial(hot_sql.column, Appointment), functools.partial(hot_sql.column, CourseVisit)
+    return ("WITH RECURSIVE moves(id, depth) AS (SELECT CAST(%s AS BIGINT), 0 UNION ALL "  # nosec B608 - names and placeholders only
+            f"SELECT a.{a('id')}, moves.depth + 1 FROM {hot_sql.table(Appointment)} a "
+            f"JOIN moves ON a.{a('rescheduled_to')} = moves.id) "
+            f"SELECT v.{v('id')} FROM {hot_sql.table(CourseVisit)} v JOIN moves ON v.{v('appointment')} = moves.id "
+            "ORDER BY moves.depth LIMIT 1")
 
 
 def ensure_move_keeps_spacing(*, appointment: Appointment, start: dt.datetime) -> None:

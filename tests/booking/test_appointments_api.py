@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from scheduling.models import Appointment, AppointmentStatus as S
@@ -209,6 +210,38 @@ def test_actions_take_the_service_and_place_from_the_set_up_not_from_the_databas
     read = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().startswith("SELECT")]
     for table in ("scheduling_service", "scheduling_phase", "scheduling_location"):
         assert not [sql for sql in read if f'FROM "{table}"' in sql], table
+
+
+def token_client(user) -> APIClient:
+    """Signed in as the API's clients are: a token, read by the product's authentication."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def test_with_a_real_sign_in_a_patient_still_cannot_act_on_another_patients_visit_or_hold(clinic, people, frozen):
+    theirs = booked_for(clinic, people.ben, at(9))
+    held = token_client(people.ben.user).post("/api/v1/holds", body(clinic, at(13)), format="json").json()
+    client = token_client(people.ana.user)
+    for action, payload in [("cancel", {}), ("reschedule", {"start": iso(at(15))})]:
+        response = client.post(f"/api/v1/appointments/{theirs.pk}/{action}", payload, format="json")
+        assert (response.status_code, response.json()["code"]) == (404, "appointment_not_found"), action
+    response = client.post("/api/v1/appointments", {"hold": held["id"]}, format="json")
+    assert (response.status_code, response.json()["code"]) == (404, "hold_not_found")
+    assert {a.status for a in Appointment.objects.all()} == {S.BOOKED, S.HELD}
+
+
+@pytest.mark.parametrize("who", ["patient", "desk"])
+def test_an_action_on_a_moved_visit_answers_with_the_visit_it_replaced(clinic, people, frozen, who):
+    first = booked_for(clinic, people.ana, at(9))
+    client = token_client(people.ana.user if who == "patient" else people.desk)
+    moved = client.post(f"/api/v1/appointments/{first.pk}/reschedule", {"start": iso(at(13))}, format="json")
+    assert moved.status_code == 200 and moved.json()["rescheduled_from"] == first.pk
+    cancelled = client.post(f"/api/v1/appointments/{moved.json()['id']}/cancel", {"reason": "Sick"}, format="json")
+    assert cancelled.status_code == 200, cancelled.json()
+    assert (cancelled.json()["status"], cancelled.json()["rescheduled_from"]) == ("cancelled", first.pk)
+    again = client.post(f"/api/v1/appointments/{first.pk}/cancel", {}, format="json")
+    assert again.status_code == 409  # the replaced visit is no longer live
 
 
 # --- The desk's list ------------------------------------------------------------------------

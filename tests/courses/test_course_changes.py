@@ -96,6 +96,22 @@ def test_a_visit_moved_through_the_appointments_endpoint_stays_in_the_plan(cours
     assert plan["visits"][-1]["label"] == "Visit 6 of 6"
 
 
+def test_a_visit_moved_twice_is_still_held_to_the_spacing_rules(course, people):
+    last = course["visits"][-1]
+    fine = (local(last["start"]) + dt.timedelta(hours=2)).astimezone(dt.UTC)
+    moved = client_for(people.desk).post(f"/api/v1/appointments/{last['appointment']}/reschedule",
+                                         {"start": fine.isoformat()}, format="json")
+    assert moved.status_code == 200, moved.json()
+
+    too_close = (local(course["visits"][-2]["start"]) + dt.timedelta(hours=24)).astimezone(dt.UTC)
+    again = client_for(people.desk).post(f"/api/v1/appointments/{moved.json()['id']}/reschedule",
+                                         {"start": too_close.isoformat()}, format="json")
+
+    assert again.status_code == 422
+    assert (again.json()["code"], again.json()["rule"]) == ("course_spacing", "min_gap")
+    assert Appointment.objects.get(pk=moved.json()["id"]).status == AppointmentStatus.BOOKED
+
+
 def test_pausing_releases_the_future_visits_and_resuming_places_them_again(course, people, frozen):
     paused = client_for(people.desk).post(f"/api/v1/courses/{course['id']}/pause",
                                           {"reason": "Patient has the flu"}, format="json")
