@@ -94,6 +94,34 @@ def among(column_sql: str, ids: Collection[int], using: str = "default") -> tupl
     return f"{column_sql} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
+def starts_with(column_sql: str, prefix: str) -> tuple[str, list]:
+    """`column_sql` starts with `prefix`, as the ORM's `startswith` (LIKE, with `\\`, `%` and `_`
+    in the prefix taken literally)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{column_sql} LIKE %s ESCAPE '\\'", [f"{escaped}%"]
+
+
+def update_among(model: type[Model], ids: Collection[int], *, values: dict[str, object], where: dict[str, object],
+                 using: str = "default") -> int:
+    """UPDATE the rows of `model` with these ids that still have the `where` values, setting
+    `values` (field name -> value, made ready for the database as the ORM would); the number of
+    rows changed. A compare-and-set: a row changed meanwhile is left as it is."""
+    if not ids:
+        return 0
+    connection = connections[using]
+    meta = model._meta
+    sets = [(meta.get_field(name), value) for name, value in values.items()]
+    wheres = [(meta.get_field(name), value) for name, value in where.items()]
+    among_sql, among_params = among(column(model, "id"), ids, using)
+    sql = (f"UPDATE {table(model)} SET {', '.join(f'{column(model, f.name)} = %s' for f, _ in sets)} "  # nosec B608 - model column names and placeholders only
+           f"WHERE {' AND '.join([among_sql, *(f'{column(model, f.name)} = %s' for f, _ in wheres)])}")
+    params = [*(f.get_db_prep_save(v, connection) for f, v in sets), *among_params,
+              *(f.get_db_prep_value(v, connection) for f, v in wheres)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
 def insert(objs: Sequence[Model], using: str = "default") -> None:
     """Insert `objs` (new instances of one model) in one statement and set their primary keys,
     as `bulk_create` would: each field's pre_save (auto_now_add) and its conversion for the

@@ -75,8 +75,12 @@ def _fits(used: Counter, day: dt.date, limits: Limits) -> bool:
         return False
     if limits.weekly is None:
         return True
-    for first in (day - dt.timedelta(days=k) for k in range(WEEK_DAYS)):
-        window = sum(used[first + dt.timedelta(days=k)] for k in range(WEEK_DAYS))
+    # Every seven-day window holding `day` lies within the 13 days around it: slide over them.
+    counts = [used[day + dt.timedelta(days=k)] for k in range(1 - WEEK_DAYS, WEEK_DAYS)]
+    window = sum(counts[:WEEK_DAYS])
+    for first in range(WEEK_DAYS):
+        if first:
+            window += counts[first + WEEK_DAYS - 1] - counts[first - 1]
         if window >= limits.weekly:
             return False
     return True
@@ -130,31 +134,34 @@ CANDIDATE_STATUSES = (M.PLANNED, M.CAPPED)
 
 
 @functools.cache
-def _rebalance_sql() -> str:
+def _rebalance_sql() -> tuple[str, list]:
     """counted_texts() of one patient that are upcoming or went out since the lookback, as SQL
-    (config.hot_sql): every booking, move and cancellation runs it."""
+    (config.hot_sql) and the parameters that say "not a reply": every booking, move and
+    cancellation runs it."""
     c = functools.partial(hot_sql.column, OutboundMessage)
+    is_reply, reply_params = hot_sql.starts_with(c("kind"), plans.REPLY_PREFIX)
 
     def placeholders(values) -> str:
         return ", ".join(["%s"] * len(values))
 
     return (f"SELECT {c('id')}, {c('status')}, {c('priority')}, {c('next_attempt_at')}, {c('handed_off_at')} "  # nosec B608 - column names and placeholders only
             f"FROM {hot_sql.table(OutboundMessage)} WHERE {c('patient')} = %s AND {c('channel')} = %s "
-            f"AND NOT ({c('kind')} LIKE %s ESCAPE '\\') "
+            f"AND NOT ({is_reply}) "
             f"AND (({c('status')} IN ({placeholders(CANDIDATE_STATUSES)}) AND {c('next_attempt_at')} >= %s) "
             f"OR ({c('status')} IN ({placeholders(WENT_OUT_STATUSES)}) AND {c('handed_off_at')} >= %s)) "
-            f"ORDER BY {c('id')}")
+            f"ORDER BY {c('id')}"), reply_params
 
 
 def _rebalance_rows(*, patient_id: int, now: dt.datetime, lookback: dt.datetime) -> list[tuple]:
     connection = connections["default"]
     adapt = connection.ops.adapt_datetimefield_value
-    params = [patient_id, Channel.SMS, plans.REPLY_PREFIX.replace("_", "\\_") + "%",
-              *CANDIDATE_STATUSES, adapt(now - REBALANCE_SLACK), *WENT_OUT_STATUSES, adapt(lookback)]
+    sql, reply_params = _rebalance_sql()
+    params = [patient_id, Channel.SMS, *reply_params, *CANDIDATE_STATUSES, adapt(now - REBALANCE_SLACK),
+              *WENT_OUT_STATUSES, adapt(lookback)]
     at = hot_sql.converter(OutboundMessage._meta.get_field("next_attempt_at"))
     handed_off = hot_sql.converter(OutboundMessage._meta.get_field("handed_off_at"))
     with connection.cursor() as cursor:
-        cursor.execute(_rebalance_sql(), params)
+        cursor.execute(sql, params)
         return [(pk, status, priority, at(next_attempt_at), handed_off(handed_off_at))
                 for pk, status, priority, next_attempt_at, handed_off_at in cursor.fetchall()]
 
@@ -191,10 +198,8 @@ def rebalance(*, patient, policy, now: dt.datetime) -> None:
             hold_set.add(pk)
     to_plan = [pk for pk, status, _, _ in candidates if pk in keep_set and status == M.CAPPED]
     to_hold = [pk for pk, status, _, _ in candidates if pk in hold_set and status == M.PLANNED]
-    if to_plan:
-        OutboundMessage.objects.filter(pk__in=to_plan, status=M.CAPPED).update(
-            status=M.PLANNED, status_reason="", updated_at=now)
-    if to_hold:
-        OutboundMessage.objects.filter(pk__in=to_hold, status=M.PLANNED).update(
-            status=M.CAPPED, updated_at=now,
-            status_reason=f"Held back: a more important text uses the limit of {limits.describe()}.")
+    hot_sql.update_among(OutboundMessage, to_plan, where={"status": M.CAPPED},
+                         values={"status": M.PLANNED, "status_reason": "", "updated_at": now})
+    hot_sql.update_among(OutboundMessage, to_hold, where={"status": M.PLANNED}, values={
+        "status": M.CAPPED, "updated_at": now,
+        "status_reason": f"Held back: a more important text uses the limit of {limits.describe()}."})

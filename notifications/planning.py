@@ -9,8 +9,9 @@ quiet hours and the appointment itself can change between the two.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from config import hot_sql
@@ -74,29 +75,56 @@ def channels_for(patient) -> list[str]:
     return channels
 
 
+# What a status change keeps of the visit's pending rows: those planned for its current start,
+# of any kind (None) or of one kind; without an entry nothing is kept.
+_KEPT = {S.BOOKED: None, S.CANCELLED: plans.CANCELLATION.key, S.CHECKED_IN: "join_link"}
+_STALE_BECAUSE = {S.BOOKED: "The visit moved to another time.", S.CANCELLED: "The visit was cancelled.",
+                  S.CHECKED_IN: "The patient checked in."}
+
+
 def _supersede_stale(appointment, *, now: dt.datetime) -> None:
-    # Check-ins follow the visit once it is over; checkins/ retires them when they are answered.
-    pending = (OutboundMessage.objects.filter(appointment_id=appointment.pk, status__in=PENDING_STATUSES)
-               .exclude(kind__startswith=REPLY_PREFIX).exclude(kind__startswith=plans.FOLLOW_UP_PREFIX))
+    """Pending rows of the visit that no longer fit it become superseded. Replies answer the
+    patient's own text, and check-ins follow the visit once it is over (checkins/ retires them
+    when answered): neither is touched. One statement made once (config.hot_sql): every move
+    and cancellation runs it."""
     status = appointment.status
-    if status == S.BOOKED:
-        stale, reason = pending.exclude(planned_for_start=appointment.start), "The visit moved to another time."
-    elif status == S.CANCELLED:
-        stale, reason = pending.exclude(kind=plans.CANCELLATION.key, planned_for_start=appointment.start), \
-            "The visit was cancelled."
-    elif status == S.CHECKED_IN:
-        stale, reason = pending.exclude(kind="join_link", planned_for_start=appointment.start), \
-            "The patient checked in."
-    else:
-        stale, reason = pending, f"The visit is {S(status).label.lower()}."
+    keeps = status in _KEPT
+    reason = _STALE_BECAUSE.get(status) or f"The visit is {S(status).label.lower()}."
+    connection = connections["default"]
+    sql, fixed = _supersede_sql(keeps=keeps, one_kind=_KEPT.get(status) is not None)
+    kept = [connection.ops.adapt_datetimefield_value(appointment.start)] if keeps else []
+    if _KEPT.get(status) is not None:
+        kept.append(_KEPT[status])
     # A row whose worker is mid-send holds its row lock: this UPDATE waits for it and then
     # skips the row if it went out (its status is no longer pending).
-    stale.update(status=M.SUPERSEDED, status_reason=reason, updated_at=now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [M.SUPERSEDED, reason, connection.ops.adapt_datetimefield_value(now), appointment.pk,
+                             *fixed, *kept])
+
+
+@functools.cache
+def _supersede_sql(*, keeps: bool, one_kind: bool) -> tuple[str, list]:
+    c = functools.partial(hot_sql.column, OutboundMessage)
+    reply, reply_params = hot_sql.starts_with(c("kind"), REPLY_PREFIX)
+    follow_up, follow_up_params = hot_sql.starts_with(c("kind"), plans.FOLLOW_UP_PREFIX)
+    sql = (f"UPDATE {hot_sql.table(OutboundMessage)} SET {c('status')} = %s, {c('status_reason')} = %s, "  # nosec B608 - column names and placeholders only
+           f"{c('updated_at')} = %s WHERE {c('appointment')} = %s "
+           f"AND {c('status')} IN ({', '.join(['%s'] * len(PENDING_STATUSES))}) AND NOT ({reply}) AND NOT ({follow_up})")
+    if keeps:
+        sql += f" AND NOT ({c('planned_for_start')} IS NOT NULL AND {c('planned_for_start')} = %s"
+        sql += f" AND {c('kind')} = %s)" if one_kind else ")"
+    return sql, [*PENDING_STATUSES, *reply_params, *follow_up_params]
 
 
 def _existing_keys(appointment) -> set[tuple[str, str]]:
-    return set(OutboundMessage.objects.filter(appointment_id=appointment.pk, planned_for_start=appointment.start)
-               .exclude(status=M.SUPERSEDED).values_list("kind", "channel"))
+    """(kind, channel) of the visit's live rows planned for its current start."""
+    c = functools.partial(hot_sql.column, OutboundMessage)
+    connection = connections["default"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {c('kind')}, {c('channel')} FROM {hot_sql.table(OutboundMessage)} "  # nosec B608 - column names and placeholders only
+                       f"WHERE {c('appointment')} = %s AND {c('planned_for_start')} = %s AND {c('status')} <> %s",
+                       [appointment.pk, connection.ops.adapt_datetimefield_value(appointment.start), M.SUPERSEDED])
+        return set(cursor.fetchall())
 
 
 def _row(appointment, patient, *, step: plans.Step, channel: str, due: dt.datetime, window, now: dt.datetime,
@@ -150,9 +178,7 @@ def _plan_cancellation(appointment, *, patient, policy, now: dt.datetime) -> lis
     the confirmation's grace period sends nothing) and it has not started."""
     if appointment.start <= now:
         return []
-    heard = OutboundMessage.objects.filter(appointment_id=appointment.pk, handed_off_at__isnull=False,
-                                           status__in=(M.SENDING, M.SENT, M.DELIVERED)).exists()
-    if not heard:
+    if not _heard_of(appointment):
         return []
     existing = _existing_keys(appointment)
     window = quiet_hours.window_for(patient=patient, policy=policy)
@@ -161,6 +187,17 @@ def _plan_cancellation(appointment, *, patient, policy, now: dt.datetime) -> lis
             for channel in channels_for(patient) if (plans.CANCELLATION.key, channel) not in existing]
     hot_sql.insert(rows)
     return rows
+
+
+def _heard_of(appointment) -> bool:
+    """Whether a message about this visit reached the provider."""
+    c = functools.partial(hot_sql.column, OutboundMessage)
+    went = (M.SENDING, M.SENT, M.DELIVERED)
+    with connections["default"].cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {hot_sql.table(OutboundMessage)} WHERE {c('appointment')} = %s "  # nosec B608 - column names and placeholders only
+                       f"AND {c('handed_off_at')} IS NOT NULL AND {c('status')} IN ({', '.join(['%s'] * len(went))}) "
+                       "LIMIT 1", [appointment.pk, *went])
+        return cursor.fetchone() is not None
 
 
 def plan_reply(*, patient, phone: str, template: str, appointment=None, now: dt.datetime | None = None,

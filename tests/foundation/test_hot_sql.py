@@ -1,6 +1,7 @@
-"""`config.hot_sql.insert` writes what `bulk_create` writes: every field converted for the
-database as the ORM converts it (encryption, JSON, dates), auto_now_add filled in, primary keys
-set in order, and the instances marked saved."""
+"""`config.hot_sql` does what the ORM does. `insert` writes what `bulk_create` writes: every
+field converted for the database as the ORM converts it (encryption, JSON, dates), auto_now_add
+filled in, primary keys set in order, and the instances marked saved. `starts_with` matches what
+`startswith` matches, and `update_among` changes only rows that still hold their expected values."""
 
 import datetime as dt
 
@@ -63,3 +64,34 @@ def test_encrypted_fields_are_encrypted_on_the_way_in(visit):
 def test_nothing_to_insert_is_no_statement(django_assert_num_queries):
     with django_assert_num_queries(0):
         hot_sql.insert([])
+
+
+@pytest.mark.parametrize("prefix", ["reply_", "50%", "a\\b", "plain"])
+def test_starts_with_matches_what_the_orm_startswith_matches(visit, prefix):
+    kinds = [f"{prefix}x", prefix, "replyXx", "50x", "ab", "a\\bc", "plainly", "xplain"]
+    for kind in kinds:
+        AppointmentEvent.objects.create(appointment=visit, action=kind, actor_kind="desk", to_status="booked")
+    where, params = hot_sql.starts_with(hot_sql.column(AppointmentEvent, "action"), prefix)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {hot_sql.column(AppointmentEvent, 'action')} FROM {hot_sql.table(AppointmentEvent)} "
+                       f"WHERE {where}", params)
+        ours = sorted(row[0] for row in cursor.fetchall())
+    assert ours == sorted(AppointmentEvent.objects.filter(action__startswith=prefix).values_list("action", flat=True))
+    assert prefix in ours
+
+
+def test_update_among_changes_only_rows_that_still_hold_the_expected_value(visit):
+    rows = [AppointmentEvent.objects.create(appointment=visit, action="booked", actor_kind="desk",
+                                            to_status=status) for status in ("booked", "booked", "cancelled")]
+    when = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    changed = hot_sql.update_among(AppointmentEvent, [r.pk for r in rows], where={"to_status": "booked"},
+                                   values={"to_status": "held", "at": when, "data": {"why": "test"}})
+    assert changed == 2
+    after = {e.pk: (e.to_status, e.at, e.data) for e in AppointmentEvent.objects.filter(pk__in=[r.pk for r in rows])}
+    assert after[rows[0].pk] == after[rows[1].pk] == ("held", when, {"why": "test"})
+    assert after[rows[2].pk][0] == "cancelled" and after[rows[2].pk][1] != when
+
+
+def test_update_among_no_ids_is_no_statement(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert hot_sql.update_among(AppointmentEvent, [], values={"to_status": "held"}, where={}) == 0
