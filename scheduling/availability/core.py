@@ -20,7 +20,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .intervals import Span, below_capacity, intersect, intersect_all, starts_fitting, subtract, union
+from .intervals import (
+    Span, below_capacity, covers, intersect, intersect_all, overlapping, peak_load, starts_fitting, subtract, union,
+)
 
 EXCLUSIVE, SHARED, PRESENT = "exclusive", "shared", "present"
 
@@ -182,9 +184,9 @@ def prepare(needs: list[Need], calendar: Calendar, *, within: list[Span], with_r
     return Prepared(runs, feasible, per_run)
 
 
-def layout(prepared: Prepared) -> list[tuple[int, Need, bool]]:
+def layout(runs: list[Run]) -> list[tuple[int, Need, bool]]:
     """What every slot holds, in order: (run index, phase, is_staff), phase by phase, staff first."""
-    rows = [(index, need, run.is_staff) for index, run in enumerate(prepared.runs) for need in run.needs]
+    rows = [(index, need, run.is_staff) for index, run in enumerate(runs) for need in run.needs]
     return sorted(rows, key=lambda row: (row[1].start, not row[2]))
 
 
@@ -233,9 +235,47 @@ def assign(prepared: Prepared, start: int, *, grid_run: int | None = None) -> li
     """The assignments for a visit starting at `start`, or None when it cannot be booked.
     `grid_run` names the run whose holder must have `start` on their own grid (video)."""
     for _, chosen in choose_many(prepared, [start], grid_run=grid_run):
-        return assignments_for(layout(prepared), start, chosen)
+        return assignments_for(layout(prepared.runs), start, chosen)
     return None
 
 
-def first_staff_run(prepared: Prepared) -> int | None:
-    return next((i for i, run in enumerate(prepared.runs) if run.is_staff), None)
+def takes(run: Run, holder: Holder, start: int) -> bool:
+    """Whether `holder` can take every phase of `run` for a visit at `start`: whether
+    holder_starts(run, holder) holds `start`, without working out the holder's other starts."""
+    for need in run.needs:
+        lo, hi = start + need.hold_start, start + need.hold_end
+        if not covers(holder.open, lo, hi):
+            return False
+        if not run.is_staff or need.staff_usage == EXCLUSIVE:
+            if overlapping(holder.busy, lo, hi):
+                return False
+        elif peak_load(holder.shared, lo, hi) > holder.capacity - 1:
+            return False
+    return True
+
+
+def assign_at(needs: list[Need], runs: list[Run], calendar: Calendar, start: int, *,
+              grid_run: int | None = None) -> list[Assignment] | None:
+    """What assign(prepare(..., within=[(start, start + 1)]), start) answers, checking the one
+    start only: the site open throughout, someone of each "present" role on site, and for each
+    run the first holder (in preference order) that can take it. Booking one visit asks this."""
+    if calendar.site_open is not None and not all(
+            covers(calendar.site_open, start + n.hold_start, start + n.hold_end) for n in needs):
+        return None
+    for need in needs:
+        for role in present_roles(need):
+            if not any(covers(h.open, start + need.start, start + need.end) for h in calendar.present.get(role, ())):
+                return None
+    chosen: list[Holder] = []
+    for index, run in enumerate(runs):
+        pool = (calendar.staff if run.is_staff else calendar.resources).get(run.role, ())
+        holder = next((h for h in pool if takes(run, h, start)
+                       and (index != grid_run or h.grid is None or start in h.grid)), None)
+        if holder is None:
+            return None
+        chosen.append(holder)
+    return assignments_for(layout(runs), start, chosen)
+
+
+def first_staff_run(runs: list[Run]) -> int | None:
+    return next((i for i, run in enumerate(runs) if run.is_staff), None)

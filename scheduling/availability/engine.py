@@ -11,7 +11,7 @@ from django.utils import timezone
 from scheduling import catalog, timeutils
 from scheduling.models import Location, Patient, Service, StaffMember
 
-from .core import EXCLUSIVE, SHARED, Assignment, assign, choose_many, first_staff_run, layout, prepare
+from .core import EXCLUSIVE, SHARED, Assignment, assign_at, build_runs, choose_many, first_staff_run, layout, prepare
 from .explain import explain, role_label
 from .hours import from_epoch, to_epoch
 from .loader import Context, is_video, load
@@ -91,8 +91,8 @@ def find_slots(*, service: Service, location: Location | None, start: dt.datetim
     if not ctx.needs:
         return empty
     prepared = prepare(ctx.needs, ctx.calendar, within=[(lo, hi)], with_resources=not ctx.video)
-    grid_run = first_staff_run(prepared) if ctx.video else None
-    rows = layout(prepared)
+    grid_run = first_staff_run(prepared.runs) if ctx.video else None
+    rows = layout(prepared.runs)
     length = ctx.needs[-1].end
     instants: dict[int, dt.datetime] = {}
 
@@ -162,11 +162,11 @@ def plan_slot(*, service: Service, location: Location | None, start: dt.datetime
         raise SlotUnavailable(f"{service.name} has no phases set up yet.", "not_offered")
     if enforce_booking_rules:
         _check_rules(ctx, service, start, now)
-    prepared = prepare(ctx.needs, ctx.calendar, within=[(first, first + 1)], with_resources=not ctx.video)
-    grid_run = first_staff_run(prepared) if ctx.video and enforce_booking_rules else None
-    assignments = assign(prepared, first, grid_run=grid_run)
+    runs = build_runs(ctx.needs, with_resources=not ctx.video)
+    grid_run = first_staff_run(runs) if ctx.video and enforce_booking_rules else None
+    assignments = assign_at(ctx.needs, runs, ctx.calendar, first, grid_run=grid_run)
     if assignments is None:
-        if grid_run is not None and assign(prepared, first) is not None:
+        if grid_run is not None and assign_at(ctx.needs, runs, ctx.calendar, first) is not None:
             raise SlotUnavailable(f"Visits start every {service.slot_step_minutes} minutes on the clinician's clock.",
                                   "off_grid")
         raise explain(ctx, first)

@@ -95,13 +95,15 @@ def starts_fitting(free: list[Span], offset_start: int, offset_end: int) -> list
 
 def below_capacity(loads: Iterable[tuple[int, int, int]], limit: int, within: list[Span]) -> list[Span]:
     """The parts of `within` where the summed load of (start, end, units) rows is <= limit."""
+    if limit < 0:
+        return []  # no load is that low, not even none
     events: dict[int, int] = {}
     for start, end, units in loads:
         if end > start:
             events[start] = events.get(start, 0) + units
             events[end] = events.get(end, 0) - units
     if not events:
-        return within if limit >= 0 else []
+        return within
     over: list[Span] = []
     level = 0
     over_since: int | None = None
@@ -113,6 +115,19 @@ def below_capacity(loads: Iterable[tuple[int, int, int]], limit: int, within: li
             over.append((over_since, instant))
             over_since = None
     return subtract(within, over)
+
+
+def peak_load(rows: Iterable[tuple], start: int, end: int) -> int:
+    """The most units that (start, end, units, ...) rows hold at one instant of [start, end)."""
+    events = []
+    for row in rows:
+        if row[0] < end and row[1] > start and row[1] > row[0]:
+            events += [(max(row[0], start), row[2]), (row[1], -row[2])]
+    level = peak = 0
+    for _, units in sorted(events):  # at one instant a row ending goes before one starting
+        level += units
+        peak = max(peak, level)
+    return peak
 
 
 def overlapping(rows: list, start: int, end: int) -> list:

@@ -188,7 +188,7 @@ def _place_one(ctx: Context, day_calendar: DayCalendar, buckets: Buckets, day_lo
     prepared = prepare(ctx.needs, day_calendar.calendar, within=[(day_lo, day_hi)], with_resources=not ctx.video)
     if not prepared.feasible:
         return None
-    grid_run = first_staff_run(prepared) if ctx.video else None
+    grid_run = first_staff_run(prepared.runs) if ctx.video else None
     if ctx.video:
         candidates = sorted({s for holder, _ in prepared.per_run[grid_run] if holder.grid for s in holder.grid
                              if day_lo <= s < day_hi}) if grid_run is not None else []

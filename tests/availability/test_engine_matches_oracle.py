@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, event, given, settings, strategies as st
 from accounts.models import Role, User
 from scheduling import catalog, timeutils
 from scheduling.availability import SlotUnavailable, find_slots, plan_slot
-from scheduling.availability.hours import from_epoch
+from scheduling.availability import core, loader
+from scheduling.availability.hours import from_epoch, to_epoch
 from scheduling.models import (
     Allocation, Appointment, Closure, HoursOverride, Location, Patient, Phase, Resource, Service, StaffMember,
     WorkingHours,
@@ -79,7 +80,7 @@ def calendars(draw):
         "location": draw(owner_hours(day, min_rules=1, max_rules=4)),
         "closed": draw(st.sampled_from([None, None, None, None, day, day + dt.timedelta(days=1)])),
         "chairs": draw(st.lists(st.one_of(st.none(), owner_hours(day, min_rules=1)), min_size=1, max_size=2)),
-        "nurses": draw(st.lists(st.tuples(owner_hours(day, min_rules=1), st.integers(1, 2),
+        "nurses": draw(st.lists(st.tuples(owner_hours(day, min_rules=1), st.integers(0, 2),
                                           st.sampled_from(["any", "here", "any", "elsewhere"])), min_size=1, max_size=2)),
         "prescriber": draw(st.one_of(owner_hours(day, min_rules=1), owner_hours(day, min_rules=1), st.none())),
         "template": template,
@@ -241,6 +242,16 @@ def test_the_engine_answers_exactly_what_a_minute_by_minute_brute_force_answers(
             again = find_slots(**own, start=case["start"], end=case["end"], now=case["now"],
                                exclude_appointment_ids=case["excluded"])
             assert again.slots == result.slots
+        # Checking one start (what booking does) agrees with working out every start, at every
+        # start of the grid.
+        ctx = loader.load(service=case["service"], location=case["location"], window_start=case["start"],
+                          window_end=case["end"], now=case["now"], exclude_appointment_ids=case["excluded"])
+        if ctx.needs:
+            lo, hi = to_epoch(case["start"]), to_epoch(case["end"])
+            prepared = core.prepare(ctx.needs, ctx.calendar, within=[(lo, hi)], with_resources=True)
+            for second in timeutils.grid_seconds(case["start"], case["end"],
+                                                 timeutils.zone(case["location"].time_zone), spec["step"]):
+                assert core.assign_at(ctx.needs, prepared.runs, ctx.calendar, second) == core.assign(prepared, second)
         # And every start on the grid that the brute force refuses, checking one start refuses too.
         offered = {start for start, _ in case["expected"]}
         grid = timeutils.grid_seconds(case["start"], case["end"], timeutils.zone(case["location"].time_zone),

@@ -1,7 +1,7 @@
 """The interval arithmetic the engine is built on, without a database."""
 
-from scheduling.availability.core import Calendar, Holder, Need, assign, prepare
-from scheduling.availability.intervals import below_capacity, covers, starts_fitting, subtract
+from scheduling.availability.core import Calendar, Holder, Need, assign, assign_at, build_runs, prepare
+from scheduling.availability.intervals import below_capacity, covers, peak_load, starts_fitting, subtract
 
 
 def test_subtracting_busy_time_leaves_the_gaps():
@@ -20,6 +20,21 @@ def test_watch_capacity_leaves_the_times_under_the_limit():
     assert below_capacity(loads, 2, [(0, 100)]) == [(0, 100)]
 
 
+def test_a_capacity_of_none_leaves_no_time_with_or_without_load():
+    assert below_capacity([(0, 50, 1)], -1, [(0, 100)]) == []
+    assert below_capacity([], -1, [(0, 100)]) == []
+    assert below_capacity([], 0, [(0, 100)]) == [(0, 100)]
+
+
+def test_the_peak_load_counts_only_what_overlaps_and_ends_before_the_next_starts():
+    loads = [(0, 50, 1, 7), (20, 70, 1, 8), (50, 90, 2, 9)]
+    assert peak_load(loads, 0, 20) == 1
+    assert peak_load(loads, 0, 21) == 2
+    assert peak_load(loads, 50, 70) == 3  # the first ends at 50 as the third starts
+    assert peak_load(loads, 70, 90) == 2
+    assert peak_load(loads, 90, 100) == 0
+
+
 def test_the_engine_picks_the_lowest_id_free_chair_without_a_database():
     need = Need(phase_id=1, name="Chair time", start=0, end=60, hold_start=0, hold_end=60, resource_kind="chair")
     chairs = [Holder(id=1, name="Chair 1", open=[(0, 1000)], busy=[(0, 60, 99)]),
@@ -29,3 +44,25 @@ def test_the_engine_picks_the_lowest_id_free_chair_without_a_database():
     assert assign(prepared, 0, grid_run=None)[0].resource_id == 2
     assert assign(prepared, 60, grid_run=None)[0].resource_id == 1
     assert assign(prepared, 941, grid_run=None) is None
+
+
+def test_checking_one_start_answers_what_working_out_every_start_answers():
+    set_up = Need(phase_id=1, name="Set-up", start=0, end=60, hold_start=0, hold_end=60, staff_role="nurse",
+                  resource_kind="chair")
+    infusion = Need(phase_id=2, name="Infusion", start=60, end=180, hold_start=60, hold_end=180,
+                    staff_role="nurse", staff_usage="shared", resource_kind="chair")
+    needs = [set_up, infusion]
+    nurses = [Holder(id=5, name="Nurse A", open=[(0, 500)], busy=[(100, 160, 1)], capacity=1,
+                     shared=[(200, 300, 1, 2)]),
+              Holder(id=6, name="Nurse B", open=[(0, 400)], capacity=2, shared=[(0, 400, 1, 3)])]
+    chairs = [Holder(id=1, name="Chair 1", open=[(0, 500)], busy=[(250, 400, 4)]),
+              Holder(id=2, name="Chair 2", open=[(0, 300)])]
+    calendar = Calendar(site_open=[(0, 480)], staff={"nurse": nurses}, resources={"chair": chairs}, present={})
+    prepared = prepare(needs, calendar, within=[(0, 500)], with_resources=True)
+    runs = build_runs(needs, with_resources=True)
+    answers = {start: assign_at(needs, runs, calendar, start) for start in range(0, 500, 10)}
+    assert answers == {start: assign(prepared, start) for start in range(0, 500, 10)}
+    assert [a.staff_id for a in answers[0]] == [5, None, 5, None]
+    # At 100 Nurse A is hands-on elsewhere and Chair 1 is taken from 250: Nurse B and Chair 2.
+    assert [(a.staff_id, a.resource_id) for a in answers[100]] == [(6, None), (None, 2), (6, None), (None, 2)]
+    assert answers[300] is None  # the site closes before the visit would end
