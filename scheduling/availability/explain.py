@@ -27,6 +27,9 @@ def kind_label(kind: str) -> str:
     return _KIND_LABELS.get(kind, kind)
 
 
+NAMED = 4  # holders a "No chair is free" message names; the rest are "and N more"
+
+
 def _range(ctx: Context, start: int, end: int, staff_id: int | None = None) -> str:
     return timeutils.clock_range(from_epoch(start), from_epoch(end), ctx.zone_for(staff_id))
 
@@ -54,7 +57,10 @@ def _site_reason(ctx: Context, start: int, need: Need) -> SlotUnavailable:
                            "outside_hours")
 
 
-def _holder_reason(ctx: Context, run: Run, holder: Holder, start: int) -> tuple[str, str]:
+def _holder_reason(ctx: Context, run: Run, holder: Holder, start: int, *, words: bool = True) -> tuple[str, str]:
+    """(what a person reads, code) for why `holder` cannot take `run` at `start`, or ("", "ok").
+    Without `words` only the code is worked out: a message names the first few holders only,
+    and putting times into words is most of the cost of a lost race."""
     staff_id = holder.id if run.is_staff else None
     for need in run.needs:
         lo, hi = start + need.hold_start, start + need.hold_end
@@ -65,9 +71,11 @@ def _holder_reason(ctx: Context, run: Run, holder: Holder, start: int) -> tuple[
             if off:
                 why = f" ({off[0].reason})" if off[0].reason else ""
                 return f"{holder.name} is unavailable on {label}{why}", "time_off"
-            return f"{holder.name} is not available {_range(ctx, lo, hi, staff_id)}", "outside_hours"
+            return (f"{holder.name} is not available {_range(ctx, lo, hi, staff_id)}" if words else ""), "outside_hours"
         if not run.is_staff or need.staff_usage == EXCLUSIVE:
             clash = overlapping(holder.busy, lo, hi)
+            if clash and not words:
+                return "", "taken"
             if clash:
                 # Name the whole stretch that visit holds, not just the phase row that collides.
                 rows = [b for b in holder.busy if b[2] == clash[0][2]]
@@ -76,6 +84,8 @@ def _holder_reason(ctx: Context, run: Run, holder: Holder, start: int) -> tuple[
                 return f"{holder.name} {verb} {_range(ctx, lo, hi, staff_id)}", "taken"
         elif not covers(below_capacity(((s[0], s[1], s[2]) for s in holder.shared), holder.capacity - 1, [(lo, hi)]),
                         lo, hi):
+            if not words:
+                return "", "capacity"
             return (f"{holder.name} is already watching {holder.capacity} "
                     f"{'chair' if holder.capacity == 1 else 'chairs'} during {_range(ctx, lo, hi, staff_id)}"), "capacity"
     return "", "ok"
@@ -107,7 +117,7 @@ def explain(ctx: Context, start: int) -> SlotUnavailable:
         pool = (ctx.calendar.staff if run.is_staff else ctx.calendar.resources).get(run.role, [])
         if not pool:
             return _pool_empty(ctx, run)
-        reasons = [_holder_reason(ctx, run, holder, start) for holder in pool]
+        reasons = [_holder_reason(ctx, run, holder, start, words=n < NAMED) for n, holder in enumerate(pool)]
         if any(code == "ok" for _, code in reasons):
             continue
         if len(reasons) == 1:
@@ -116,7 +126,8 @@ def explain(ctx: Context, start: int) -> SlotUnavailable:
         span = _range(ctx, start + run.hold_start, start + run.hold_end)
         codes = [code for _, code in reasons]
         code = max(set(codes), key=codes.count)
-        listed = "; ".join(text for text, _ in reasons[:4]) + ("; ..." if len(reasons) > 4 else "")
+        more = len(reasons) - NAMED
+        listed = "; ".join(text for text, _ in reasons[:NAMED]) + (f"; and {more} more" if more > 0 else "")
         return SlotUnavailable(f"No {what} is free {span}: {listed}.", code)
     for need in ctx.needs:
         for role in present_roles(need):

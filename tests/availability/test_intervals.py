@@ -66,3 +66,32 @@ def test_checking_one_start_answers_what_working_out_every_start_answers():
     # At 100 Nurse A is hands-on elsewhere and Chair 1 is taken from 250: Nurse B and Chair 2.
     assert [(a.staff_id, a.resource_id) for a in answers[100]] == [(6, None), (None, 2), (6, None), (None, 2)]
     assert answers[300] is None  # the site closes before the visit would end
+
+
+def test_a_lost_start_names_the_first_four_holders_and_the_most_common_reason():
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from scheduling.availability.explain import explain
+    from scheduling.availability.loader import Context
+
+    start = int(dt.datetime(2025, 3, 10, 16, 0, tzinfo=dt.UTC).timestamp())  # 09:00 in Phoenix
+    hour = 3600
+    need = Need(phase_id=1, name="Chair time", start=0, end=hour, hold_start=0, hold_end=hour,
+                resource_kind="infusion_chair")
+    day = [(start - 2 * hour, start + 8 * hour)]
+
+    def chair(n, **rest):
+        return Holder(id=n, name=f"Chair {n}", open=rest.pop("open", day), **rest)
+
+    chairs = [chair(1, busy=[(start - hour, start + hour // 2, 11)]), chair(2, busy=[(start, start + hour, 12)]),
+              chair(3, open=[(start - 2 * hour, start)]), chair(4, busy=[(start + 600, start + 1200, 14)]),
+              chair(5, busy=[(start, start + hour, 15)]), chair(6, open=[(start + 2 * hour, start + 4 * hour)])]
+    calendar = Calendar(site_open=day, staff={}, resources={"infusion_chair": chairs}, present={})
+    ctx = Context(service=None, location=None, video=False, site_zone=ZoneInfo("America/Phoenix"), needs=[need],
+                  calendar=calendar)
+    problem = explain(ctx, start)
+    assert problem.code == "taken"  # four of the six are taken, two are outside their hours
+    assert problem.detail == ("No infusion chair is free 09:00-10:00: Chair 1 is taken 08:00-09:30; "
+                              "Chair 2 is taken 09:00-10:00; Chair 3 is not available 09:00-10:00; "
+                              "Chair 4 is taken 09:10-09:20; and 2 more.")
