@@ -13,6 +13,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from config import hot_sql
+from scheduling import catalog
 from scheduling.models import Patient
 
 
@@ -24,9 +25,11 @@ def token_is_expired(token, *, now=None) -> bool:
 @cache
 def _token_sql() -> str:
     """The token, its user and the user's patient record (if any), in one query: every patient
-    endpoint reads the record (api.permissions.IsPatient); for staff the empty join costs nothing."""
+    endpoint reads the record (api.permissions.IsPatient); for staff the empty join costs nothing.
+    The clinic's set-up version comes along, as every API request checks it (scheduling.catalog)."""
     User = get_user_model()
-    return (f"SELECT {hot_sql.columns(Token, 't')}, {hot_sql.columns(User, 'u')}, {hot_sql.columns(Patient, 'p')} "  # nosec B608 - model column names only
+    return (f"SELECT {hot_sql.columns(Token, 't')}, {hot_sql.columns(User, 'u')}, {hot_sql.columns(Patient, 'p')}, "  # nosec B608 - model column names only
+            f"{catalog.version_column()} "
             f"FROM {hot_sql.table(Token)} t "
             f"JOIN {hot_sql.table(User)} u ON u.{hot_sql.column(User, 'id')} = t.{hot_sql.column(Token, 'user')} "
             f"LEFT JOIN {hot_sql.table(Patient)} p ON p.{hot_sql.column(Patient, 'user')} = u.{hot_sql.column(User, 'id')} "
@@ -44,7 +47,8 @@ def find_token(key: str):
     ends = len(Token._meta.concrete_fields), len(Token._meta.concrete_fields) + len(User._meta.concrete_fields)
     token = hot_sql.reader(Token)(row[:ends[0]])
     user = hot_sql.reader(User)(row[ends[0]:ends[1]])
-    patient_values = row[ends[1]:]
+    patient_values, version = row[ends[1]:-1], row[-1]
+    catalog.read_with(version)
     has_patient = patient_values[Patient._meta.concrete_fields.index(Patient._meta.pk)] is not None
     patient = hot_sql.reader(Patient)(patient_values) if has_patient else None
     # As select_related("user", "user__patient") would leave them: no further query for either.

@@ -127,17 +127,36 @@ def owner_of(row) -> Owner:
 _kept: tuple[tuple, Catalog] | None = None
 
 
-_pinned: ContextVar[list[Catalog] | None] = ContextVar("clearday_catalog_pinned", default=None)
+# Inside pinned(): [the catalog once read] or [] before, plus the version a statement of the
+# request already read with its own rows (read_with), if any.
+_pinned: ContextVar[list | None] = ContextVar("clearday_catalog_pinned", default=None)
+_read_with: ContextVar[tuple | None] = ContextVar("clearday_catalog_version_read", default=None)
+VERSION_SQL = "SELECT version FROM scheduling_catalogversion WHERE id = 1"
 
 
 @contextmanager
 def pinned():
     """Inside this block the first `current()` is the one every later call returns."""
-    token = _pinned.set([])
+    token, read = _pinned.set([]), _read_with.set(None)
     try:
         yield
     finally:
         _pinned.reset(token)
+        _read_with.reset(read)
+
+
+def version_column() -> str:
+    """The set-up version as a column another statement can carry ("(SELECT ...)"): a request's
+    first statement reads it along, and current() then needs no query of its own (read_with)."""
+    return f"({VERSION_SQL})"
+
+
+def read_with(version) -> None:
+    """The version a statement of this pinned request read (version_column()): the set-up as it
+    stood then is the one the request works with. Outside pinned(), or once the set-up has been
+    read, nothing changes."""
+    if _pinned.get() == []:
+        _read_with.set(_key(version))
 
 
 class PinCatalogMiddleware:
@@ -156,15 +175,15 @@ def current() -> Catalog:
     pin = _pinned.get()
     if pin:
         return pin[0]
-    catalog = _current()
+    read = _read_with.get() if pin is not None else None
+    catalog = _current(read if read is not None else _version_key())
     if pin is not None:
         pin.append(catalog)
     return catalog
 
 
-def _current() -> Catalog:
+def _current(key: tuple | None) -> Catalog:
     global _kept
-    key = _version_key()
     kept = _kept
     if key is not None and kept is not None and kept[0] == key:
         return kept[1]
@@ -183,10 +202,14 @@ def forget() -> None:
 
 def _version_key() -> tuple | None:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT version FROM scheduling_catalogversion WHERE id = 1")
+        cursor.execute(VERSION_SQL)
         row = cursor.fetchone()
+    return _key(None if row is None else row[0])
+
+
+def _key(version) -> tuple | None:
     # No row (a test database just emptied): nothing can be trusted to be current, so nothing is kept.
-    return None if row is None else (connection.alias, str(connection.settings_dict["NAME"]), row[0])
+    return None if version is None else (connection.alias, str(connection.settings_dict["NAME"]), version)
 
 
 def load() -> Catalog:

@@ -206,3 +206,22 @@ def test_a_service_the_set_up_does_not_hold_is_worked_out_afresh(iv_clinic):
         loaded = loader.load(service=fresh, location=location, window_start=window,
                              window_end=window + dt.timedelta(hours=1), now=NOW)
     assert kept.needs[-1].end == 85 * 60 and loaded.needs[-1].end == 100 * 60
+
+
+def test_a_version_read_along_with_another_statement_saves_the_query_of_its_own(iv_clinic):
+    from django.test.utils import CaptureQueriesContext
+
+    kept = catalog.current()
+    with catalog.pinned():
+        catalog.read_with(version())
+        with CaptureQueriesContext(connection) as captured:
+            assert catalog.current() is kept
+        assert captured.captured_queries == []
+    ResourceFactory(location=iv_clinic["location"])  # a change: the version read along is a new one
+    with catalog.pinned():
+        catalog.read_with(version())
+        assert catalog.current() is not kept
+    with catalog.pinned(), CaptureQueriesContext(connection) as captured:
+        catalog.read_with(None)  # nothing read along: the version is asked for on its own
+        catalog.current()
+    assert [q["sql"] for q in captured.captured_queries] == [catalog.VERSION_SQL]

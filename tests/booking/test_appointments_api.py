@@ -244,6 +244,15 @@ def test_an_action_on_a_moved_visit_answers_with_the_visit_it_replaced(clinic, p
     assert again.status_code == 409  # the replaced visit is no longer live
 
 
+def test_a_signed_in_request_reads_the_set_up_version_with_its_token(clinic, people, frozen):
+    client = token_client(people.ana.user)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/api/v1/appointments", body(clinic, at(9)), format="json")
+    assert response.status_code == 201, response.json()
+    reads = [q["sql"] for q in captured.captured_queries if "scheduling_catalogversion" in q["sql"]]
+    assert len(reads) == 1 and "authtoken_token" in reads[0]
+
+
 # --- The desk's list ------------------------------------------------------------------------
 
 def test_the_list_filters_by_day_location_staff_resource_patient_and_status(clinic, people, frozen):
