@@ -1,4 +1,5 @@
-"""Prepared statements that survive a rolled-back savepoint.
+"""Prepared statements that survive a rolled-back savepoint, and query conversions kept for
+queries with many parameters (see CONVERTED_PARAMS_KEPT).
 
 psycopg prepares a statement a connection has run `prepare_threshold` times (settings
 DB_PREPARE_THRESHOLD), so PostgreSQL stops parsing and planning it afresh. But psycopg forgets
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from psycopg import pq
+from psycopg import _queries, pq
 from psycopg._preparing import Prepare, PrepareManager  # the class psycopg keeps per connection
 
 _COMMAND_OK = pq.ExecStatus.COMMAND_OK
@@ -38,11 +39,24 @@ class KeptOnRollback(PrepareManager):
         return False
 
 
+# psycopg remembers how it turned a query's %s placeholders into $1, $2... only for queries of
+# at most 50 parameters; the booking's inserts of its allocations and outbox rows (one statement
+# each, config.hot_sql.insert) have more, and were parsed afresh on every booking. The texts are
+# few and fixed, and the memory is bounded by psycopg's own cache of 128 queries.
+CONVERTED_PARAMS_KEPT = 400
+
+
+def keep_query_conversions() -> None:
+    """Raise psycopg's limit on the parameters of a query whose conversion it keeps."""
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, CONVERTED_PARAMS_KEPT)
+
+
 def keep_on_rollback(sender, connection, **kwargs) -> None:
     """`connection_created` receiver: give a new PostgreSQL connection the manager above, with
-    the threshold and size Django configured."""
+    the threshold and size Django configured (and keep the conversions of longer queries)."""
     if connection.vendor != "postgresql":
         return
+    keep_query_conversions()
     raw = connection.connection
     kept = KeptOnRollback()
     kept.prepare_threshold, kept.prepared_max = raw._prepared.prepare_threshold, raw._prepared.prepared_max

@@ -79,3 +79,18 @@ def test_dropping_an_object_still_forgets_every_prepared_statement():
         cursor.execute("DROP TABLE scratch")
 
     assert _prepared() == set()
+
+
+def test_a_query_with_many_parameters_is_converted_once():
+    from psycopg import _queries
+
+    connection.ensure_connection()
+    assert _queries.MAX_CACHED_STATEMENT_PARAMS >= 400  # psycopg's own limit is 50
+    ids = list(range(-60, 0))
+    sql = f"SELECT id FROM scheduling_location WHERE id IN ({', '.join(['%s'] * len(ids))})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        before = _queries._query2pg.cache_info()
+        cursor.execute(sql, ids)
+        after = _queries._query2pg.cache_info()
+    assert (after.hits - before.hits, after.misses - before.misses) == (1, 0)
