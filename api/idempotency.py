@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -182,12 +183,15 @@ def _run(view, handler, request, *args, **kwargs) -> Response:
 class _WriteWatch:
     """An execute wrapper that notes whether any statement wrote."""
 
-    WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE", "WITH")  # WITH: a data-modifying CTE, to be safe
+    WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE")
+    # A statement opening with a common table expression writes if any part of it does.
+    WRITING_CTE = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 
     def __init__(self):
         self.seen = False
 
     def __call__(self, execute, sql, params, many, context):
-        if not self.seen and sql.lstrip()[:6].upper().startswith(self.WRITES):
-            self.seen = True
+        if not self.seen:
+            head = sql.lstrip()[:6].upper()
+            self.seen = head.startswith(self.WRITES) or (head.startswith("WITH") and bool(self.WRITING_CTE.search(sql)))
         return execute(sql, params, many, context)

@@ -112,3 +112,19 @@ def test_a_success_that_wrote_is_stored_with_its_writes(client):
 
     assert first.status_code == again.status_code == 201 and again.json() == first.json()
     assert Location.objects.filter(name__startswith="Made").count() == 1
+
+
+@pytest.mark.parametrize("sql, writes", [
+    ("SELECT 1", False),
+    ("  insert into t values (1)", True),
+    ("UPDATE t SET updated_at = now()", True),
+    ("WITH RECURSIVE moves(id) AS (SELECT 1) SELECT id FROM moves", False),
+    ("WITH gone AS (DELETE FROM t RETURNING id) SELECT count(*) FROM gone", True),
+    ("SELECT updated_at FROM t FOR UPDATE", False),
+])
+def test_only_statements_that_write_count_as_writes(sql, writes):
+    from api.idempotency import _WriteWatch
+
+    watch = _WriteWatch()
+    watch(lambda *args: None, sql, [], False, {})
+    assert watch.seen is writes
