@@ -168,6 +168,28 @@ def test_a_reschedule_racing_a_new_booking_for_the_same_slot_lets_exactly_one_wi
     assert sum(outcomes.values()) == 6
 
 
+def test_a_visit_cancelled_and_moved_at_once_by_its_patient_ends_one_way_only(frozen):
+    clinic = make_clinic(chairs=2, nurses=2)
+    ana = patient_user("ana")
+    for round_ in range(4):
+        visit = book_appointment(patient=ana, service=clinic.service, location=clinic.location,
+                                 start=at(8) + dt.timedelta(days=round_), actor=ana.user)
+        client = client_for(ana.user)
+        url = f"/api/v1/appointments/{visit.pk}"
+        cancel, cancel_again, move = in_parallel([
+            lambda: client_for(ana.user).post(f"{url}/cancel", {"reason": "Sick"}, format="json").status_code,
+            lambda: client_for(ana.user).post(f"{url}/cancel", {"reason": "Sick"}, format="json").status_code,
+            lambda: client.post(f"{url}/reschedule", {"start": iso(at(14) + dt.timedelta(days=round_))},
+                                format="json").status_code,
+        ])
+        visit.refresh_from_db()
+        assert sorted([cancel, cancel_again, move]) == [200, 409, 409]
+        assert visit.status == (S.RESCHEDULED if move == 200 else S.CANCELLED)
+        changes = visit.events.exclude(action="booked").values_list("action", flat=True)
+        assert len(changes) == 1
+    assert overlapping_exclusive_allocations() == []
+
+
 def test_an_idempotent_retry_racing_its_original_books_once_and_both_get_the_same_answer(frozen):
     clinic = make_clinic(chairs=2, nurses=1)
     ana = patient_user("ana")
