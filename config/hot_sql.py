@@ -85,6 +85,22 @@ def _reader(model: type[Model], using: str):
     return read
 
 
+def by_pk(model: type[Model], pk, using: str = "default") -> Model | None:
+    """The `model` row with this primary key, as `model.objects.filter(pk=pk).first()` would
+    give it (every column, no related rows), or None."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(_by_pk_sql(model, using), [pk])
+        row = cursor.fetchone()
+    return None if row is None else _reader(model, using)(row)
+
+
+@cache
+def _by_pk_sql(model: type[Model], using: str) -> str:
+    quote = connections[using].ops.quote_name
+    return (f"SELECT {columns(model, 'r')} FROM {quote(model._meta.db_table)} r "  # nosec B608 - model column names and placeholders only
+            f"WHERE r.{quote(model._meta.pk.column)} = %s")
+
+
 def among(column_sql: str, ids: Collection[int], using: str = "default") -> tuple[str, list]:
     """`column_sql` is one of `ids` (integers), as SQL and its parameters. On PostgreSQL one array
     parameter, so the text (and the statement prepared for it) is the same for any number of

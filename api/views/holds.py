@@ -24,6 +24,7 @@ from api import problems
 from api.problems import NotFound, Unprocessable
 from api.serializers.booking import AppointmentSerializer, HoldRequestSerializer
 from api.throttles import WindowThrottle
+from config import hot_sql
 from scheduling import catalog
 from scheduling.models import Appointment, Location, Patient, Service, StaffMember
 from scheduling.selectors.appointments import allocations_for_display, desk_may_book_at
@@ -124,7 +125,7 @@ def _patient_for(user, requested: int | None) -> Patient:
         return own
     if requested is None:
         raise serializers.ValidationError({"patient": "The front desk books for a patient: give the patient id."})
-    patient = Patient.objects.filter(pk=requested).first()
+    patient = hot_sql.by_pk(Patient, requested)
     if patient is None:
         raise serializers.ValidationError({"patient": f"There is no patient {requested}."})
     return patient

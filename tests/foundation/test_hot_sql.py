@@ -95,3 +95,11 @@ def test_update_among_changes_only_rows_that_still_hold_the_expected_value(visit
 def test_update_among_no_ids_is_no_statement(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert hot_sql.update_among(AppointmentEvent, [], values={"to_status": "held"}, where={}) == 0
+
+
+def test_a_row_by_primary_key_is_what_the_orm_reads(visit):
+    patient = visit.patient
+    read = hot_sql.by_pk(type(patient), patient.pk)
+    expected = type(patient).objects.get(pk=patient.pk)
+    assert model_to_dict(read) == model_to_dict(expected) and read._state.adding is False
+    assert hot_sql.by_pk(type(patient), patient.pk + 1000) is None
