@@ -193,5 +193,6 @@ class _WriteWatch:
     def __call__(self, execute, sql, params, many, context):
         if not self.seen:
             head = sql.lstrip()[:6].upper()
-            self.seen = head.startswith(self.WRITES) or (head.startswith("WITH") and bool(self.WRITING_CTE.search(sql)))
+            self.seen = head.startswith(self.WRITES) or (
+                head.startswith("WITH") and self.WRITING_CTE.search(sql) is not None)
         return execute(sql, params, many, context)

@@ -109,7 +109,8 @@ def _supersede_sql(*, keeps: bool, one_kind: bool) -> tuple[str, list]:
     follow_up, follow_up_params = hot_sql.starts_with(c("kind"), plans.FOLLOW_UP_PREFIX)
     sql = (f"UPDATE {hot_sql.table(OutboundMessage)} SET {c('status')} = %s, {c('status_reason')} = %s, "  # nosec B608 - column names and placeholders only
            f"{c('updated_at')} = %s WHERE {c('appointment')} = %s "
-           f"AND {c('status')} IN ({', '.join(['%s'] * len(PENDING_STATUSES))}) AND NOT ({reply}) AND NOT ({follow_up})")
+           f"AND {c('status')} IN ({', '.join(['%s'] * len(PENDING_STATUSES))}) "
+           f"AND NOT ({reply}) AND NOT ({follow_up})")
     if keeps:
         sql += f" AND NOT ({c('planned_for_start')} IS NOT NULL AND {c('planned_for_start')} = %s"
         sql += f" AND {c('kind')} = %s)" if one_kind else ")"

@@ -4,13 +4,15 @@ and the messaging policy with the services' message plans.
 
 Every availability search and every booking needs these; reading them afresh cost a dozen queries
 and a few hundred model instances per request. Instead each process keeps one copy, tagged with the
-catalog version (scheduling.models.catalog_version), and checks that number once per request: a change committed anywhere (admin, import, another process) changes the number, and
-the next request reloads. Allocations, the part that changes with every booking, are never kept.
+catalog version (scheduling.models.catalog_version), and checks that number once per request: a
+change committed anywhere (admin, import, another process) changes the number, and the next
+request reloads. Allocations, the part that changes with every booking, are never kept. What
+follows from the set-up alone can be kept with it too (Catalog.remember).
 
 Within one web request the set-up is read once (PinCatalogMiddleware): the request works with the
 set-up as it stood when it first needed it, as if it had run a moment earlier. An API request's
-token lookup reads the version along with the token (read_with), which saves that query. Outside requests
-(workers, commands, tests calling services) every `current()` checks the version.
+token lookup reads the version along with the token (read_with), which saves that query. Outside
+requests (workers, commands, tests calling services) every `current()` checks the version.
 
 The rows handed out are shared between requests: treat them as read-only."""
 
