@@ -9,7 +9,7 @@ from scheduling.models import ResourceKind, StaffRole
 
 from .core import EXCLUSIVE, Holder, Need, Run, build_runs, present_roles
 from .hours import from_epoch, to_epoch
-from .intervals import below_capacity, covers, overlapping
+from .intervals import covers, overlapping, peak_load
 from .loader import Context
 from .types import SlotUnavailable
 
@@ -82,8 +82,7 @@ def _holder_reason(ctx: Context, run: Run, holder: Holder, start: int, *, words:
                 lo, hi = min(b[0] for b in rows), max(b[1] for b in rows)
                 verb = "is booked" if run.is_staff else "is taken"
                 return f"{holder.name} {verb} {_range(ctx, lo, hi, staff_id)}", "taken"
-        elif not covers(below_capacity(((s[0], s[1], s[2]) for s in holder.shared), holder.capacity - 1, [(lo, hi)]),
-                        lo, hi):
+        elif peak_load(holder.shared, lo, hi) > holder.capacity - 1:  # as core.takes decides
             if not words:
                 return "", "capacity"
             return (f"{holder.name} is already watching {holder.capacity} "
