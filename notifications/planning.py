@@ -88,13 +88,11 @@ def _supersede_stale(appointment, *, now: dt.datetime) -> None:
     when answered): neither is touched. One statement made once (config.hot_sql): every move
     and cancellation runs it."""
     status = appointment.status
-    keeps = status in _KEPT
+    keeps, kind = status in _KEPT, _KEPT.get(status)
     reason = _STALE_BECAUSE.get(status) or f"The visit is {S(status).label.lower()}."
     connection = connections["default"]
-    sql, fixed = _supersede_sql(keeps=keeps, one_kind=_KEPT.get(status) is not None)
-    kept = [connection.ops.adapt_datetimefield_value(appointment.start)] if keeps else []
-    if _KEPT.get(status) is not None:
-        kept.append(_KEPT[status])
+    sql, fixed = _supersede_sql(keeps=keeps, one_kind=kind is not None)
+    kept = [connection.ops.adapt_datetimefield_value(appointment.start), *([kind] if kind else [])] if keeps else []
     # A row whose worker is mid-send holds its row lock: this UPDATE waits for it and then
     # skips the row if it went out (its status is no longer pending).
     with connection.cursor() as cursor:
@@ -119,13 +117,18 @@ def _supersede_sql(*, keeps: bool, one_kind: bool) -> tuple[str, list]:
 
 def _existing_keys(appointment) -> set[tuple[str, str]]:
     """(kind, channel) of the visit's live rows planned for its current start."""
-    c = functools.partial(hot_sql.column, OutboundMessage)
     connection = connections["default"]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {c('kind')}, {c('channel')} FROM {hot_sql.table(OutboundMessage)} "  # nosec B608 - column names and placeholders only
-                       f"WHERE {c('appointment')} = %s AND {c('planned_for_start')} = %s AND {c('status')} <> %s",
-                       [appointment.pk, connection.ops.adapt_datetimefield_value(appointment.start), M.SUPERSEDED])
+        cursor.execute(_existing_keys_sql(), [appointment.pk, connection.ops.adapt_datetimefield_value(appointment.start),
+                                              M.SUPERSEDED])
         return set(cursor.fetchall())
+
+
+@functools.cache
+def _existing_keys_sql() -> str:
+    c = functools.partial(hot_sql.column, OutboundMessage)
+    return (f"SELECT {c('kind')}, {c('channel')} FROM {hot_sql.table(OutboundMessage)} "  # nosec B608 - column names and placeholders only
+            f"WHERE {c('appointment')} = %s AND {c('planned_for_start')} = %s AND {c('status')} <> %s")
 
 
 def _row(appointment, patient, *, step: plans.Step, channel: str, due: dt.datetime, window, now: dt.datetime,
@@ -190,15 +193,22 @@ def _plan_cancellation(appointment, *, patient, policy, now: dt.datetime) -> lis
     return rows
 
 
+# The statuses of a row that reached (or may have reached) the provider and the patient.
+_HEARD = (M.SENDING, M.SENT, M.DELIVERED)
+
+
 def _heard_of(appointment) -> bool:
     """Whether a message about this visit reached the provider."""
-    c = functools.partial(hot_sql.column, OutboundMessage)
-    went = (M.SENDING, M.SENT, M.DELIVERED)
     with connections["default"].cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {hot_sql.table(OutboundMessage)} WHERE {c('appointment')} = %s "  # nosec B608 - column names and placeholders only
-                       f"AND {c('handed_off_at')} IS NOT NULL AND {c('status')} IN ({', '.join(['%s'] * len(went))}) "
-                       "LIMIT 1", [appointment.pk, *went])
+        cursor.execute(_heard_of_sql(), [appointment.pk, *_HEARD])
         return cursor.fetchone() is not None
+
+
+@functools.cache
+def _heard_of_sql() -> str:
+    c = functools.partial(hot_sql.column, OutboundMessage)
+    return (f"SELECT 1 FROM {hot_sql.table(OutboundMessage)} WHERE {c('appointment')} = %s "  # nosec B608 - column names and placeholders only
+            f"AND {c('handed_off_at')} IS NOT NULL AND {c('status')} IN ({', '.join(['%s'] * len(_HEARD))}) LIMIT 1")
 
 
 def plan_reply(*, patient, phone: str, template: str, appointment=None, now: dt.datetime | None = None,

@@ -174,3 +174,27 @@ def test_the_2h_reminder_for_an_early_visit_is_dropped_rather_than_sent_in_quiet
     reminder = rows(appointment, kind="reminder_2h").get()
     assert reminder.status == M.DROPPED
     assert "quiet hours (08:00-21:00 America/Phoenix)" in reminder.status_reason
+
+
+def test_a_checked_in_video_visit_keeps_its_join_link_and_nothing_else(clock, patient):
+    appointment = book(patient=patient, video=True)
+    change(appointment, status=S.CHECKED_IN)
+    live = rows(appointment).exclude(status=M.SUPERSEDED)
+    assert set(live.values_list("kind", flat=True)) == {"join_link"}
+    gone = rows(appointment, status=M.SUPERSEDED).values_list("status_reason", flat=True)
+    assert gone and set(gone) == {"The patient checked in."}
+
+
+def test_a_change_to_the_visit_leaves_replies_and_check_ins_alone(clock, patient):
+    appointment = book(patient=patient)
+    others = [OutboundMessage.objects.create(patient=patient, appointment=appointment, kind=kind, template=kind,
+                                             channel="sms", status=M.PLANNED, due_at=VISIT, next_attempt_at=VISIT,
+                                             planned_for_start=VISIT - 24 * HOUR)
+              for kind in ("reply_help", "checkin_1")]
+    change(appointment, start=VISIT + 24 * HOUR, end=VISIT + 25 * HOUR)
+    assert set(rows(appointment, kind__startswith="reminder", planned_for_start=VISIT)
+               .values_list("status", flat=True)) == {M.SUPERSEDED}
+    change(appointment, status=S.NO_SHOW)
+    assert {row.status for row in OutboundMessage.objects.filter(pk__in=[o.pk for o in others])} == {M.PLANNED}
+    assert set(rows(appointment).exclude(pk__in=[o.pk for o in others]).values_list("status", flat=True)) \
+        == {M.SUPERSEDED}
