@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from rest_framework.authtoken.models import Token
 
-from api.problems import Problem
+from core.errors import DomainError
 from audit.services import Action, record
 from notifications.channels.sms import get_sms_backend
 from scheduling.models import Patient
@@ -43,17 +43,17 @@ MESSAGES = {
 }
 
 
-class InvalidCode(Problem):
+class InvalidCode(DomainError):
     code = "invalid_code"
     title = "Sign-in code not accepted"
 
 
-class CodeLocked(Problem):
+class CodeLocked(DomainError):
     code = "code_locked"
     title = "Sign-in code locked"
 
 
-class TooManyCodes(Problem):
+class TooManyCodes(DomainError):
     status = 429
     code = "too_many_codes"
     title = "Too many sign-in codes"

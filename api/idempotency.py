@@ -30,7 +30,8 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from api.problems import PROBLEM_CONTENT_TYPE, Problem, Unprocessable
+from core.errors import DomainError, Unprocessable
+from api.problems import PROBLEM_CONTENT_TYPE
 from config import hot_sql
 from scheduling.models import IdempotencyRecord
 
@@ -64,7 +65,7 @@ def idempotent(handler):
             return handler(view, request, *args, **kwargs)
         key = key.strip()
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            raise Problem(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.",
+            raise DomainError(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.",
                           code="invalid_idempotency_key")
         owner = owner_for(request)
         fingerprint = request_fingerprint(request)
@@ -116,7 +117,7 @@ def _claim(*, owner: str, key: str, request, fingerprint: str):
             "Use a new key for a new change.", code="idempotency_key_reused")
     if earlier.response_status is None:
         # Only reachable if a claim was committed without its answer, which this module never does.
-        raise Problem("The first request with this key is still being processed; retry shortly.",
+        raise DomainError("The first request with this key is still being processed; retry shortly.",
                       code="idempotency_in_progress", status=409, title="Conflict")
     replay = Response(earlier.response_body, status=earlier.response_status,
                       headers={"Idempotent-Replayed": "true"})

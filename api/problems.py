@@ -1,7 +1,7 @@
 """One error shape for the whole API: RFC 9457 problem details with a stable `code`.
 
-Raise `Problem` (or a subclass) from a service or view; DRF's own exceptions and Django's
-404/403/400/500 handlers are translated to the same shape.
+Services raise `core.errors.DomainError` (or a subclass); it, DRF's own exceptions and Django's
+404/403/400/500 handlers are translated to the same shape here.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from core.errors import DomainError
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -33,53 +35,6 @@ DATABASE_RETRY_AFTER_SECONDS = 5
 # Idempotency-Key is safe either way.
 DATABASE_UNAVAILABLE_DETAIL = ("The database is not answering right now, so your change may not have been saved. "
                                "Please try again shortly, with the same Idempotency-Key.")
-
-
-class Problem(Exception):
-    """An error a person will read. `code` is stable; `detail` says exactly what went wrong."""
-
-    status: int = status.HTTP_400_BAD_REQUEST
-    code: str = "bad_request"
-    title: str = "Bad request"
-
-    def __init__(self, detail: str, *, code: str | None = None, status: int | None = None,
-                 title: str | None = None, **extra: Any):
-        super().__init__(detail)
-        self.detail = detail
-        if code:
-            self.code = code
-        if status:
-            self.status = status
-        if title:
-            self.title = title
-        self.extra = extra
-
-    def as_dict(self) -> dict[str, Any]:
-        return problem_body(self.status, self.code, self.detail, title=self.title, **self.extra)
-
-
-class Conflict(Problem):
-    status = status.HTTP_409_CONFLICT
-    code = "conflict"
-    title = "Conflict"
-
-
-class Unprocessable(Problem):
-    status = status.HTTP_422_UNPROCESSABLE_ENTITY
-    code = "unprocessable"
-    title = "Unprocessable request"
-
-
-class NotFound(Problem):
-    status = status.HTTP_404_NOT_FOUND
-    code = "not_found"
-    title = "Not found"
-
-
-class ServiceUnavailable(Problem):
-    status = status.HTTP_503_SERVICE_UNAVAILABLE
-    code = "service_unavailable"
-    title = "Service unavailable"
 
 
 def problem_body(status_code: int, code: str, detail: str, *, title: str | None = None,
@@ -93,6 +48,11 @@ def problem_body(status_code: int, code: str, detail: str, *, title: str | None 
     }
     body.update({key: value for key, value in extra.items() if value is not None})
     return body
+
+
+def as_problem(error: DomainError) -> dict[str, Any]:
+    """A domain error as a problem-details body."""
+    return problem_body(error.status, error.code, error.detail, title=error.title, **error.extra)
 
 
 def problem_response(status_code: int, code: str, detail: str, **extra: Any) -> Response:
@@ -160,10 +120,10 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         logger.warning("Database unavailable: %s", exc.__class__.__name__, exc_info=exc)
         set_rollback()
         return _database_unavailable_problem()
-    if isinstance(exc, Problem):
+    if isinstance(exc, DomainError):
         # No set_rollback(): a service may commit on purpose before it refuses (a wrong sign-in
         # code is counted, then answered with a 400).
-        response = Response(exc.as_dict(), status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+        response = Response(as_problem(exc), status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
         if exc.extra.get("retry_after") is not None:
             response["Retry-After"] = str(exc.extra["retry_after"])
         return response

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from api.problems import Unprocessable
+from core.errors import Unprocessable
 from audit.services import Action, record
 from scheduling import timeutils
 from scheduling.models import Appointment, Location, Patient, Service

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from api.problems import Conflict, Unprocessable
+from core.errors import Conflict, Unprocessable
 from audit.services import Action, record
 from scheduling.models import Appointment, AppointmentStatus, Patient, Service
 

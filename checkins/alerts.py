@@ -17,7 +17,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from api.problems import Conflict, NotFound, Unprocessable
+from core.errors import Conflict, NotFound, Unprocessable
 from audit.services import Action, record
 from checkins.models import AlertStatus, CheckIn, OnCallClinician, RiskAlert
 from checkins.risk import Reason

@@ -20,7 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
-from api.problems import Problem
+from core.errors import DomainError
 from audit.services import Action, record
 from checkins import alerts as alert_services, selectors
 from checkins.chart import Point, scores_svg
@@ -93,7 +93,7 @@ def alert_detail(request, alert_id: int):
             raise PermissionDenied
         try:
             alert_services.acknowledge(alert_id=alert.pk, user=request.user, note=request.POST.get("note", ""))
-        except Problem as exc:
+        except DomainError as exc:
             error = exc.detail
         else:
             messages.success(request, "Alert acknowledged.")

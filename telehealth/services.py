@@ -9,7 +9,7 @@ import unicodedata
 from django.conf import settings
 from django.db import transaction
 
-from api.problems import Unprocessable
+from core.errors import Unprocessable
 from scheduling import timeutils
 from scheduling.models import Appointment, Patient, StaffMember, StaffRole
 

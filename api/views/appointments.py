@@ -14,7 +14,7 @@ from rest_framework.generics import GenericAPIView
 from accounts.models import Role
 from api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from api.permissions import IsFrontDesk, IsPatient
-from api.problems import NotFound, Unprocessable
+from core.errors import NotFound, Unprocessable
 from api.serializers.booking import (
     AppointmentQuerySerializer, AppointmentSerializer, BookingRequestSerializer, CancelRequestSerializer,
     EmptyRequestSerializer, ReasonRequestSerializer, RescheduleRequestSerializer,
@@ -25,7 +25,7 @@ from api.views.holds import BookingThrottle, Target, problem_responses, render_a
 from scheduling.models import Appointment, Location
 from scheduling.selectors.appointments import filter_appointments, get_appointment, visible_appointments, with_details
 from scheduling.services import booking, transitions
-from scheduling.services.transitions import Forbidden
+from core.errors import Forbidden
 
 SLOT_TAKEN_EXAMPLE = OpenApiExample(
     "Taken", status_codes=["409"], response_only=True,

@@ -16,7 +16,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import Role
 from api import problems
-from api.problems import Problem
+from core.errors import DomainError
 from api.serializers.catalog import AvailabilityQuerySerializer, AvailabilitySerializer, render_availability
 from api.views.catalog import is_clinic_staff
 from scheduling.availability import find_slots, offering_problem
@@ -78,7 +78,7 @@ class AvailabilityView(GenericAPIView):
         service, location, staff = q["service"], q["location"], q.get("staff")
         staff_view = is_clinic_staff(request)
         if not service.bookable_online and not staff_view:
-            raise Problem(f"{service.name} is booked by the clinic's staff only: please call the clinic.",
+            raise DomainError(f"{service.name} is booked by the clinic's staff only: please call the clinic.",
                           code="staff_only", status=403, title="Forbidden")
         if staff is not None:
             problem = offering_problem(service=service, location=location, staff=staff)

@@ -12,7 +12,8 @@ from rest_framework.response import Response
 
 from accounts.models import Role
 from api.permissions import IsClinician, IsClinicStaff, IsFrontDesk, IsPatient
-from api.problems import NotFound, problem_responses
+from core.errors import NotFound
+from api.problems import problem_responses
 from api.serializers import care as s
 from audit.services import Action, record
 from care import selectors, services

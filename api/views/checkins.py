@@ -13,7 +13,8 @@ from rest_framework.response import Response
 
 from accounts.models import Role
 from api.permissions import IsClinician, IsClinicStaff
-from api.problems import NotFound, problem_responses
+from core.errors import NotFound
+from api.problems import problem_responses
 from api.serializers import checkins as s
 from audit.services import Action, record
 from checkins import alerts, links, questionnaires as q, selectors, services, wording

@@ -13,7 +13,8 @@ from rest_framework.response import Response
 from accounts.models import Role
 from api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from api.permissions import IsFrontDesk, IsPatient
-from api.problems import NotFound, problem_responses
+from core.errors import NotFound
+from api.problems import problem_responses
 from api.serializers import courses as s
 from api.serializers.booking import RescheduleRequestSerializer
 from api.views.holds import BookingThrottle, resolve_target
@@ -22,7 +23,7 @@ from scheduling.selectors.courses import course_plan, get_course, visible_course
 from scheduling.services import course_lifecycle
 from scheduling.services.course_rules import current_appointment
 from scheduling.services.courses import DAY_NAMES, Preferences, book_course
-from scheduling.services.transitions import Forbidden
+from core.errors import Forbidden
 
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
 UNPLACEABLE = OpenApiExample(

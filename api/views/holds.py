@@ -21,7 +21,7 @@ from accounts.models import Role
 from api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from api.permissions import IsFrontDesk, IsPatient
 from api import problems
-from api.problems import NotFound, Unprocessable
+from core.errors import NotFound, Unprocessable
 from api.serializers.booking import AppointmentSerializer, HoldRequestSerializer
 from api.throttles import WindowThrottle
 from config import hot_sql
@@ -29,7 +29,7 @@ from scheduling import catalog
 from scheduling.models import Appointment, Location, Patient, Service, StaffMember
 from scheduling.selectors.appointments import allocations_for_display, desk_may_book_at
 from scheduling.services.holds import hold_slot
-from scheduling.services.transitions import Forbidden
+from core.errors import Forbidden
 
 _PROBLEM_TEXT = {
     400: "The request is malformed; `errors` names each field.",

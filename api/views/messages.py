@@ -8,7 +8,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from api.permissions import IsClinicStaff
-from api.problems import NotFound, problem_responses
+from core.errors import NotFound
+from api.problems import problem_responses
 from api.serializers.messages import (
     AppointmentMessagesSerializer, InboundMessageSerializer, InboxQuerySerializer, OutboundMessageSerializer,
 )

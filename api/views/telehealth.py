@@ -11,7 +11,8 @@ from rest_framework.response import Response
 
 from accounts.models import Role
 from api.permissions import IsClinician, IsFrontDesk
-from api.problems import NotFound, Problem, problem_responses
+from core.errors import DomainError, NotFound
+from api.problems import problem_responses
 from api.serializers.telehealth import (
     InPersonEvaluationRequestSerializer, InPersonEvaluationSerializer, InterpreterRequestSerializer,
     InterpreterSerializer, WaitingListSerializer, WaitingQuerySerializer, render_evaluation, render_waiting_row,
@@ -26,7 +27,7 @@ from telehealth.selectors import waiting_list
 def _own_staff_record(user) -> StaffMember:
     member = staff_member_for(user)
     if member is None:
-        raise Problem("You have no clinician record, so you have no video visits; ask the clinic admin to add one.",
+        raise DomainError("You have no clinician record, so you have no video visits; ask the clinic admin to add one.",
                       code="not_a_clinician", status=403, title="Forbidden")
     return member
 
@@ -127,7 +128,7 @@ class InPersonEvaluationView(GenericAPIView):
         else:
             prescriber = _own_staff_record(request.user)
             if data.get("prescriber") and data["prescriber"] != prescriber.pk:
-                raise Problem("Clinicians record their own in-person evaluations; ask a clinic admin to record "
+                raise DomainError("Clinicians record their own in-person evaluations; ask a clinic admin to record "
                               "another prescriber's.", code="permission_denied", status=403, title="Forbidden")
         record = services.record_in_person_evaluation(prescriber=prescriber, patient=patient,
                                                       evaluated_on=data["evaluated_on"], actor=request.user,

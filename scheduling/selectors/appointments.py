@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import Role, User
-from api.problems import NotFound
+from core.errors import NotFound
 from config import hot_sql
 from scheduling import catalog
 from scheduling.models import Allocation, Appointment, Location, Patient, StaffMember

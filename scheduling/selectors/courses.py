@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, QuerySet
 
 from accounts.models import Role
-from api.problems import NotFound
+from core.errors import NotFound
 from scheduling.models import Appointment, AppointmentStatus, Course, CourseStatus, CourseVisit
 from scheduling.selectors.appointments import desk_scope, staff_member_for
 from scheduling.services.course_rules import course_visits, dose_rules

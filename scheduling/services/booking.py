@@ -9,7 +9,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from api.problems import Conflict, NotFound
+from core.errors import Conflict, Forbidden, NotFound
 from care.gates import enforce_gates
 from config import hot_sql
 from notifications import planning
@@ -24,7 +24,7 @@ from scheduling.services.locks import lock_appointment, lock_calendars
 from scheduling.availability import Slot
 from scheduling.services.placement import SlotRequest, place, write_allocations
 from scheduling.services.transitions import (
-    Forbidden, actor_kind, apply_status, appointment_zone, ensure_patient_may_change, ensure_transition,
+    actor_kind, apply_status, appointment_zone, ensure_patient_may_change, ensure_transition,
     is_patient,
 )
 from scheduling.timeutils import describe

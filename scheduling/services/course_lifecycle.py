@@ -13,7 +13,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from api.problems import Conflict, Unprocessable
+from core.errors import Conflict, Unprocessable
 from scheduling.models import (
     Appointment, AppointmentStatus, Course, CourseStatus, CourseVisit, Location, StaffMember,
 )

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection
 
-from api.problems import Unprocessable
+from core.errors import Unprocessable
 from config import hot_sql
 from scheduling import timeutils
 from scheduling.models import Appointment, AppointmentStatus, Course, CourseStep, CourseTemplate, CourseVisit

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
-from api.problems import Conflict, Unprocessable
+from core.errors import Conflict, Unprocessable
 from care.gates import BOOKING_GATES, GateRequest, check_gates, refuse_unless_overridden
 from scheduling import timeutils
 from scheduling.availability import find_slots, offering_problem

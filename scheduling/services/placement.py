@@ -30,7 +30,7 @@ from typing import NamedTuple
 from django.db import IntegrityError, OperationalError, connections, transaction
 from django.db.models import Q
 
-from api.problems import Conflict, Unprocessable
+from core.errors import Conflict, Unprocessable
 from config import hot_sql
 from scheduling import catalog
 from scheduling.availability import Slot, SlotUnavailable, plan_slot

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role
-from api.problems import Conflict, Problem, Unprocessable
+from core.errors import Conflict, DomainError, Forbidden, Unprocessable
 from care.gates import enforce_check_in_gates
 from checkins.planning import plan_after_visit
 from notifications import planning
@@ -36,12 +36,6 @@ ALLOWED: dict[str, frozenset[str]] = {
 RELEASES_TIME = frozenset({S.CANCELLED, S.NO_SHOW, S.RESCHEDULED, S.EXPIRED})
 
 _LABELS = dict(S.choices)
-
-
-class Forbidden(Problem):
-    status = 403
-    code = "permission_denied"
-    title = "Forbidden"
 
 
 def ensure_transition(appointment: Appointment, to_status: str) -> None:

@@ -4,7 +4,7 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from api.problems import Conflict, NotFound, Unprocessable
+from core.errors import Conflict, NotFound, Unprocessable
 from config.celery import app
 from notifications import planning
 from scheduling.models import Allocation, Appointment, AppointmentEvent, AppointmentStatus as S, ResourceKind

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from django.db import connection, transaction
 
-from api.problems import Problem
+from core.errors import DomainError
 from notifications.models import MessagingPolicy
 from scheduling.models import Allocation, Appointment, AppointmentStatus as S, IdempotencyRecord
 from scheduling.services import placement, transitions
@@ -123,7 +123,7 @@ def test_twenty_clients_booking_random_overlapping_slots_never_double_book_or_ov
                                                      location=clinic.location, start=rng.choice(starts),
                                                      actor=patient.user))
                         outcomes["booked"] += 1
-                except Problem as problem:
+                except DomainError as problem:
                     outcomes[problem.code] += 1
             return outcomes
         return run
@@ -153,7 +153,7 @@ def test_a_reschedule_racing_a_new_booking_for_the_same_slot_lets_exactly_one_wi
                                      start=target, actor=newcomer.user),
         ])
         winners = [r for r in (moved, booked) if isinstance(r, Appointment)]
-        losers = [r for r in (moved, booked) if isinstance(r, Problem)]
+        losers = [r for r in (moved, booked) if isinstance(r, DomainError)]
         assert len(winners) == 1 and len(losers) == 1 and losers[0].code == "slot_taken"
         visit.refresh_from_db()
         if isinstance(moved, Appointment):
@@ -271,5 +271,5 @@ def test_bookings_for_the_same_nurse_and_chair_at_other_hours_do_not_wait_for_ea
     release.set()
     morning.join()
     overlap.join()
-    assert isinstance(results["overlap"], Problem) and results["overlap"].code == "slot_taken"
+    assert isinstance(results["overlap"], DomainError) and results["overlap"].code == "slot_taken"
     assert "Chair 1 is taken 09:00-10:25" in results["overlap"].detail

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.idempotency import idempotent
-from api.problems import Conflict
+from core.errors import Conflict
 from scheduling.models import IdempotencyRecord, Location
 
 from .conftest import client_for

@@ -30,7 +30,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from api.problems import Problem
+from core.errors import DomainError
 from notifications.models import PENDING_STATUSES, OutboundMessage
 from notifications.plans import CANCELLATION, FOLLOW_UP_PREFIX
 from scheduling.models import Allocation, Appointment, AppointmentEvent, AppointmentStatus as S, BookingChannel
@@ -186,7 +186,7 @@ class BookingSequences(RuleBasedStateMachine):
         events = AppointmentEvent.objects.count()
         try:
             call()
-        except Problem:
+        except DomainError:
             assert dict(Appointment.objects.values_list("pk", "status")) == before, "a refused request changed visits"
             assert AppointmentEvent.objects.count() == events, "a refused request wrote an event"
             return

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from api.problems import Conflict, Unprocessable
+from core.errors import Conflict, Unprocessable
 from scheduling.models import Appointment, AppointmentEvent, AppointmentStatus as S
 from scheduling.services import transitions
 from scheduling.services.booking import book_appointment, convert_hold, reschedule_appointment

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from api.problems import Conflict
+from core.errors import Conflict
 from checkins import alerts, services
 from checkins.models import CheckInAnswers, RiskAlert
 from tests.checkins.conftest import checkin, completed_visit

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.permissions import IsClinicStaff
-from api.problems import Conflict
+from core.errors import Conflict
 
 
 class _Booking(serializers.Serializer):

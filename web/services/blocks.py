@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 
-from api.problems import Unprocessable
+from core.errors import Unprocessable
 from scheduling.models import HoursOverride, Resource, StaffMember
 
 

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from api.problems import Conflict, Unprocessable
+from core.errors import Conflict, Unprocessable
 from audit.services import Action, record
 from notifications.consent import grant_sms_consent
 from scheduling.models import Appointment, AppointmentStatus as S, Patient, Service

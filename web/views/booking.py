@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services as sign_in
 from accounts.destinations import Destination
 from accounts.models import OneTimeCode
-from api.problems import Conflict, Problem
+from core.errors import Conflict, DomainError
 from api.throttles import AvailabilityThrottle, seconds_to_wait
 from api.views.holds import BookingThrottle
 from notifications.models import MessagingPolicy
@@ -184,7 +184,7 @@ def _hold_for_signed_in(request, patient: Patient, service, location):
     try:
         hold = hold_slot(patient=patient, service=service, location=location,
                          start=dt.datetime.fromisoformat(booking["start"]), staff=_staff(booking), actor=request.user)
-    except Problem as exc:
+    except DomainError as exc:
         return _lost(request, exc)
     request.session["hold"] = hold.pk
     return redirect("web:review")
@@ -201,7 +201,7 @@ def _release_session_hold(request) -> None:
         registration.release_hold(hold=hold, actor=hold.patient.user)
 
 
-def _lost(request, exc: Problem):
+def _lost(request, exc: DomainError):
     request.session["lost"] = exc.detail
     return redirect("web:lost")
 
@@ -269,7 +269,7 @@ def _register(request, details: registration.PatientDetails, service, location):
         draft = registration.save_draft(details=details, draft_id=previous.get("draft"))
         hold = hold_slot(patient=draft, service=service, location=location,
                          start=dt.datetime.fromisoformat(booking["start"]), staff=_staff(booking), actor=draft.user)
-    except Problem as exc:
+    except DomainError as exc:
         return _lost(request, exc)
     request.session["registration"] = {"draft": draft.pk, "hold": hold.pk, "details": details.as_session()}
     return _send_code(request, details.phone)
@@ -331,7 +331,7 @@ def _finish(request, code: str, *, details, hold, draft):
         return render(request, "web/patient/problem.html", {"phone": clinic_phone(), "message": _(
             "This mobile number is on file for another patient, so we could not book online. "
             "Please call the clinic and we will book you.")})
-    except Problem as exc:
+    except DomainError as exc:
         request.session.pop("registration", None)
         return _lost(request, exc)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import Role
-from api.problems import NotFound
+from core.errors import NotFound
 from api.views.auth import SignInCodeRequestThrottle, SignInVerifyThrottle
 from notifications.models import MessagingPolicy
 from scheduling.models import Patient

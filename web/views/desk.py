@@ -14,7 +14,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from api.problems import Problem
+from core.errors import DomainError
 from audit.services import Action, record
 from care.services import record_escort
 from checkins import selectors as checkin_selectors
@@ -133,7 +133,7 @@ def _action(request, appointment_id: int, act):
     appointment = get_appointment(user=request.user, appointment_id=appointment_id)
     try:
         result = act(appointment)
-    except Problem as exc:
+    except DomainError as exc:
         messages.error(request, exc.detail)
         return redirect("web:desk-appointment", appointment_id=appointment.pk)
     if isinstance(result, str):

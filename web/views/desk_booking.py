@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from api.problems import Problem
+from core.errors import DomainError
 from audit.services import Action, record
 from scheduling import timeutils
 from scheduling.models import BookingChannel, Location, Patient, Service
@@ -41,7 +41,7 @@ def find_patient(request):
         try:
             patient = create_patient(details=form.details(), consent_source=Patient.ConsentSource.FRONT_DESK,
                                      actor=request.user)
-        except Problem as exc:
+        except DomainError as exc:
             error = exc.detail
         else:
             messages.success(request, f"{patient.display_name} is on record.")
@@ -91,7 +91,7 @@ def book_for_patient(request, patient_id: int):
                     channel=request.POST.get("channel") if request.POST.get("channel") in BookingChannel.values
                     else BookingChannel.PHONE, staff_notes=request.POST.get("staff_notes", "")[:500],
                     override_reason=override_reason)
-            except Problem as exc:
+            except DomainError as exc:
                 context["error"] = exc.detail
                 context["overridable"] = exc.status == 422
             else:
@@ -135,7 +135,7 @@ def move(request, appointment_id: int):
                 moved = reschedule_appointment(appointment=appointment, start=start, actor=request.user,
                                                reason=request.POST.get("reason", "")[:300] or "Moved by the front desk",
                                                override_reason=override_reason)
-            except Problem as exc:
+            except DomainError as exc:
                 context["error"] = exc.detail
                 context["overridable"] = exc.status == 422
             else:

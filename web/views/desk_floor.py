@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from api.problems import Problem
+from core.errors import DomainError
 from audit.services import Action, record
 from notifications import selectors as message_selectors
 from notifications.inbound import mark_handled
@@ -90,7 +90,7 @@ def block(request):
             try:
                 block_time(day=data["day"], resource=resource, staff=staff, start_time=data["start_time"],
                            end_time=data["end_time"], reason=data["reason"], actor=request.user)
-            except Problem as exc:
+            except DomainError as exc:
                 context["error"] = exc.detail
             else:
                 held = f" {len(found)} booked visit(s) are inside it: move them from the calendar." if found else ""

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services as sign_in
 from accounts.destinations import Destination
 from accounts.models import OneTimeCode
-from api.problems import Problem
+from core.errors import DomainError
 from checkins import links as checkin_links, selectors as checkin_selectors
 from notifications.models import AppointmentLink
 from scheduling.models import AppointmentStatus as S
@@ -176,7 +176,7 @@ def cancel(request, appointment_id: int):
         try:
             cancel_appointment(appointment=appointment, actor=request.user,
                                reason=(request.POST.get("reason") or "").strip()[:300] or "Cancelled online")
-        except Problem as exc:
+        except DomainError as exc:
             context["error"] = exc.detail
         else:
             messages.success(request, _("Your visit on %(when)s is cancelled.") % {"when": context["when"]})
@@ -196,7 +196,7 @@ def reschedule(request, appointment_id: int):
             try:
                 moved = reschedule_appointment(appointment=appointment, start=parsed[0], actor=request.user,
                                                reason="Moved online by the patient")
-            except Problem as exc:
+            except DomainError as exc:
                 context["error"] = exc.detail
             else:
                 return redirect("web:booked", appointment_id=moved.pk)

@@ -1,0 +1,1 @@
+"""The framework-free base every app stands on: domain errors with stable codes."""
