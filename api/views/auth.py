@@ -10,11 +10,11 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from accounts import selectors, services
 from api.problems import problem_responses
+from config.throttles import SignInCodeRequestThrottle, SignInVerifyThrottle  # noqa: F401 (pages)
 from api.serializers.auth import (
     IdentitySerializer,
     SignInCodeRequestedSerializer,
@@ -24,21 +24,6 @@ from api.serializers.auth import (
 )
 
 TAG = "Sign-in"
-
-
-class _PerClientIpThrottle(SimpleRateThrottle):
-    """Counted per client address even for signed-in callers (see NUM_PROXIES in settings)."""
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class SignInCodeRequestThrottle(_PerClientIpThrottle):
-    scope = "otp_request_ip"
-
-
-class SignInVerifyThrottle(_PerClientIpThrottle):
-    scope = "otp_verify_ip"
 
 
 class SignInCodeView(APIView):

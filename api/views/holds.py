@@ -23,7 +23,7 @@ from api.permissions import IsFrontDesk, IsPatient
 from api import problems
 from core.errors import NotFound, Unprocessable
 from api.serializers.booking import AppointmentSerializer, HoldRequestSerializer
-from api.throttles import WindowThrottle
+from config.throttles import BookingThrottle  # noqa: F401 (imported from here by the views)
 from config import hot_sql
 from scheduling import catalog
 from scheduling.models import Appointment, Location, Patient, Service, StaffMember
@@ -48,15 +48,6 @@ def problem_responses(*codes: int) -> dict:
     """The error responses of a booking endpoint; every one needs a signed-in caller (401)."""
     codes = (401, *codes)
     return problems.problem_responses(*codes, **{f"description_{code}": _PROBLEM_TEXT[code] for code in codes})
-
-
-class BookingThrottle(WindowThrottle):
-    """The `booking` rate (THROTTLE_BOOKING) on POSTs; reading the calendar is not throttled here."""
-
-    scope = "booking"
-
-    def allow_request(self, request, view) -> bool:
-        return request.method != "POST" or super().allow_request(request, view)
 
 
 def render_appointment(request, appointment, *, status_code: int = status.HTTP_200_OK,
