@@ -15,12 +15,10 @@ from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
 from django.contrib.auth.backends import ModelBackend
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from rest_framework.throttling import BaseThrottle
-
-from api.problems import PROBLEM_CONTENT_TYPE, problem_body
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -56,16 +54,11 @@ def seconds_until_unlocked(request: HttpRequest, credentials: dict | None) -> in
 
 def lockout_response(request: HttpRequest, original_response: HttpResponse | None = None,
                      credentials: dict | None = None) -> HttpResponse:
-    """429 with Retry-After: a page saying what happened and what to do, or a problem detail on
-    the API (no API endpoint takes a password today; this keeps the one error shape if one does)."""
+    """429 with Retry-After and a page saying what happened and what to do. Only pages take a
+    password (the API signs in with one-time codes), so a page is the only answer needed."""
     retry_after = seconds_until_unlocked(request, credentials)
-    minutes = math.ceil(retry_after / 60)
-    if request.path.startswith("/api/"):
-        body = problem_body(429, "sign_in_locked", f"Too many failed sign-ins for this account from this address. "
-                            f"Try again in {minutes} minutes.", retry_after=retry_after)
-        response = JsonResponse(body, status=429, content_type=PROBLEM_CONTENT_TYPE)
-    else:
-        response = render(request, "web/desk/locked_out.html",
-                          {"minutes": minutes, "username": get_client_username(request, credentials)}, status=429)
+    response = render(request, "web/desk/locked_out.html",
+                      {"minutes": math.ceil(retry_after / 60), "username": get_client_username(request, credentials)},
+                      status=429)
     response["Retry-After"] = str(retry_after)
     return response

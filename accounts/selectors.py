@@ -1,20 +1,30 @@
-"""Reads for sign-in: which patient a phone or email belongs to, and who a signed-in user is."""
+"""Reads for sign-in: which patient a phone or email belongs to, and who a signed-in user is.
+
+Patients live in scheduling, which sits above accounts: accounts reaches the patient model
+through its own sign-in code's foreign key and a user's reverse relations (`user.patient`,
+`user.staff_member`) instead of importing it."""
 
 from dataclasses import dataclass
 
-from scheduling.models import Patient, StaffMember
+from django.core.exceptions import ObjectDoesNotExist
 
 from .destinations import Destination
-from .models import User
+from .models import OneTimeCode, User
 
 
-def patients_for_destination(*, destination: Destination) -> list[Patient]:
+def patient_model():
+    """The model a sign-in code is for (scheduling's Patient), by OneTimeCode.patient."""
+    return OneTimeCode._meta.get_field("patient").related_model
+
+
+def patients_for_destination(*, destination: Destination) -> list:
     """Patients whose phone (exact E.164) or email (any case) is this destination."""
+    patients = patient_model().objects.select_related("user")
     if destination.is_sms:
-        matches = Patient.objects.filter(phone=destination.address)
+        matches = patients.filter(phone=destination.address)
     else:
-        matches = Patient.objects.filter(email__iexact=destination.address)
-    return list(matches.select_related("user")[:2])
+        matches = patients.filter(email__iexact=destination.address)
+    return list(matches[:2])
 
 
 @dataclass(frozen=True)
@@ -27,10 +37,15 @@ class Identity:
     staff_id: int | None
 
 
+def _related(user: User, name: str):
+    try:
+        return getattr(user, name)
+    except ObjectDoesNotExist:
+        return None
+
+
 def identity_for(*, user: User) -> Identity:
-    patient = Patient.objects.filter(user=user).only("id", "preferred_name", "legal_first_name",
-                                                     "legal_last_name").first()
-    staff = StaffMember.objects.filter(user=user).only("id", "display_name").first()
+    patient, staff = _related(user, "patient"), _related(user, "staff_member")
     if staff is not None:
         display_name = staff.display_name
     elif patient is not None:

@@ -19,17 +19,15 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from core.errors import DomainError
 from audit.services import Action, record
 from notifications.channels.sms import get_sms_backend
-from scheduling.models import Patient
 
-from .authentication import token_is_expired
 from .destinations import Destination
 from .models import OneTimeCode, Role, User
-from .selectors import patients_for_destination
+from .selectors import patient_model, patients_for_destination
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +66,7 @@ def _new_code() -> str:
     return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
 
 
-def _patient_to_sign_in(destination: Destination) -> Patient | None:
+def _patient_to_sign_in(destination: Destination):
     """The one patient this destination signs in, or None (then only a decoy is stored)."""
     matches = patients_for_destination(destination=destination)
     if len(matches) != 1:
@@ -187,7 +185,7 @@ def _redeem(row: OneTimeCode | None, candidate: str, now: datetime) -> tuple[Use
 
 
 def _user_for_patient(patient_id: int, now: datetime) -> User | None:
-    patient = Patient.objects.select_for_update().get(pk=patient_id)
+    patient = patient_model().objects.select_for_update().get(pk=patient_id)
     if patient.user_id is not None:
         user = User.objects.get(pk=patient.user_id)
         if not user.is_active or user.role != Role.PATIENT:
@@ -205,14 +203,18 @@ def _user_for_patient(patient_id: int, now: datetime) -> User | None:
     return user
 
 
-def api_token_for(*, user: User, now: datetime | None = None) -> Token:
-    """The user's API token, replaced when it has expired."""
-    token = Token.objects.filter(user=user).first()
-    if token is not None and token_is_expired(token, now=now):
-        token.delete()
-        token = None
-    return token or Token.objects.create(user=user)
+def api_token_issue(*, user: User) -> tuple[AuthToken, str]:
+    """A new token for one device: its row (with the expiry) and its text, which exists only now
+    (the database keeps a hash)."""
+    return AuthToken.objects.create(user)
 
 
-def api_token_revoke(*, token: Token) -> None:
+def api_token_revoke(*, token: AuthToken) -> None:
+    """Sign this device out; the user's other devices stay signed in."""
     token.delete()
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Sign every device out, e.g. after a lost phone."""
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    return deleted

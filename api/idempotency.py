@@ -1,17 +1,17 @@
 """`Idempotency-Key` for POSTs that create or change a booking: a retry gets the first answer.
 
-The claim on (owner, key) is inserted in the same transaction as the work it guards, and the
-first response is stored in that transaction too. So:
-- a retry that arrives after the original committed finds the stored response and replays it;
-- a retry racing its original waits on the unique index (PostgreSQL) or on BEGIN IMMEDIATE
-  (SQLite) until the original commits, then replays it: the work is never done twice;
-- if the original dies before committing, its claim disappears with its work, and the retry
-  simply runs. There is no orphaned "in progress" claim to time out.
-Error answers (4xx) are stored and replayed like successes when the request wrote nothing that
-stands (a lost race is refused before anything is written; a service's writes roll back with its
-own atomic block). Otherwise, and for any 5xx, the answer is not stored and the whole transaction
-rolls back, claim included, so the retry runs again. Records are kept IDEMPOTENCY_KEY_TTL_HOURS,
-then purged (scheduling.services.housekeeping).
+Which answers are kept (decided from the request's outcome, like Stripe's keys):
+- kept and replayed: every success, and every refusal below 500 except a 400; the handler runs
+  in a savepoint that an error answer rolls back, so a kept refusal never stands beside writes;
+- not kept: a 400 (the body or a header failed validation; the caller fixes it and may reuse the
+  key) and any 5xx; the claim then rolls back with everything else and a retry runs afresh.
+
+The claim on (owner, key) is made in the same transaction as the work it guards, and the answer
+is stored in that transaction too. So a retry after the original committed replays its answer;
+a retry racing its original waits on the unique index (PostgreSQL) or on BEGIN IMMEDIATE
+(SQLite) until the original ends, then replays it; and if the original dies before committing,
+its claim disappears with its work and the retry simply runs. Records are kept
+IDEMPOTENCY_KEY_TTL_HOURS, then purged (api.tasks).
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -30,10 +29,9 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from core.errors import DomainError, Unprocessable
+from api.models import IdempotencyRecord
 from api.problems import PROBLEM_CONTENT_TYPE
-from config import hot_sql
-from scheduling.models import IdempotencyRecord
+from core.errors import DomainError, Unprocessable
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -42,14 +40,14 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     name=HEADER, type=OpenApiTypes.STR, location=OpenApiParameter.HEADER, required=False,
     description=(
         "A unique value per intended change (a UUID). Retrying with the same key and body returns "
-        "the first response (header `Idempotent-Replayed: true`); the same key with a different body "
-        "is a 422 `idempotency_key_reused`. Keys are kept per user for at least "
-        f"{settings.IDEMPOTENCY_KEY_TTL_HOURS} hours."),
+        "the first response (header `Idempotent-Replayed: true`), unless that was a 400 or a 5xx; the "
+        "same key with a different body is a 422 `idempotency_key_reused`. Keys are kept per user for "
+        f"at least {settings.IDEMPOTENCY_KEY_TTL_HOURS} hours."),
 )
 
 
-class _Abandon(Exception):
-    """Carries a 5xx response out of the transaction so the claim is rolled back with the work."""
+class Abandoned(Exception):
+    """Carries an answer that is not kept out of the transaction, so the claim rolls back."""
 
     def __init__(self, response: Response):
         self.response = response
@@ -66,20 +64,20 @@ def idempotent(handler):
         key = key.strip()
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             raise DomainError(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.",
-                          code="invalid_idempotency_key")
-        owner = owner_for(request)
-        fingerprint = request_fingerprint(request)
+                              code="invalid_idempotency_key")
         try:
             with transaction.atomic():
-                record, replay = _claim(owner=owner, key=key, request=request, fingerprint=fingerprint)
+                record, replay = _claim(owner=owner_for(request), key=key, request=request)
                 if replay is not None:
                     return replay
                 response = _run(view, handler, request, *args, **kwargs)
-                if response.status_code >= 500:
-                    raise _Abandon(response)
-                _store_answer(record, status=response.status_code, data=response.data)
+                if response.status_code == 400 or response.status_code >= 500:
+                    raise Abandoned(response)
+                body = None if response.data is None else json.loads(JSONRenderer().render(response.data))
+                IdempotencyRecord.objects.filter(pk=record.pk).update(response_status=response.status_code,
+                                                                       response_body=body)
                 return response
-        except _Abandon as abandoned:
+        except Abandoned as abandoned:
             return abandoned.response
 
     return wrapper
@@ -98,102 +96,50 @@ def request_fingerprint(request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
-def _claim(*, owner: str, key: str, request, fingerprint: str):
-    """Insert the claim, or find the earlier one and answer from it. A key older than the TTL is
-    forgotten and claimed afresh."""
+def _claim(*, owner: str, key: str, request) -> tuple[IdempotencyRecord, Response | None]:
+    """Claim the key, or find the earlier claim and answer from it. A key older than the TTL is
+    forgotten and claimed afresh. A claim another transaction holds uncommitted makes the insert
+    wait until that transaction ends."""
+    fingerprint = request_fingerprint(request)
     cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
     while True:
-        record = _insert_claim(owner=owner, key=key, method=request.method, path=request.path[:300],
-                               fingerprint=fingerprint)
-        if record is not None:
+        record, created = IdempotencyRecord.objects.get_or_create(
+            owner=owner, key=key,
+            defaults={"method": request.method, "path": request.path[:300], "request_hash": fingerprint})
+        if created:
             return record, None
-        earlier = IdempotencyRecord.objects.get(owner=owner, key=key)
-        if earlier.created_at >= cutoff:
+        if record.created_at >= cutoff:
             break
-        IdempotencyRecord.objects.filter(pk=earlier.pk).delete()
-    if earlier.request_hash != fingerprint:
+        record.delete()
+    if record.request_hash != fingerprint:
         raise Unprocessable(
-            f"This {HEADER} was already used for a different request ({earlier.method} {earlier.path}). "
+            f"This {HEADER} was already used for a different request ({record.method} {record.path}). "
             "Use a new key for a new change.", code="idempotency_key_reused")
-    if earlier.response_status is None:
+    if record.response_status is None:
         # Only reachable if a claim was committed without its answer, which this module never does.
         raise DomainError("The first request with this key is still being processed; retry shortly.",
-                      code="idempotency_in_progress", status=409, title="Conflict")
-    replay = Response(earlier.response_body, status=earlier.response_status,
-                      headers={"Idempotent-Replayed": "true"})
-    if earlier.response_status >= 400:
+                          code="idempotency_in_progress", status=409, title="Conflict")
+    replay = Response(record.response_body, status=record.response_status, headers={"Idempotent-Replayed": "true"})
+    if record.response_status >= 400:
         replay.content_type = PROBLEM_CONTENT_TYPE
-    return earlier, replay
-
-
-def _insert_claim(*, owner: str, key: str, method: str, path: str, fingerprint: str) -> IdempotencyRecord | None:
-    """INSERT ... ON CONFLICT DO NOTHING: the new claim, or None when (owner, key) exists. If
-    another transaction holds an uncommitted claim for the same key, this waits for it to end."""
-    table = IdempotencyRecord._meta.db_table
-    now = timezone.now()
-    with transaction.get_connection().cursor() as cursor:
-        # The table name is the model's own; every value is a parameter (bandit B608).
-        cursor.execute(
-            f'INSERT INTO {table} ("owner", "key", "method", "path", "request_hash", "created_at") '  # nosec B608
-            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (\"owner\", \"key\") DO NOTHING RETURNING \"id\"",
-            [owner, key, method, path, fingerprint, now])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return IdempotencyRecord(pk=row[0], owner=owner, key=key, method=method, path=path, request_hash=fingerprint,
-                             created_at=now)
-
-
-def _store_answer(record: IdempotencyRecord, *, status: int, data) -> None:
-    """The first answer, kept with its claim: one UPDATE, as SQL, with the body as the JSON text
-    DRF renders (this runs for every booking POST; Model.save cost several times the statement)."""
-    body = JSONRenderer().render(data).decode() if data is not None else None
-    with transaction.get_connection().cursor() as cursor:
-        cursor.execute(_answer_sql(), [status, body, record.pk])
-    record.response_status = status
-
-
-@functools.cache
-def _answer_sql() -> str:
-    column = functools.partial(hot_sql.column, IdempotencyRecord)
-    as_json = "%s::jsonb" if transaction.get_connection().vendor == "postgresql" else "%s"
-    return (f"UPDATE {hot_sql.table(IdempotencyRecord)} SET {column('response_status')} = %s, "  # nosec B608 - model column names only
-            f"{column('response_body')} = {as_json} WHERE {column('id')} = %s")
+    return record, replay
 
 
 def _run(view, handler, request, *args, **kwargs) -> Response:
-    """Run the handler. An error answer is stored only if the handler wrote nothing that stands:
-    the services keep their writes in their own atomic blocks, which roll back with the error,
-    and a lost race is refused before anything is written. Had anything been written (or the
-    transaction been left unusable), the error is answered but not stored, and the whole
-    transaction, claim included, rolls back as for a 5xx: a retry then simply runs again.
-
-    This spares every request a savepoint of its own: three statements on a lost race, two on a
-    booking."""
-    writes = _WriteWatch()
-    with transaction.get_connection().execute_wrapper(writes):
+    """The handler's answer, rendered as DRF would; in a savepoint an error answer rolls back, so
+    whatever the handler wrote before refusing never stands."""
+    with transaction.atomic():
         try:
             response = handler(view, request, *args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - rendered exactly as DRF would, then stored
+        except Exception as exc:  # noqa: BLE001 - rendered exactly as DRF would, then kept or not
             response = view.handle_exception(exc)
-    if response.status_code >= 400 and (writes.seen or transaction.get_connection().needs_rollback):
-        raise _Abandon(response)
+        if response.status_code >= 400:
+            transaction.set_rollback(True)
     return response
 
 
-class _WriteWatch:
-    """An execute wrapper that notes whether any statement wrote."""
-
-    WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE")
-    # A statement opening with a common table expression writes if any part of it does.
-    WRITING_CTE = re.compile(r"\b(?:INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
-
-    def __init__(self):
-        self.seen = False
-
-    def __call__(self, execute, sql, params, many, context):
-        if not self.seen:
-            head = sql.lstrip()[:6].upper()
-            self.seen = head.startswith(self.WRITES) or (
-                head.startswith("WITH") and self.WRITING_CTE.search(sql) is not None)
-        return execute(sql, params, many, context)
+def purge_idempotency_records(*, now: datetime | None = None) -> int:
+    """Forget Idempotency-Keys older than IDEMPOTENCY_KEY_TTL_HOURS; past it they are ignored anyway."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -29,8 +29,8 @@ def _beat_schedule() -> dict:
         # Housekeeping only: lapsed holds are already free, old idempotency keys already ignored.
         "scheduling-expire-lapsed-holds": {"task": "scheduling.expire_lapsed_holds", "schedule": 60.0,
                                            "options": {"expires": 60.0}},
-        "scheduling-purge-idempotency-records": {"task": "scheduling.purge_idempotency_records",
-                                                 "schedule": 3600.0, "options": {"expires": 3600.0}},
+        "api-purge-idempotency-records": {"task": "api.purge_idempotency_records", "schedule": 3600.0,
+                                          "options": {"expires": 3600.0}},
     }
 
 

@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -128,16 +128,6 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast (and let /readyz say so) instead of hanging on an unreachable server.
     _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
-    # Values travel apart from the SQL (psycopg no longer quotes every value into the text), and
-    # a statement a connection has run DB_PREPARE_THRESHOLD times is prepared, so PostgreSQL
-    # stops parsing and planning it afresh: the booking path runs the same dozen statements every
-    # time. Django leaves preparing off unless asked; set DB_PREPARE_THRESHOLD=off behind a
-    # connection pooler in transaction mode, which cannot keep prepared statements.
-    _db["OPTIONS"].setdefault("server_side_binding", True)
-    _prepare = env_str("DB_PREPARE_THRESHOLD", "5").strip().lower()
-    if _prepare != "off" and not _prepare.isdigit():
-        raise ImproperlyConfigured("DB_PREPARE_THRESHOLD must be a whole number of runs, or off.")
-    _db["OPTIONS"].setdefault("prepare_threshold", None if _prepare == "off" else int(_prepare))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -194,7 +184,7 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every w
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns "not signed in" into a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.authentication.ExpiringTokenAuthentication",
+        "accounts.authentication.DeviceTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -241,9 +231,13 @@ SPECTACULAR_SETTINGS = {
 
 # --- Caches (throttles, rate limits) --------------------------------------------------------
 if REDIS_URL:
-    # Fails soft (config/cache.py): a Redis outage must not fail bookings through their throttle.
-    CACHES = {"default": {"BACKEND": "config.cache.FailSoftRedisCache", "LOCATION": REDIS_URL,
-                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2}}}
+    # Fails soft through django-redis's IGNORE_EXCEPTIONS: while Redis is down a read is a miss and
+    # a write is dropped (and logged), so a throttle lets a few more requests through instead of
+    # failing bookings with a 500. The cache holds nothing a booking needs; sign-in's limits are
+    # also counted in the database (accounts/services.py).
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 2}}}
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                           "LOCATION": str(DATA_DIR / "cache")}}
@@ -276,7 +270,11 @@ if not 60 <= OTP_TTL_SECONDS <= 600:
     raise ImproperlyConfigured("OTP_TTL_SECONDS must be between 60 and 600: sign-in codes expire within 10 minutes.")
 OTP_MAX_ATTEMPTS = env_int("OTP_MAX_ATTEMPTS", 5)
 OTP_MAX_PER_DESTINATION_PER_HOUR = env_int("OTP_MAX_PER_DESTINATION_PER_HOUR", 5)
+# One token per device, hashed at rest (django-rest-knox). A fixed 30 days for everyone: a
+# patient's phone stays signed in between monthly visits, a lost one is signed out within a
+# month (sooner with logout-all); the desk signs in to pages with a session, not a token.
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
+REST_KNOX = {"TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS), "AUTO_REFRESH": False}
 PHONENUMBER_DEFAULT_REGION = env_str("PHONENUMBER_DEFAULT_REGION", "US")
 
 # --- Booking --------------------------------------------------------------------------------

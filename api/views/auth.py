@@ -1,13 +1,11 @@
 """Sign-in endpoints: request a code, verify it for a token (and a session), who am I, sign out."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.auth import login, logout
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -74,12 +72,12 @@ class SignInVerifyView(APIView):
         if data["session"]:
             SessionAuthentication().enforce_csrf(request)
         user = services.sign_in_code_verify(destination=data["destination"], code=data["code"])
-        token = services.api_token_for(user=user)
+        token, text = services.api_token_issue(user=user)
         if data["session"]:
             login(request._request, user, backend="django.contrib.auth.backends.ModelBackend")
         body = {
-            "token": token.key,
-            "expires_at": token.created + timedelta(hours=settings.API_TOKEN_TTL_HOURS),
+            "token": text,
+            "expires_at": token.expiry,
             "user": selectors.identity_for(user=user),
         }
         return Response(SignInTokenSerializer(body).data)
@@ -98,10 +96,25 @@ class SignOutView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(tags=[TAG], operation_id="auth_logout", request=None,
-                   summary="Sign out: delete this API token and end the browser session",
+                   summary="Sign out this device: delete its API token and end the browser session",
+                   description="The user's other devices stay signed in; `POST /api/v1/auth/logout-all` signs "
+                               "them all out.",
                    responses={204: OpenApiResponse(description="Signed out."), **problem_responses(401, 403)})
     def post(self, request):
-        if isinstance(request.auth, Token):
+        if isinstance(request.auth, AuthToken):
             services.api_token_revoke(token=request.auth)
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SignOutEverywhereView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(tags=[TAG], operation_id="auth_logout_all", request=None,
+                   summary="Sign out every device: delete all of this user's API tokens and end this session",
+                   responses={204: OpenApiResponse(description="Signed out everywhere."),
+                              **problem_responses(401, 403)})
+    def post(self, request):
+        services.api_tokens_revoke_all(user=request.user)
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)

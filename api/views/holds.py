@@ -21,15 +21,13 @@ from accounts.models import Role
 from api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from api.permissions import IsFrontDesk, IsPatient
 from api import problems
-from core.errors import NotFound, Unprocessable
 from api.serializers.booking import AppointmentSerializer, HoldRequestSerializer
 from config.throttles import BookingThrottle  # noqa: F401 (imported from here by the views)
-from config import hot_sql
 from scheduling import catalog
 from scheduling.models import Appointment, Location, Patient, Service, StaffMember
 from scheduling.selectors.appointments import allocations_for_display, desk_may_book_at
 from scheduling.services.holds import hold_slot
-from core.errors import Forbidden
+from core.errors import Forbidden, NotFound, Unprocessable
 
 _PROBLEM_TEXT = {
     400: "The request is malformed; `errors` names each field.",
@@ -116,7 +114,7 @@ def _patient_for(user, requested: int | None) -> Patient:
         return own
     if requested is None:
         raise serializers.ValidationError({"patient": "The front desk books for a patient: give the patient id."})
-    patient = hot_sql.by_pk(Patient, requested)
+    patient = Patient.objects.filter(pk=requested).first()
     if patient is None:
         raise serializers.ValidationError({"patient": f"There is no patient {requested}."})
     return patient

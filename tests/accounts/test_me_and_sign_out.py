@@ -1,6 +1,6 @@
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from accounts.models import Role, User
 from tests.factories import PatientFactory, StaffMemberFactory, UserFactory
@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def token_header(user) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+    return {"HTTP_AUTHORIZATION": f"Token {AuthToken.objects.create(user)[1]}"}
 
 
 def test_me_needs_a_signed_in_caller_and_says_how_to_sign_in(client):
@@ -38,14 +38,25 @@ def test_me_tells_a_clinician_their_role_and_staff_id(client):
         "clinician", staff.pk, None, "Dr. Rivera")
 
 
-def test_signing_out_deletes_the_token(client):
+def test_signing_out_deletes_this_devices_token_and_leaves_the_others_signed_in(client):
     user = UserFactory(role=Role.FRONT_DESK)
-    headers = token_header(user)
+    phone, laptop = token_header(user), token_header(user)
 
-    assert client.post("/api/v1/auth/logout", **headers).status_code == 204
+    assert client.post("/api/v1/auth/logout", **phone).status_code == 204
 
-    assert not Token.objects.filter(user=user).exists()
-    assert client.get("/api/v1/me", **headers).status_code == 401
+    assert AuthToken.objects.filter(user=user).count() == 1
+    assert client.get("/api/v1/me", **phone).status_code == 401
+    assert client.get("/api/v1/me", **laptop).status_code == 200
+
+
+def test_signing_out_everywhere_deletes_every_token_of_the_user_only(client):
+    user, other = UserFactory(role=Role.PATIENT), UserFactory(role=Role.PATIENT)
+    phone, laptop, others = token_header(user), token_header(user), token_header(other)
+
+    assert client.post("/api/v1/auth/logout-all", **phone).status_code == 204
+
+    assert client.get("/api/v1/me", **laptop).status_code == 401
+    assert client.get("/api/v1/me", **others).status_code == 200
 
 
 def test_signing_out_ends_a_browser_session(client):

@@ -2,8 +2,9 @@ import datetime as dt
 
 import pytest
 
-from scheduling.services.housekeeping import purge_idempotency_records
-from scheduling.models import Appointment, AppointmentEvent, IdempotencyRecord
+from api.idempotency import purge_idempotency_records
+from api.models import IdempotencyRecord
+from scheduling.models import Appointment, AppointmentEvent
 
 from .conftest import NOW, at, client_for, iso
 

@@ -1,7 +1,7 @@
 """Every API error has one shape: RFC 9457 problem details with a stable `code`."""
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from accounts.models import Role
 from tests.factories import PatientFactory, UserFactory
@@ -49,8 +49,8 @@ def test_a_role_that_may_not_do_this_gets_403_and_one_that_may_gets_through(clie
     patient = PatientFactory(user=UserFactory(role=Role.PATIENT)).user
     desk = UserFactory(role=Role.FRONT_DESK)
 
-    refused = client.get("/api/test/staff-only", HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=patient)}")
-    allowed = client.get("/api/test/staff-only", HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=desk)}")
+    refused = client.get("/api/test/staff-only", HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(patient)[1]}")
+    allowed = client.get("/api/test/staff-only", HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(desk)[1]}")
 
     assert assert_problem(refused, 403, "permission_denied")["detail"] == "Your role does not allow this."
     assert allowed.status_code == 200

@@ -59,21 +59,7 @@ def test_database_url_selects_postgresql(tmp_path):
     assert database["CONN_MAX_AGE"] == 60
     assert database["CONN_HEALTH_CHECKS"] is True
     assert database["OPTIONS"]["connect_timeout"] == 5
-    assert database["OPTIONS"]["server_side_binding"] is True
-    assert database["OPTIONS"]["prepare_threshold"] == 5
-
-
-def test_prepared_statements_can_be_turned_off_for_a_pooler_or_tuned(tmp_path):
-    url = "postgres://clearday@db.internal/clearday"
-    off = settings_json('s.DATABASES["default"]["OPTIONS"]', data_dir=tmp_path, DATABASE_URL=url,
-                        DB_PREPARE_THRESHOLD="off")
-    sooner = settings_json('s.DATABASES["default"]["OPTIONS"]', data_dir=tmp_path, DATABASE_URL=url,
-                           DB_PREPARE_THRESHOLD="2")
-    wrong = run_python("import config.settings", data_dir=tmp_path, DATABASE_URL=url, DB_PREPARE_THRESHOLD="soon")
-
-    assert off["prepare_threshold"] is None
-    assert sooner["prepare_threshold"] == 2
-    assert "DB_PREPARE_THRESHOLD must be a whole number of runs, or off" in wrong.stderr
+    assert database["OPTIONS"] == {"connect_timeout": 5}  # Django's defaults: nothing prepared, client-side binding
 
 
 def test_a_sqlite_database_url_keeps_wal_and_immediate(tmp_path):
@@ -90,8 +76,8 @@ def test_redis_url_selects_redis_for_the_broker_results_and_cache(tmp_path):
                            REDIS_URL="redis://cache.internal:6380/2")
 
     assert values == ["redis://cache.internal:6380/2", "redis://cache.internal:6380/2",
-                      {"BACKEND": "config.cache.FailSoftRedisCache", "LOCATION": "redis://cache.internal:6380/2",
-                       "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2}}]
+                      {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://cache.internal:6380/2",
+                       "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 2}}]
 
 
 def test_messages_hosts_and_time_zone_come_from_the_environment(tmp_path):

@@ -12,7 +12,7 @@ import time_machine
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, transaction
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.throttling import SimpleRateThrottle
 
 from scheduling.models import BookingChannel
@@ -70,7 +70,7 @@ def _seed() -> SimpleNamespace:
     other = book_appointment(patient=ben, service=clinic.service, location=clinic.location, start=at(14),
                              actor=desk, channel=BookingChannel.FRONT_DESK)
     return SimpleNamespace(
-        tokens={"patient": Token.objects.create(user=ana.user).key, "front_desk": Token.objects.create(user=desk).key},
+        tokens={"patient": AuthToken.objects.create(ana.user)[1], "front_desk": AuthToken.objects.create(desk)[1]},
         ids={"appointment": [visit.pk, hold.pk, other.pk], "hold": [hold.pk], "patient": [ana.pk, ben.pk],
              "service": [clinic.service.pk], "location": [clinic.location.pk, clinic.other_location.pk],
              "staff": [clinic.nurse.pk]},

@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import json
 import re
 
 import pytest
 import time_machine
 from axes.models import AccessAttempt
 from django.contrib.auth import authenticate
-from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
-from accounts.lockout import lockout_response
 from accounts.models import OneTimeCode, Role
 from tests.factories import (
     LocationFactory, PatientFactory, ResourceFactory, StaffMemberFactory, UserFactory, iv_infusion_service,
@@ -213,17 +210,6 @@ def test_the_admin_sign_in_locks_the_same_way(client, desk_user, settings):
     assert locked.status_code == 429
     assert "Sign-in locked for now" in locked.content.decode()
     assert AccessAttempt.objects.get(username="desk.x").failures_since_start == settings.AXES_FAILURE_LIMIT
-
-
-def test_an_api_path_gets_the_lockout_as_a_problem_detail(desk_user, settings):
-    request = RequestFactory().post("/api/v1/auth/password", REMOTE_ADDR="192.0.2.10")
-    response = lockout_response(request, None, {"username": "desk.x"})
-
-    assert response.status_code == 429
-    assert response["Content-Type"] == "application/problem+json"
-    body = json.loads(response.content)
-    assert body["code"] == "sign_in_locked"
-    assert int(response["Retry-After"]) == body["retry_after"] == settings.AXES_COOLOFF_TIME.total_seconds()
 
 
 def test_authenticating_outside_a_request_still_works(desk_user):
