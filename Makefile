@@ -3,27 +3,36 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+RUFF := $(VENV)/bin/ruff
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# The commands the processes run: docker-compose.yml and the Dockerfile use the same ones (a
-# test checks). The web address comes from HOST and PORT (see config/gunicorn.py).
-WEB_CMD := gunicorn --config python:config.gunicorn config.wsgi:application
-WORKER_CMD := celery -A config worker --loglevel=INFO --concurrency=2
-BEAT_CMD := celery -A config beat --loglevel=INFO
+# The processes (web, worker, beat) are the Procfile's; docker-compose.yml and the Dockerfile run
+# the same commands (a test checks). The web address comes from HOST and PORT (config/gunicorn.py).
 
-.PHONY: install run test bench bench-quick drills migrate seed clean
+# `make test` runs in an environment of its own: only these variables come from the caller (the
+# suite's PostgreSQL and Redis, CI's strictness, the browser tests' Chromium); every setting the
+# suite does not choose takes its default, in UTC, whatever the shell has exported.
+TEST_ENV_KEEP := PATH HOME USER TMPDIR TERM DATABASE_URL REDIS_URL CI PLAYWRIGHT_BROWSERS_PATH FUZZ_EXAMPLES FUZZ_COVERAGE
+TEST_ENV := env -i $(foreach v,$(TEST_ENV_KEEP),$(if $(filter environment% command,$(origin $v)),$v='$($v)')) \
+	TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONHASHSEED=0
 
-$(STAMP): pyproject.toml
+.PHONY: install lock lint format run test bench-install bench bench-quick drills migrate seed clean
+
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Clearday needs Python 3.11 or newer: run with PYTHON=python3.11 (or newer)."; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[dev]'
+	$(PIP) install --quiet -c requirements.lock -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Re-resolve the runtime dependencies to their newest allowed versions (after editing pyproject).
+lock:
+	$(PY) -m devtools.lock
 
 migrate: install
 	$(PY) manage.py migrate --noinput
@@ -33,18 +42,30 @@ seed: migrate
 
 run: seed
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) -m config.runall --host $(HOST) --port $(PORT) --web "$(WEB_CMD)" --worker "$(WORKER_CMD)" --beat "$(BEAT_CMD)"
+	$(PY) -m devtools.run --host $(HOST) --port $(PORT)
 
-test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+lint: install
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+format: install
+	$(RUFF) check --fix .
+	$(RUFF) format .
+
+test: lint
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Results: bench/results/ (full runs, committed) and var/bench/results/ (quick runs). The pgbench
 # floor needs the PostgreSQL client tools; installed here only if missing.
-bench: install
+# The bench's own packages (matplotlib for the plots) come with the `bench` extra.
+bench-install: install
+	$(PIP) install --quiet -c requirements.lock -e '.[dev,bench]'
+
+bench: bench-install
 	@command -v pgbench >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get install -y --no-install-recommends postgresql-client || sudo apt-get install -y --no-install-recommends postgresql-client; }
 	$(PY) -m bench.run $(BENCH_ARGS)
 
-bench-quick: install
+bench-quick: bench-install
 	$(PY) -m bench.run --quick $(BENCH_ARGS)
 
 # Fault drills (Redis and PostgreSQL outages on throwaway servers, a worker killed mid-send, SMS

@@ -1,0 +1,1 @@
+"""Tools for working on Clearday on this machine; not part of the installed product."""
