@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from accounts.models import Role
 from scheduling.models import Location, Resource, Service, StaffMember
-from scheduling.selectors.catalog import CLINICAL_ROLES, active_services
+from scheduling.selectors.catalog import active_services, clinical_staff
 from web import formatting
 from web.forms.booking import DetailsForm, parse_mobile
 from web.services.patients import PatientDetails
@@ -121,8 +121,7 @@ class BlockForm(forms.Form):
     def __init__(self, *args, location: Location, **kwargs):
         super().__init__(*args, **kwargs)
         resources = Resource.objects.filter(location=location, active=True).order_by("kind", "name")
-        staff = [m for m in StaffMember.objects.filter(locations=location, active=True).order_by("display_name")
-                 if CLINICAL_ROLES & set(m.roles)]
+        staff = clinical_staff(location=location)
         self.fields["what"].choices = (
             [(f"resource-{r.pk}", f"{r.name} ({r.get_kind_display().lower()})") for r in resources]
             + [(f"staff-{m.pk}", m.display_name) for m in staff])

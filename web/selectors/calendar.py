@@ -23,7 +23,7 @@ from scheduling.models import (
     Allocation, Appointment, Closure, HoursOverride, Location, Resource, StaffMember, WorkingHours,
 )
 from scheduling.selectors.appointments import desk_location_ids, visible_appointments
-from scheduling.selectors.catalog import CLINICAL_ROLES
+from scheduling.selectors.catalog import clinical_staff
 from web import formatting
 
 ROW_MINUTES = 5
@@ -192,8 +192,7 @@ def day_grid(*, user, location: Location, day: dt.date, now: dt.datetime | None 
     day_lo, day_hi = timeutils.day_bounds(day, tz)
     resources = [] if location.is_virtual else list(Resource.objects.filter(location=location, active=True)
                                                         .order_by("kind", "name"))
-    staff = [m for m in StaffMember.objects.filter(locations=location, active=True).order_by("display_name")
-             if CLINICAL_ROLES & set(m.roles)]
+    staff = clinical_staff(location=location)
     rows = _allocations(lo=day_lo, hi=day_hi, staff_ids=[m.pk for m in staff], resource_ids=[r.pk for r in resources])
     if location.is_virtual:
         rows = [r for r in rows if r.appointment.location_id is None or r.staff_id is None]

@@ -1,5 +1,5 @@
 """Today's floor board: for each chair and room at a location, who is in it, which phase of the
-visit they are in, how long is left, and what is due next (DOMAIN.md section 7).
+visit they are in, how long is left, and what is due next.
 
 The phase comes from the service's phases laid end to end from the visit's start (set-up 15,
 infusion 40, recovery 30), which is also how its allocations were written. What is due follows

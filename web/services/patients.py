@@ -24,8 +24,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from core.errors import Conflict, Unprocessable
 from audit.services import Action, record
+from core.errors import Conflict, Unprocessable
 from notifications.consent import grant_sms_consent
 from scheduling.models import Appointment, AppointmentStatus as S, Patient, Service
 from scheduling.services.booking import book_appointment, convert_hold

@@ -22,19 +22,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services as sign_in
 from accounts.destinations import Destination
 from accounts.models import OneTimeCode
-from core.errors import Conflict, DomainError
-from api.throttles import AvailabilityThrottle, seconds_to_wait
-from api.views.holds import BookingThrottle
+from config.throttles import AvailabilityThrottle, BookingThrottle, seconds_to_wait
+from core.errors import DomainError
 from notifications.models import MessagingPolicy
-from scheduling.models import Appointment, Location, Patient, StaffMember
+from scheduling.models import Appointment, Location, Patient, Service, StaffMember
 from scheduling.services.holds import hold_slot
 from web import formatting, wording
 from web.forms.booking import CodeForm, DetailsForm, ZoneForm, sms_consent_label
 from web.selectors import offers
 from web.services import patients as registration
 from web.views.common import (
-    clinic_phone, offer_context, patient_page, signed_in_patient, too_many_codes_text, too_many_from_this_address,
-    too_many_requests_page,
+    address_limit_error, clinic_phone, offer_context, parse_day, patient_page, signed_in_patient, time_buttons,
+    too_many_codes_text, too_many_requests_page,
 )
 
 
@@ -124,7 +123,7 @@ def times(request, code: str, where: str):
     else:
         zone_name = location.time_zone
     staff = _chosen_staff(service, request.GET.get("staff"))
-    day = _day(request.GET.get("day"))
+    day = parse_day(request.GET.get("day"))
     # For video, the state decides which clinicians may see the patient: a stand-in record says so.
     asker = patient
     if location is None and (patient is None or state != patient.state):
@@ -137,13 +136,6 @@ def times(request, code: str, where: str):
     keep = [(name, request.GET[name]) for name in ("state", "tz", "spanish", "staff") if name in request.GET]
     context.update({"state": state, "spanish": spanish, "keep_fields": keep, "keep": urlencode(keep), "staff": staff})
     return render(request, "web/patient/times.html", context)
-
-
-def _day(raw: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
 
 
 @require_POST
@@ -168,30 +160,37 @@ def pick(request, code: str, where: str):
     return _hold_for_signed_in(request, patient, service, location)
 
 
+def _chosen(request) -> tuple[dict, Service | None]:
+    """What this visitor chose (see the module docstring), and its service; no service until a time is picked."""
+    booking = request.session.get("booking") or {}
+    service = offers.online_service(booking.get("service", "")) if "start" in booking else None
+    return booking, service
+
+
 @patient_page
 def continue_booking(request):
     """Back from signing in with a time already chosen."""
-    booking = request.session.get("booking") or {}
-    service = offers.online_service(booking.get("service", ""))
-    if service is None or "start" not in booking:
+    booking, service = _chosen(request)
+    if service is None:
         return redirect("web:home")
     return _hold_for_signed_in(request, request.patient, service, _where(request, service, booking["where"]))
 
 
 def _hold_for_signed_in(request, patient: Patient, service, location):
-    booking = request.session["booking"]
     _release_session_hold(request)
     try:
-        hold = hold_slot(patient=patient, service=service, location=location,
-                         start=dt.datetime.fromisoformat(booking["start"]), staff=_staff(booking), actor=request.user)
+        hold = _hold_chosen_time(request, patient=patient, service=service, location=location, actor=request.user)
     except DomainError as exc:
         return _lost(request, exc)
     request.session["hold"] = hold.pk
     return redirect("web:review")
 
 
-def _staff(booking: dict) -> StaffMember | None:
-    return StaffMember.objects.filter(pk=booking.get("staff"), active=True).first() if booking.get("staff") else None
+def _hold_chosen_time(request, *, patient: Patient, service, location, actor) -> Appointment:
+    booking = request.session["booking"]
+    staff = StaffMember.objects.filter(pk=booking["staff"], active=True).first() if booking.get("staff") else None
+    return hold_slot(patient=patient, service=service, location=location,
+                     start=dt.datetime.fromisoformat(booking["start"]), staff=staff, actor=actor)
 
 
 def _release_session_hold(request) -> None:
@@ -208,9 +207,8 @@ def _lost(request, exc: DomainError):
 
 def lost(request):
     """The chosen time could not be had: say why, and offer the next times."""
-    booking = request.session.get("booking") or {}
-    service = offers.online_service(booking.get("service", ""))
-    if service is None or "start" not in booking:
+    booking, service = _chosen(request)
+    if service is None:
         return redirect("web:home")
     location = _where(request, service, booking["where"])
     patient = signed_in_patient(request)
@@ -221,8 +219,7 @@ def lost(request):
     return render(request, "web/patient/lost.html", {
         "reason": request.session.get("lost", ""), "service": service, "name": wording.service_name(service),
         "where": booking["where"], "zone_label": formatting.zone_label(zone_name),
-        "slots": [{"value": offers.slot_value(s), "label": formatting.time_label(s.start, zone_name),
-                   "day": formatting.day_label(formatting.local(s.start, zone_name).date())} for s in slots]})
+        "slots": time_buttons(slots, zone_name)})
 
 
 def _summary(booking: dict, service, location) -> dict:
@@ -233,9 +230,8 @@ def _summary(booking: dict, service, location) -> dict:
 
 @require_http_methods(["GET", "POST"])
 def details(request):
-    booking = request.session.get("booking") or {}
-    service = offers.online_service(booking.get("service", ""))
-    if service is None or "start" not in booking:
+    booking, service = _chosen(request)
+    if service is None:
         return redirect("web:home")
     if signed_in_patient(request) is not None:
         return redirect("web:book-continue")
@@ -244,31 +240,20 @@ def details(request):
     form = DetailsForm(request.POST or None, daily_cap=policy.consented_daily_cap,
                        initial={"state": booking.get("state", ""), "language": request.LANGUAGE_CODE[:2]})
     error = ""
-    if request.method == "POST" and form.is_valid():
-        wait = too_many_from_this_address(request)
-        if wait is not None:
-            error = _("Too many codes were asked for from this connection. Please try again in %(minutes)d minutes.") \
-                % {"minutes": -(-wait // 60)}
-        else:
-            zone_name = booking["tz"] if location is None else location.time_zone
-            return _register(request, form.details(time_zone=zone_name), service, location)
+    if request.method == "POST" and form.is_valid() and not (error := address_limit_error(request)):
+        zone_name = booking["tz"] if location is None else location.time_zone
+        return _register(request, form.details(time_zone=zone_name), service, location)
     context = {"form": form, "error": error, **_summary(booking, service, location),
-               "hold_minutes": _hold_minutes()}
+               "hold_minutes": settings.HOLD_MINUTES}
     return render(request, "web/patient/details.html", context)
 
 
-def _hold_minutes() -> int:
-    return settings.HOLD_MINUTES
-
-
 def _register(request, details: registration.PatientDetails, service, location):
-    booking = request.session["booking"]
     previous = request.session.get("registration") or {}
     _release_session_hold(request)
     try:
         draft = registration.save_draft(details=details, draft_id=previous.get("draft"))
-        hold = hold_slot(patient=draft, service=service, location=location,
-                         start=dt.datetime.fromisoformat(booking["start"]), staff=_staff(booking), actor=draft.user)
+        hold = _hold_chosen_time(request, patient=draft, service=service, location=location, actor=draft.user)
     except DomainError as exc:
         return _lost(request, exc)
     request.session["registration"] = {"draft": draft.pk, "hold": hold.pk, "details": details.as_session()}
@@ -295,15 +280,11 @@ def verify(request):
         return redirect("web:home")
     form = CodeForm(request.POST or None)
     error = request.session.pop("code_error", "")
-    if request.method == "POST" and form.is_valid():
-        if (wait := too_many_from_this_address(request, verifying=True)) is not None:
-            error = _("Too many tries from this connection. Please try again in %(minutes)d minutes.") \
-                % {"minutes": -(-wait // 60)}
-        else:
-            outcome = _finish(request, form.cleaned_data["code"], details=details, hold=hold, draft=draft)
-            if not isinstance(outcome, str):
-                return outcome
-            error = outcome
+    if request.method == "POST" and form.is_valid() and not (error := address_limit_error(request, verifying=True)):
+        outcome = _finish(request, form.cleaned_data["code"], details=details, hold=hold, draft=draft)
+        if not isinstance(outcome, str):
+            return outcome
+        error = outcome
     zone_name = hold.location.time_zone if hold.location_id else details.time_zone
     return render(request, "web/patient/verify.html", {
         "form": form, "error": error, "phone_end": details.phone[-4:], "minutes": settings.OTP_TTL_SECONDS // 60,
@@ -344,9 +325,8 @@ def resend(request):
     state = request.session.get("registration") or {}
     if not state:
         return redirect("web:home")
-    if (wait := too_many_from_this_address(request)) is not None:
-        request.session["code_error"] = _("Too many codes were asked for from this connection. Please try again "
-                                          "in %(minutes)d minutes.") % {"minutes": -(-wait // 60)}
+    if error := address_limit_error(request):
+        request.session["code_error"] = error
         return redirect("web:verify")
     return _send_code(request, state["details"]["phone"])
 
@@ -372,7 +352,7 @@ def review(request):
         try:
             appointment = registration.confirm_hold(hold=hold, patient=patient,
                                                     sms_consent=bool(request.POST.get("sms_consent")))
-        except Conflict as exc:
+        except DomainError as exc:
             request.session.pop("hold", None)
             return _lost(request, exc)
         request.session.pop("hold", None)

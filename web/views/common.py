@@ -3,6 +3,7 @@ refusal into words on the page, and the per-address limits on sign-in codes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from functools import wraps
 
@@ -16,15 +17,15 @@ from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import Role
+from config.throttles import SignInCodeRequestThrottle, SignInVerifyThrottle, seconds_to_wait
 from core.errors import NotFound
-from api.views.auth import SignInCodeRequestThrottle, SignInVerifyThrottle
 from notifications.models import MessagingPolicy
 from scheduling.models import Patient
 from web import formatting
+from web.selectors import offers
 from web.selectors.offers import Offer, slot_value
 
-# Staff reading a patient's record is logged (DESIGN.md, guarantee 5), on the logger the
-# check-ins use for the same purpose.
+# Every time staff read a patient's record it is logged, on the logger the check-ins use for the same purpose.
 audit = logging.getLogger("clearday.audit")
 
 DESK_ROLES = (Role.FRONT_DESK, Role.ADMIN)
@@ -73,17 +74,19 @@ def patient_page(view):
     return wrapper
 
 
-def too_many_from_this_address(request, *, verifying: bool = False) -> int | None:
-    """Seconds to wait when this address asked for (or tried) too many codes, else None. The
-    counters are the API's own (api.views.auth), so pages and API share one budget."""
-    throttle = SignInVerifyThrottle() if verifying else SignInCodeRequestThrottle()
-    if throttle.allow_request(request, None):
-        return None
-    return max(1, int(throttle.wait() or 60))
+def address_limit_error(request, *, verifying: bool = False) -> str:
+    """Words for a visitor whose address asked for (or tried) too many codes, else "". The counters
+    are the API's own (config.throttles), so pages and API share one budget."""
+    wait = seconds_to_wait(request, SignInVerifyThrottle() if verifying else SignInCodeRequestThrottle())
+    if wait is None:
+        return ""
+    words = _("Too many tries from this connection. Please try again in %(minutes)d minutes.") if verifying else \
+        _("Too many codes were asked for from this connection. Please try again in %(minutes)d minutes.")
+    return words % {"minutes": -(-wait // 60)}
 
 
 def too_many_requests_page(request, wait: int):
-    """The 429 page for a page request over a rate limit (api.throttles), with Retry-After."""
+    """The 429 page for a page request over a rate limit (config.throttles), with Retry-After."""
     response = render(request, "429.html", status=429)
     response["Retry-After"] = str(wait)
     return response
@@ -97,19 +100,36 @@ def safe_next(request, fallback: str) -> str:
     return fallback
 
 
+def parse_day(raw: str | None) -> dt.date | None:
+    """The day a page was asked for (?day=YYYY-MM-DD), or None when absent or not a date."""
+    try:
+        return dt.date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def time_buttons(slots, zone_name: str, *, pin_staff: bool = False) -> list[dict]:
+    return [{"value": slot_value(s, pin_staff=pin_staff), "label": formatting.time_label(s.start, zone_name),
+             "day": formatting.day_label(formatting.local(s.start, zone_name).date())} for s in slots]
+
+
 def offer_context(offer: Offer, *, pin_staff: bool) -> dict:
     """The time buttons and the day picker of an offer, in words."""
     zone = offer.zone_name
-
-    def buttons(slots):
-        return [{"value": slot_value(s, pin_staff=pin_staff), "label": formatting.time_label(s.start, zone),
-                 "day": formatting.day_label(formatting.local(s.start, zone).date())} for s in slots]
-
-    return {"offer": offer, "zone_label": formatting.zone_label(zone), "earliest": buttons(offer.earliest),
-            "day_slots": buttons(offer.day_slots),
+    return {"offer": offer, "zone_label": formatting.zone_label(zone),
+            "earliest": time_buttons(offer.earliest, zone, pin_staff=pin_staff),
+            "day_slots": time_buttons(offer.day_slots, zone, pin_staff=pin_staff),
             "day_label": formatting.day_label(offer.day, with_year=True) if offer.day else "",
             "days": [{"date": d.date, "label": formatting.short_day_label(d.date), "count": d.count,
                       "chosen": d.date == offer.day} for d in offer.days]}
+
+
+def move_offer_context(request, appointment, zone_name: str) -> dict:
+    """The times a booked visit may move to (its own time counts as free), on the day asked for."""
+    offer = offers.offer(service=appointment.service, location=appointment.location, zone_name=zone_name,
+                         day=parse_day(request.GET.get("day")), patient=appointment.patient,
+                         exclude_appointment_ids=(appointment.pk,))
+    return offer_context(offer, pin_staff=False)
 
 
 def clinic_phone() -> str:

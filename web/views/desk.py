@@ -14,16 +14,16 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError
 from audit.services import Action, record
 from care.services import record_escort
 from checkins import selectors as checkin_selectors
 from checkins.models import AlertStatus
+from core.errors import DomainError
 from notifications import selectors as message_selectors
 from scheduling import timeutils
 from scheduling.models import AppointmentEvent, AppointmentStatus as S, Location, StaffMember
 from scheduling.selectors.appointments import get_appointment
-from scheduling.selectors.catalog import CLINICAL_ROLES
+from scheduling.selectors.catalog import CLINICAL_ROLES, clinical_staff
 from scheduling.services import transitions
 from web import formatting
 from web.forms.desk import CancelForm, CheckInForm, EscortForm, ReasonForm, StaffLoginForm
@@ -39,7 +39,7 @@ class StaffLoginView(auth_views.LoginView):
     next_page = reverse_lazy("web:desk-day")
 
 
-def _chosen_location(request, locations: list[Location]) -> Location | None:
+def chosen_location(request, locations: list[Location]) -> Location | None:
     wanted = request.GET.get("location") or request.session.get("desk_location")
     chosen = next((loc for loc in locations if str(loc.pk) == str(wanted)), None) or (locations[0] if locations else None)
     if chosen is not None:
@@ -57,7 +57,7 @@ def _chosen_day(request, zone_name: str) -> dt.date:
 @staff_page()
 def day_view(request):
     locations = desk_locations(user=request.user)
-    location = _chosen_location(request, locations)
+    location = chosen_location(request, locations)
     if location is None:
         return render(request, "web/desk/no_location.html", status=403)
     day = _chosen_day(request, location.time_zone)
@@ -66,14 +66,13 @@ def day_view(request):
     return render(request, "web/desk/day.html", {
         "grid": grid, "locations": locations, "location": location, "day": day,
         "previous": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1),
-        "staff": [m for m in StaffMember.objects.filter(locations=location, active=True).order_by("display_name")
-                  if CLINICAL_ROLES & set(m.roles)]})
+        "staff": clinical_staff(location=location)})
 
 
 @staff_page()
 def week_view(request):
     locations = desk_locations(user=request.user)
-    location = _chosen_location(request, locations)
+    location = chosen_location(request, locations)
     members = [m for m in StaffMember.objects.filter(active=True, locations__in=locations).distinct()
                .order_by("display_name") if CLINICAL_ROLES & set(m.roles)]
     member = next((m for m in members if str(m.pk) == request.GET.get("staff")), members[0] if members else None)

@@ -11,8 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from core.errors import DomainError
+from accounts.models import Role
 from audit.services import Action, record
+from core.errors import DomainError, Unprocessable
 from scheduling import timeutils
 from scheduling.models import BookingChannel, Location, Patient, Service
 from scheduling.selectors.appointments import desk_location_ids, desk_may_book_at, get_appointment
@@ -23,7 +24,7 @@ from web.selectors import offers
 from web.selectors.calendar import desk_locations
 from web.selectors.patients import search_patients, visit_zone
 from web.services.patients import create_patient
-from web.views.common import DESK_ROLES, audit, offer_context, staff_page
+from web.views.common import DESK_ROLES, audit, move_offer_context, offer_context, staff_page
 
 
 @staff_page(*DESK_ROLES)
@@ -53,7 +54,7 @@ def find_patient(request):
 def _places(user) -> tuple[list[Location], bool]:
     locations = desk_locations(user=user)
     _, covers_video = desk_location_ids(user)
-    return locations, covers_video or user.role == "admin"
+    return locations, covers_video or user.role == Role.ADMIN
 
 
 def _target(form: FindTimeForm) -> tuple[Service, Location | None]:
@@ -92,8 +93,7 @@ def book_for_patient(request, patient_id: int):
                     else BookingChannel.PHONE, staff_notes=request.POST.get("staff_notes", "")[:500],
                     override_reason=override_reason)
             except DomainError as exc:
-                context["error"] = exc.detail
-                context["overridable"] = exc.status == 422
+                context.update(_refusal(exc))
             else:
                 messages.success(request, f"Booked {service.name} for {patient.display_name}, "
                                           f"{formatting.when_label(appointment.start, zone_name)}.")
@@ -102,6 +102,11 @@ def book_for_patient(request, patient_id: int):
                          patient=patient)
     context.update(offer_context(offer, pin_staff=False))
     return render(request, "web/desk/book.html", context)
+
+
+def _refusal(exc: DomainError) -> dict:
+    """The service's words, and whether booking the time with an override reason could help."""
+    return {"error": exc.detail, "overridable": exc.extra.get("overridable", isinstance(exc, Unprocessable))}
 
 
 def _requested_start(request, zone_name: str) -> tuple[dt.datetime | None, str, tuple[str, object]]:
@@ -136,17 +141,9 @@ def move(request, appointment_id: int):
                                                reason=request.POST.get("reason", "")[:300] or "Moved by the front desk",
                                                override_reason=override_reason)
             except DomainError as exc:
-                context["error"] = exc.detail
-                context["overridable"] = exc.status == 422
+                context.update(_refusal(exc))
             else:
                 messages.success(request, f"Moved to {formatting.when_label(moved.start, zone_name)}.")
                 return redirect("web:desk-appointment", appointment_id=moved.pk)
-    day = None
-    try:
-        day = dt.date.fromisoformat(request.GET["day"]) if request.GET.get("day") else None
-    except ValueError:
-        day = None
-    offer = offers.offer(service=appointment.service, location=appointment.location, zone_name=zone_name, day=day,
-                         patient=appointment.patient, exclude_appointment_ids=(appointment.pk,))
-    context.update(offer_context(offer, pin_staff=False))
+    context.update(move_offer_context(request, appointment, zone_name))
     return render(request, "web/desk/move.html", context)

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import DomainError
 from audit.services import Action, record
+from core.errors import DomainError
 from notifications import selectors as message_selectors
 from notifications.inbound import mark_handled
 from web import formatting
@@ -23,7 +23,7 @@ from web.selectors.floor import floor_board
 from web.selectors.patients import visit_zone
 from web.services.blocks import block_time
 from web.views.common import DESK_ROLES, staff_page
-from web.views.desk import _chosen_location
+from web.views.desk import chosen_location
 
 FLOOR_REFRESH_SECONDS = 30
 
@@ -31,7 +31,7 @@ FLOOR_REFRESH_SECONDS = 30
 @staff_page()
 def floor(request):
     locations = [loc for loc in desk_locations(user=request.user) if not loc.is_virtual]
-    location = _chosen_location(request, locations)
+    location = chosen_location(request, locations)
     if location is None:
         return render(request, "web/desk/no_location.html", status=403)
     now = timezone.now()
@@ -74,7 +74,7 @@ def inbox_handled(request, message_id: int):
 def block(request):
     """GET: the form. POST "preview": the visits in the way. POST "save": the block is saved."""
     locations = [loc for loc in desk_locations(user=request.user) if not loc.is_virtual]
-    location = _chosen_location(request, locations)
+    location = chosen_location(request, locations)
     if location is None:
         raise PermissionDenied
     form = BlockForm(request.POST or None, location=location, initial={"day": request.GET.get("date")})

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services as sign_in
 from accounts.destinations import Destination
 from accounts.models import OneTimeCode
-from core.errors import DomainError
 from checkins import links as checkin_links, selectors as checkin_selectors
+from core.errors import DomainError
 from notifications.models import AppointmentLink
 from scheduling.models import AppointmentStatus as S
 from scheduling.services.booking import reschedule_appointment
@@ -30,8 +30,8 @@ from web.forms.booking import CodeForm, SignInForm
 from web.selectors import offers
 from web.selectors.patients import own_visit, own_visits, visit_zone
 from web.views.common import (
-    clinic_phone, offer_context, patient_page, safe_next, signed_in_patient, too_many_codes_text,
-    too_many_from_this_address,
+    address_limit_error, clinic_phone, move_offer_context, patient_page, safe_next, signed_in_patient,
+    too_many_codes_text,
 )
 
 
@@ -87,12 +87,8 @@ def sign_in_start(request):
         return redirect(safe_next(request, reverse("web:my-appointments")))
     form = SignInForm(request.POST or None)
     error = ""
-    if request.method == "POST" and form.is_valid():
-        if (wait := too_many_from_this_address(request)) is not None:
-            error = _("Too many codes were asked for from this connection. Please try again in %(minutes)d minutes.") \
-                % {"minutes": -(-wait // 60)}
-        else:
-            return _request_code(request, form.cleaned_data["destination"], next_url=safe_next(request, ""))
+    if request.method == "POST" and form.is_valid() and not (error := address_limit_error(request)):
+        return _request_code(request, form.cleaned_data["destination"], next_url=safe_next(request, ""))
     return render(request, "web/patient/sign_in.html", {"form": form, "error": error,
                                                         "next": safe_next(request, "")})
 
@@ -122,22 +118,18 @@ def sign_in_code(request):
         return redirect("web:sign-in")
     form = CodeForm(request.POST or None)
     error = request.session.pop("code_error", "")
-    if request.method == "POST" and form.is_valid():
-        if (wait := too_many_from_this_address(request, verifying=True)) is not None:
-            error = _("Too many tries from this connection. Please try again in %(minutes)d minutes.") \
-                % {"minutes": -(-wait // 60)}
+    if request.method == "POST" and form.is_valid() and not (error := address_limit_error(request, verifying=True)):
+        destination = Destination(pending["channel"], pending["address"])
+        try:
+            user = sign_in.sign_in_code_verify(destination=destination, code=form.cleaned_data["code"])
+        except sign_in.CodeLocked:
+            error = _("Too many wrong codes were tried. Ask for a new code and try again.")
+        except sign_in.InvalidCode:
+            error = _("That code is not valid or has expired. Check it, or ask for a new code.")
         else:
-            destination = Destination(pending["channel"], pending["address"])
-            try:
-                user = sign_in.sign_in_code_verify(destination=destination, code=form.cleaned_data["code"])
-            except sign_in.CodeLocked:
-                error = _("Too many wrong codes were tried. Ask for a new code and try again.")
-            except sign_in.InvalidCode:
-                error = _("That code is not valid or has expired. Check it, or ask for a new code.")
-            else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                request.session.pop("sign_in", None)
-                return redirect(pending.get("next") or reverse("web:my-appointments"))
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session.pop("sign_in", None)
+            return redirect(pending.get("next") or reverse("web:my-appointments"))
     return render(request, "web/patient/sign_in_code.html", {
         "form": form, "error": error, "sent_to": _masked(pending),
         "minutes": settings.OTP_TTL_SECONDS // 60})
@@ -148,8 +140,8 @@ def sign_in_resend(request):
     pending = request.session.get("sign_in")
     if not pending:
         return redirect("web:sign-in")
-    if too_many_from_this_address(request) is not None:
-        request.session["code_error"] = _("Too many codes were asked for from this connection. Please try again later.")
+    if error := address_limit_error(request):
+        request.session["code_error"] = error
         return redirect("web:sign-in-code")
     return _request_code(request, Destination(pending["channel"], pending["address"]), next_url=pending.get("next", ""))
 
@@ -201,14 +193,7 @@ def reschedule(request, appointment_id: int):
             else:
                 return redirect("web:booked", appointment_id=moved.pk)
     if not context["too_late"]:
-        day = None
-        try:
-            day = dt.date.fromisoformat(request.GET["day"]) if request.GET.get("day") else None
-        except ValueError:
-            day = None
-        offer = offers.offer(service=appointment.service, location=appointment.location, zone_name=zone_name,
-                             day=day, patient=appointment.patient, exclude_appointment_ids=(appointment.pk,))
-        context.update(offer_context(offer, pin_staff=False))
+        context.update(move_offer_context(request, appointment, zone_name))
     return render(request, "web/patient/reschedule.html", context)
 
 
@@ -228,10 +213,8 @@ def manage(request, token: str):
         return redirect(f"{reverse('web:my-appointments')}#visit-{appointment.pk}")
     record = appointment.patient
     if request.method == "POST":
-        if too_many_from_this_address(request) is not None:
-            return render(request, "web/patient/problem.html", {
-                "message": _("Too many codes were asked for from this connection. Please try again later."),
-                "phone": clinic_phone()}, status=429)
+        if error := address_limit_error(request):
+            return render(request, "web/patient/problem.html", {"message": error, "phone": clinic_phone()}, status=429)
         channel = OneTimeCode.Channel.SMS if record.phone and not record.sms_opted_out else OneTimeCode.Channel.EMAIL
         address = str(record.phone) if channel == OneTimeCode.Channel.SMS else record.email.lower()
         return _request_code(request, Destination(channel, address),
