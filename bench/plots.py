@@ -103,7 +103,7 @@ def cost_vs_size(result: dict, path: Path) -> bool:
     positions = list(range(len(values)))[::-1]
     bars.barh(positions, values, color=bar_colors)
     bars.axvline(1, color="grey", linewidth=0.8)
-    for y, value in zip(positions, values):
+    for y, value in zip(positions, values, strict=True):
         bars.text(value, y, f" {value:.2f}x", va="center", fontsize=7)
     bars.set_yticks(positions, labels=labels, fontsize=7)
     bars.set(xlabel="cost at 10x (1x = 1)", title="Cost at 10x, close up", xlim=(0, max([1.2, *values]) * 1.15))

@@ -9,6 +9,7 @@ REDIS_URL set, so a scenario can point each process at the database it made.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import platform
@@ -43,6 +44,9 @@ BENCH_SETTINGS = "bench.settings"
 DB_PREFIX = "clearday_bench"
 _TEMPLATE_DB = f"{DB_PREFIX}_template"
 _LOCK_KEY = 0x0C1EA5DA  # advisory lock serialising template builds between bench processes
+# What a bench process takes from the caller's environment: where programs, home and temporary
+# files are, the locale, and the PostgreSQL password. Clearday's settings are never among them.
+_PASS_THROUGH = {"PATH", "HOME", "USER", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "PGPASSWORD", "PYTHONPATH"}
 # Rate limits are for people; a benchmark that hit them would measure the throttle.
 _BENCH_ENV = {
     "DEBUG": "0", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1",
@@ -142,8 +146,11 @@ def free_port() -> int:
 
 def subprocess_env(*, database_url: str, redis_url: str | None, settings_module: str | None = None,
                    extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment a Clearday process gets in a benchmark: the given DB/broker, no throttles."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_RESULT_BACKEND")}
+    """The environment a Clearday process gets in a benchmark: the given DB/broker, no throttles,
+    and every other setting at its default. Nothing else comes from the caller's shell: an
+    exported ALLOWED_HOSTS once turned every in-process request of the courses scenario into a
+    400 (its test client's host was not allowed), and the run placed no course at all."""
+    env = {k: v for k, v in os.environ.items() if k in _PASS_THROUGH}
     env.update(_BENCH_ENV)
     env["DATABASE_URL"] = database_url
     if redis_url:
@@ -198,10 +205,8 @@ class _Subprocess:
         self.proc.wait(10)
 
     def _signal_group(self, sig: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, sig)
-        except ProcessLookupError:
-            pass
 
     def __enter__(self):
         return self

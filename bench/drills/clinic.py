@@ -53,7 +53,7 @@ def _tune() -> dict:
 
     django.setup()
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from accounts.models import Role
     from notifications.models import MessagingPolicy
@@ -66,8 +66,7 @@ def _tune() -> dict:
     zone = reminders._noon_zone()
     Patient.objects.update(time_zone=zone, sms_consent=True)
     admin, _ = get_user_model().objects.get_or_create(username="drill.admin", defaults={"role": Role.ADMIN})
-    token, _ = Token.objects.get_or_create(user=admin)
-    return {"patient_time_zone": zone, "admin_token": token.key}
+    return {"patient_time_zone": zone, "admin_token": AuthToken.objects.create(admin)[1]}
 
 
 def due_reminders(url: str, *, count: int, offset: int = 0) -> dict:
@@ -79,10 +78,10 @@ def admin_token(url: str) -> str:
     """A clinic admin's API token (the desk's view of failed messages) on a database without the clinic."""
     env = support.subprocess_env(database_url=url, redis_url=None)
     code = ("import django; django.setup()\n"
-            "from django.contrib.auth import get_user_model\nfrom rest_framework.authtoken.models import Token\n"
+            "from django.contrib.auth import get_user_model\nfrom knox.models import AuthToken\n"
             "from accounts.models import Role\n"
             "user, _ = get_user_model().objects.get_or_create(username='drill.admin', defaults={'role': Role.ADMIN})\n"
-            "print(Token.objects.get_or_create(user=user)[0].key)")
+            "print(AuthToken.objects.create(user)[1])")
     proc = subprocess.run([sys.executable, "-c", code], cwd=support.ROOT, env=env, capture_output=True, text=True,
                           timeout=120)
     if proc.returncode != 0:

@@ -12,6 +12,7 @@ without a restart (persistent connections are health-checked: CONN_HEALTH_CHECKS
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import Counter
@@ -54,10 +55,8 @@ def _probe_pages(base_url: str, timeline: Timeline, stop: threading.Event, token
         while not stop.is_set():
             for kind, path, headers in (("page", "/", {}), ("api_read", "/api/v1/services",
                                                               {"Authorization": f"Token {token}"})):
-                try:
+                with contextlib.suppress(requests.RequestException):
                     timeline.add(kind, session.get(f"{base_url}{path}", headers=headers, timeout=30))
-                except requests.RequestException:
-                    pass
             stop.wait(0.5)
 
 

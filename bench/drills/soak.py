@@ -17,6 +17,7 @@ capacity), every booking complete, each outbox row's text received once at the p
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import random
 import threading
@@ -34,7 +35,7 @@ from bench.drills.outcome import DrillResult, log, run_drill
 from bench.drills.servers import throwaway_redis
 from bench.drills.stack import Stack, app_env, wait_until
 from bench.scenarios import booking
-from notifications.fake_twilio import DEFAULT_AUTH_TOKEN, DEFAULT_FROM
+from devtools.fake_twilio import DEFAULT_AUTH_TOKEN, DEFAULT_FROM
 
 NAME = "soak"
 DB_NAME = "clearday_bench_drills_soak"
@@ -60,10 +61,8 @@ def tree_rss_mb(pid: int) -> float:
         return 0.0
     total = 0
     for process in processes:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             total += process.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total / 1024 / 1024
 
 
@@ -144,10 +143,8 @@ class Mix:
         with self.lock:
             if time.monotonic() - self.sids_at > 15:
                 self.sids_at = time.monotonic()
-                try:
+                with contextlib.suppress(requests.RequestException):
                     self.sids = [m["sid"] for m in self.fake.messages()[-500:]]
-                except requests.RequestException:
-                    pass
             return rng.choice(self.sids) if self.sids else None
 
     def __call__(self, session, client: int, index: int) -> int:

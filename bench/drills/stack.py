@@ -37,13 +37,13 @@ def app_env(*, fake_url: str, public_url: str = "http://127.0.0.1:9") -> dict[st
 
 
 class FakeTwilioProcess:
-    """notifications.fake_twilio as a process: with delivery receipts to `callbacks_to` (the web's
+    """devtools.fake_twilio as a process: with delivery receipts to `callbacks_to` (the web's
     base URL) or none, and an inbound URL for texts patients send."""
 
     def __init__(self, *, callbacks_to: str | None = None):
         self.port = support.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "notifications.fake_twilio", "--port", str(self.port)]
+        cmd = [sys.executable, "-m", "devtools.fake_twilio", "--port", str(self.port)]
         if callbacks_to:
             cmd += ["--inbound-url", f"{callbacks_to}/webhooks/sms/inbound"]
         else:

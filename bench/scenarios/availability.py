@@ -109,7 +109,7 @@ def _http(targets: dict[str, tuple[object, int]], sizes: dict) -> dict[str, dict
     curves: dict[str, list[dict]] = {name: [] for name in targets}
     for clients in sizes["clients"]:
         latencies: dict[str, list[float]] = {name: [] for name in targets}
-        elapsed: dict[str, float] = {name: 0.0 for name in targets}
+        elapsed: dict[str, float] = dict.fromkeys(targets, 0.0)
         for _ in range(sizes["rounds"]):
             for name, call in calls.items():
                 result = support.http_load(call, clients=clients,
@@ -128,7 +128,7 @@ def _http(targets: dict[str, tuple[object, int]], sizes: dict) -> dict[str, dict
                                  "p95_ms": round(spread["p95"], 2),
                                  "throughput_per_s": round(len(latencies[name]) / elapsed[name], 2)})
     out = {}
-    for name, (server, location_id) in targets.items():
+    for name, (_server, _location_id) in targets.items():
         with LoopbackSession() as session:
             size = len(calls[name](session, 0, 0).content)
         headline = next(point for point in curves[name] if point["clients"] == HEADLINE_CLIENTS)

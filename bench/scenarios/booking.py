@@ -54,12 +54,21 @@ def _seed(sizes: dict) -> dict:
     django.setup()
     from django.contrib.auth import get_user_model
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from accounts.models import Role
     from care.models import Clearance, ContraindicationScreening, Treatment
     from scheduling.models import (
-        Location, Patient, Phase, Resource, ResourceKind, Service, StaffMember, StaffRole, StaffUsage, WorkingHours,
+        Location,
+        Patient,
+        Phase,
+        Resource,
+        ResourceKind,
+        Service,
+        StaffMember,
+        StaffRole,
+        StaffUsage,
+        WorkingHours,
     )
     from scheduling.services.booking import book_appointment
     from scheduling.timeutils import wall_to_utc, zone
@@ -109,7 +118,7 @@ def _seed(sizes: dict) -> dict:
         Patient(user=u, legal_first_name="Pat", legal_last_name=f"Ient{n}", date_of_birth=dt.date(1980, 1, 1),
                 phone=f"+1602555{n:04d}", email=f"patient{n}@example.com", time_zone="America/Phoenix", state="AZ")
         for n, u in enumerate(users)])
-    tokens = Token.objects.bulk_create([Token(user=u, key=uuid.uuid4().hex[:40]) for u in [*users, desk.user]])
+    tokens = [AuthToken.objects.create(u)[1] for u in [*users, desk.user]]  # knox keeps only a digest
     # Every patient has been evaluated and cleared for IV treatment (the clearance gate).
     prescriber = staff("Dr Reyes", [StaffRole.PRESCRIBER], Role.CLINICIAN)
     screenings = ContraindicationScreening.objects.bulk_create([
@@ -117,7 +126,7 @@ def _seed(sizes: dict) -> dict:
         for p in patients])
     Clearance.objects.bulk_create([
         Clearance(patient=p, treatment=Treatment.IV_KETAMINE, evaluated_on=timezone.now().date(), screening=s,
-                  cleared_by=prescriber.user) for p, s in zip(patients, screenings)])
+                  cleared_by=prescriber.user) for p, s in zip(patients, screenings, strict=True)])
     # Evaluated and cleared, as a clinic's IV patients are: the clearance gate runs on every booking.
     from care.demo import clear_patients
     clear_patients(patient_ids=[p.pk for p in patients], cleared_by=User.objects.get(username="nurse.1"),
@@ -139,7 +148,7 @@ def _seed(sizes: dict) -> dict:
         except Exception:  # noqa: BLE001 - a taken random slot is skipped
             continue
     return {"location": site.pk, "iv": iv.pk, "therapy": therapy.pk, "first_day": first_day.isoformat(),
-            "patients": [[p.pk, t.key] for p, t in zip(patients, tokens)], "desk_token": tokens[-1].key,
+            "patients": [[p.pk, t] for p, t in zip(patients, tokens[:-1], strict=True)], "desk_token": tokens[-1],
             "existing": booked}
 
 
@@ -193,7 +202,7 @@ def _history(spec: dict) -> dict:
             copies = Appointment.objects.bulk_create([
                 moved(a, shift, status=AppointmentStatus.COMPLETED, hold_expires_at=None, rescheduled_to=None)
                 for a in originals])
-            pairs = list(zip(originals, copies))
+            pairs = list(zip(originals, copies, strict=True))
             Allocation.objects.bulk_create([moved(row, shift, appointment_id=new.pk, hold_expires_at=None)
                                             for old, new in pairs for row in children[Allocation][old.pk]])
             AppointmentEvent.objects.bulk_create([moved(row, shift, appointment_id=new.pk)

@@ -50,6 +50,28 @@ def _log(message: str) -> None:
 
 # --- the measurement (runs in a subprocess with Django on the benchmark database) ------------
 
+PLACED, UNPLACEABLE = 201, 422
+
+
+def course_start(*, n: int, time_zone: str, now: dt.datetime) -> dt.datetime:
+    """Where course number `n` is searched from: midnight at its site, 1 to 10 days after the
+    site's today, so the courses spread over the busy next two weeks whatever the time of day."""
+    from scheduling import timeutils
+
+    tz = timeutils.zone(time_zone)
+    today = timeutils.local_date(now, tz)
+    return timeutils.wall_to_utc(today + dt.timedelta(days=1 + n % 10), dt.time(0), tz)
+
+
+def outcome(ms: float, status: int, body: dict) -> dict:
+    """One course's answer. Placed (201) or unplaceable (422) are figures; anything else is a
+    broken run (a refused host, a missing clearance, a bad request), which stops the measurement
+    with the answer rather than reporting a run that placed nothing."""
+    if status not in (PLACED, UNPLACEABLE):
+        raise RuntimeError(f"POST /api/v1/courses answered {status}: {json.dumps(body)[:1000]}")
+    return {"ms": ms, "status": status, "visits": len(body.get("visits", [])), "code": body.get("code")}
+
+
 def _measure(courses_range: dict) -> dict:
     """Book courses number `first` to `first + count - 1` (the number picks patient, site and day)."""
     import uuid
@@ -62,7 +84,6 @@ def _measure(courses_range: dict) -> dict:
     from django.utils import timezone
     from rest_framework.test import APIClient
 
-    from scheduling import timeutils
     from scheduling.models import Location, Patient
     from scheduling.services import courses
 
@@ -76,26 +97,24 @@ def _measure(courses_range: dict) -> dict:
         finally:
             searches.append((time.perf_counter() - started) * 1000)
 
-    courses.find_plan = timed_find_plan
+    courses.find_plan = timed_find_plan  # the bench's own timer around our own function, in its own process
     client = APIClient()
     client.force_authenticate(get_user_model().objects.get(username="admin"))
     sites = list(Location.objects.filter(is_virtual=False).order_by("name"))
     cleared = list(Patient.objects.filter(clearances__treatment="iv_ketamine").order_by("pk")
                    .values_list("pk", flat=True))
-    tomorrow = timezone.now().astimezone(timeutils.zone("America/Phoenix")).date() + dt.timedelta(days=1)
+    now = timezone.now()
 
-    def book(template: str, patient: int, site: Location, n: int) -> tuple[float, int, dict]:
-        start = timeutils.wall_to_utc(tomorrow + dt.timedelta(days=n % 10), dt.time(0), timeutils.zone(site.time_zone))
+    def book(template: str, patient: int, site: Location, n: int) -> dict:
+        start = course_start(n=n, time_zone=site.time_zone, now=now)
         body = {"template": template, "patient": patient, "location": site.pk, "start_from": start.isoformat()}
         started = time.perf_counter()
         response = client.post("/api/v1/courses", body, format="json", HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex)
-        return (time.perf_counter() - started) * 1000, response.status_code, response.json()
+        return outcome((time.perf_counter() - started) * 1000, response.status_code, response.json())
 
     results: dict[str, list] = {"iv": [], "iv_search": searches}
     for n in range(courses_range["first"], courses_range["first"] + courses_range["count"]):
-        ms, status, body = book("iv-induction", cleared[n], sites[n % len(sites)], n)
-        results["iv"].append({"ms": ms, "status": status, "visits": len(body.get("visits", [])),
-                              "code": body.get("code")})
+        results["iv"].append(book("iv-induction", cleared[n], sites[n % len(sites)], n))
     with connection.cursor() as cursor:
         cursor.execute(AUDIT_SQL["double_bookings"])
         overlaps = cursor.fetchone()[0]

@@ -168,7 +168,7 @@ def start_fake_twilio() -> tuple[_Process, str]:
     import requests
 
     port = support.free_port()
-    fake = _Process("fake-twilio", [sys.executable, "-m", "notifications.fake_twilio", "--port", str(port),
+    fake = _Process("fake-twilio", [sys.executable, "-m", "devtools.fake_twilio", "--port", str(port),
                                     "--no-callbacks"], {**os.environ, "PYTHONPATH": str(support.ROOT)})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -333,7 +333,7 @@ def _noop_ceiling(tasks: int, url: str, redis_url: str) -> dict:
 
 
 def _twilio_credentials() -> dict[str, str]:
-    from notifications.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_FROM
+    from devtools.fake_twilio import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, DEFAULT_FROM
 
     return {"TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
             "TWILIO_FROM_NUMBER": DEFAULT_FROM}

@@ -1,5 +1,8 @@
 """The bench's helpers keep to their bounds: loopback only, bench databases only, exact percentiles."""
 
+import subprocess
+import sys
+
 import pytest
 
 from bench import support
@@ -34,3 +37,21 @@ def test_load_generator_needs_exactly_one_bound():
 def test_fresh_database_refuses_a_name_that_is_not_a_bench_database():
     with pytest.raises(ValueError, match="clearday_bench"):
         support.fresh_database("clearday")
+
+
+def test_bench_processes_get_the_settings_defaults_whatever_the_shell_exported(monkeypatch):
+    # With these exported, every in-process request of the courses scenario was refused (400).
+    monkeypatch.setenv("ALLOWED_HOSTS", "127.0.0.1,localhost")
+    monkeypatch.setenv("DJANGO_DEBUG", "0")
+    monkeypatch.setenv("SECRET_KEY", "from-the-shell")
+    url = "postgres://postgres@127.0.0.1:5432/clearday_bench_env"
+
+    env = support.subprocess_env(database_url=url, redis_url=None, settings_module="config.settings")
+    allowed = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+                               "print(','.join(settings.ALLOWED_HOSTS))"],
+        cwd=support.ROOT, env=env, capture_output=True, text=True, timeout=120, check=True).stdout.split()[-1]
+
+    assert {"ALLOWED_HOSTS", "DJANGO_DEBUG", "SECRET_KEY"}.isdisjoint(env)
+    assert env["DATABASE_URL"] == url and env["THROTTLE_BOOKING"] == "1000000/minute"
+    assert "testserver" in allowed.split(",")
