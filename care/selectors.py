@@ -4,15 +4,12 @@ and the desk's lists (monitoring forms due or overdue, visits missing an escort)
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role
-from config import hot_sql
 from scheduling import timeutils
 from scheduling.models import Appointment, AppointmentStatus, Location, Patient, Service
 from scheduling.selectors.appointments import desk_scope
@@ -23,30 +20,11 @@ from .models import Clearance, ContraindicationScreening, Escort, GateOverride, 
 UPCOMING = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
 
 
-@dataclass(frozen=True)
-class ClearanceTerm:
-    """What the clearance gate checks of the newest clearance that is not revoked."""
-
-    expires_on: dt.date | None  # None: no expiry
-
-
-@functools.cache
-def _clearance_term_sql() -> str:
-    t, c = hot_sql.table(Clearance), functools.partial(hot_sql.column, Clearance)
-    return (f"SELECT {c('expires_on')} FROM {t} "  # nosec B608 - model column names only
-            f"WHERE {c('patient')} = %s AND {c('treatment')} = %s AND {c('revoked_at')} IS NULL "
-            f"ORDER BY {c('cleared_at')} DESC, {c('id')} DESC LIMIT 1")
-
-
-def current_clearance(*, patient: Patient, treatment: str) -> ClearanceTerm | None:
-    """The newest clearance that is not revoked (it may have expired: the gate says so). Every
-    dosing booking asks, so the query is kept as SQL (config.hot_sql) and reads one column."""
-    with connection.cursor() as cursor:
-        cursor.execute(_clearance_term_sql(), [patient.pk, treatment])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return ClearanceTerm(hot_sql.converter(Clearance._meta.get_field("expires_on"))(row[0]))
+def current_clearance(*, patient: Patient, treatment: str) -> Clearance | None:
+    """The newest clearance that is not revoked (it may have expired: the gate says so); every
+    dosing booking asks, so it reads only the expiry the gate checks."""
+    return (Clearance.objects.filter(patient=patient, treatment=treatment, revoked_at__isnull=True)
+            .order_by("-cleared_at", "-id").only("expires_on").first())
 
 
 def latest_screening(*, patient: Patient) -> ContraindicationScreening | None:

@@ -20,13 +20,11 @@ move, a cancellation notice, a join link, a reply, an alert to staff) are never 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db.models import Q
 
-from config import hot_sql
 from notifications import plans, quiet_hours
 from notifications.models import Channel, MessageStatus as M, OutboundMessage, WENT_OUT_STATUSES
 
@@ -88,7 +86,7 @@ def _fits(used: Counter, day: dt.date, limits: Limits) -> bool:
 
 class SendTimeLimits:
     """What each patient of a batch already got, read once; `breach` answers for a text about
-    to go, `record` counts one that goes. Use under the patients' locks (locks.py), so two
+    to go, `record` counts one that goes. Use under the patients' locks (scheduling.services.locks), so two
     workers never both take the last text of a day."""
 
     def __init__(self, *, patients, policy, now: dt.datetime):
@@ -133,39 +131,6 @@ class SendTimeLimits:
 CANDIDATE_STATUSES = (M.PLANNED, M.CAPPED)
 
 
-@functools.cache
-def _rebalance_sql() -> tuple[str, list]:
-    """counted_texts() of one patient that are upcoming or went out since the lookback, as SQL
-    (config.hot_sql) and the parameters that say "not a reply": every booking, move and
-    cancellation runs it."""
-    c = functools.partial(hot_sql.column, OutboundMessage)
-    is_reply, reply_params = hot_sql.starts_with(c("kind"), plans.REPLY_PREFIX)
-
-    def placeholders(values) -> str:
-        return ", ".join(["%s"] * len(values))
-
-    return (f"SELECT {c('id')}, {c('status')}, {c('priority')}, {c('next_attempt_at')}, {c('handed_off_at')} "  # nosec B608 - column names and placeholders only
-            f"FROM {hot_sql.table(OutboundMessage)} WHERE {c('patient')} = %s AND {c('channel')} = %s "
-            f"AND NOT ({is_reply}) "
-            f"AND (({c('status')} IN ({placeholders(CANDIDATE_STATUSES)}) AND {c('next_attempt_at')} >= %s) "
-            f"OR ({c('status')} IN ({placeholders(WENT_OUT_STATUSES)}) AND {c('handed_off_at')} >= %s)) "
-            f"ORDER BY {c('id')}"), reply_params
-
-
-def _rebalance_rows(*, patient_id: int, now: dt.datetime, lookback: dt.datetime) -> list[tuple]:
-    connection = connections["default"]
-    adapt = connection.ops.adapt_datetimefield_value
-    sql, reply_params = _rebalance_sql()
-    params = [patient_id, Channel.SMS, *reply_params, *CANDIDATE_STATUSES, adapt(now - REBALANCE_SLACK),
-              *WENT_OUT_STATUSES, adapt(lookback)]
-    at = hot_sql.converter(OutboundMessage._meta.get_field("next_attempt_at"))
-    handed_off = hot_sql.converter(OutboundMessage._meta.get_field("handed_off_at"))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(pk, status, priority, at(next_attempt_at), handed_off(handed_off_at))
-                for pk, status, priority, next_attempt_at, handed_off_at in cursor.fetchall()]
-
-
 def rebalance(*, patient, policy, now: dt.datetime) -> None:
     """Choose which of the patient's upcoming texts fit the limits: highest priority first,
     then earliest. Flips rows between planned and capped with a compare-and-set on the status,
@@ -174,9 +139,12 @@ def rebalance(*, patient, policy, now: dt.datetime) -> None:
     # earliest candidate's day went out at most seven local days before it, and that day is not
     # before today (less the slack), so eight days back always covers them.
     lookback = now - REBALANCE_SLACK - dt.timedelta(days=WEEK_DAYS + 1)
+    rows = (counted_texts().filter(patient=patient)
+            .filter(Q(status__in=CANDIDATE_STATUSES, next_attempt_at__gte=now - REBALANCE_SLACK)
+                    | Q(status__in=WENT_OUT_STATUSES, handed_off_at__gte=lookback))
+            .order_by("pk").values_list("pk", "status", "priority", "next_attempt_at", "handed_off_at"))
     candidates, went_out = [], []
-    for pk, status, priority, next_attempt_at, handed_off_at in _rebalance_rows(patient_id=patient.pk, now=now,
-                                                                                 lookback=lookback):
+    for pk, status, priority, next_attempt_at, handed_off_at in rows:
         if status in CANDIDATE_STATUSES:
             candidates.append((pk, status, priority, next_attempt_at))
         else:
@@ -198,8 +166,10 @@ def rebalance(*, patient, policy, now: dt.datetime) -> None:
             hold_set.add(pk)
     to_plan = [pk for pk, status, _, _ in candidates if pk in keep_set and status == M.CAPPED]
     to_hold = [pk for pk, status, _, _ in candidates if pk in hold_set and status == M.PLANNED]
-    hot_sql.update_among(OutboundMessage, to_plan, where={"status": M.CAPPED},
-                         values={"status": M.PLANNED, "status_reason": "", "updated_at": now})
-    hot_sql.update_among(OutboundMessage, to_hold, where={"status": M.PLANNED}, values={
-        "status": M.CAPPED, "updated_at": now,
-        "status_reason": f"Held back: a more important text uses the limit of {limits.describe()}."})
+    if to_plan:
+        OutboundMessage.objects.filter(pk__in=to_plan, status=M.CAPPED).update(
+            status=M.PLANNED, status_reason="", updated_at=now)
+    if to_hold:
+        OutboundMessage.objects.filter(pk__in=to_hold, status=M.PLANNED).update(
+            status=M.CAPPED, updated_at=now,
+            status_reason=f"Held back: a more important text uses the limit of {limits.describe()}.")

@@ -1,6 +1,6 @@
-"""Planning the messages an appointment should get. Called by the booking service inside the
-same transaction as every change to an appointment (book, reschedule, cancel, ...), so the
-outbox commits or rolls back with the booking (DESIGN.md, guarantee 3).
+"""Planning the messages an appointment should get. Called through scheduling's hooks
+(notifications/apps.py) inside the same transaction as every change to an appointment (book,
+reschedule, cancel, ...), so the outbox commits or rolls back with the booking.
 
 Planning writes rows only; sending decides again at send time (sending.py), because consent,
 quiet hours and the appointment itself can change between the two.
@@ -9,19 +9,16 @@ quiet hours and the appointment itself can change between the two.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config import hot_sql
 from notifications import caps, plans, quiet_hours
-from notifications.locks import lock_patient_messages
 from notifications.models import (
     Channel, MessageStatus as M, MessagingPolicy, OutboundMessage, PENDING_STATUSES,
 )
-from scheduling import catalog
 from scheduling.models import Appointment, AppointmentStatus as S, Patient
+from scheduling.services.locks import lock_patients
 
 # Replies answer the patient's own text; a booking change never supersedes them.
 REPLY_PREFIX = plans.REPLY_PREFIX
@@ -38,31 +35,29 @@ def replan_for_appointment(appointment, *, now: dt.datetime | None = None, new: 
     the caller loaded with the appointment is used as it is; sending re-reads consent anyway."""
     now = now or timezone.now()
     with transaction.atomic(savepoint=False):
-        lock_patient_messages(appointment.patient_id)
+        lock_patients([appointment.patient_id])
         if Appointment.patient.is_cached(appointment):
             patient = appointment.patient
         else:
             patient = Patient.objects.get(pk=appointment.patient_id)
         if not new:
             _supersede_stale(appointment, now=now)
+        policy = MessagingPolicy.current()
         if appointment.status == S.BOOKED:
-            policy, steps = _policy_and_steps(appointment.service_id)
-            created = _plan_steps(appointment, patient=patient, policy=policy, steps=steps, now=now,
+            created = _plan_steps(appointment, patient=patient, policy=policy,
+                                  steps=plans.steps_for_service(appointment.service_id), now=now,
                                   existing=set() if new else None)
         elif appointment.status == S.CANCELLED:
-            policy = catalog.current().messaging_policy
             created = _plan_cancellation(appointment, patient=patient, policy=policy, now=now)
         else:
-            policy = catalog.current().messaging_policy
             created = []
         caps.rebalance(patient=patient, policy=policy, now=now)
         nudge_on_commit([row.pk for row in created if row.status == M.PLANNED and row.next_attempt_at <= now + NUDGE_WINDOW])
 
 
-def _policy_and_steps(service_id: int) -> tuple[MessagingPolicy, list[plans.Step]]:
-    """The messaging policy and the service's message plan, from the clinic's set-up in memory."""
-    setup = catalog.current()
-    return setup.messaging_policy, plans.parse_or_default(setup.message_plans.get(service_id))
+def replan_on_change(*, appointment, action: str, new: bool, now: dt.datetime | None) -> None:
+    """scheduling.hooks' listener: whatever changed, the outbox follows the appointment."""
+    replan_for_appointment(appointment, new=new, now=now)
 
 
 def channels_for(patient) -> list[str]:
@@ -75,9 +70,6 @@ def channels_for(patient) -> list[str]:
     return channels
 
 
-# What a status change keeps of the visit's pending rows: those planned for its current start,
-# of any kind (None) or of one kind; without an entry nothing is kept.
-_KEPT = {S.BOOKED: None, S.CANCELLED: plans.CANCELLATION.key, S.CHECKED_IN: "join_link"}
 _STALE_BECAUSE = {S.BOOKED: "The visit moved to another time.", S.CANCELLED: "The visit was cancelled.",
                   S.CHECKED_IN: "The patient checked in."}
 
@@ -85,50 +77,27 @@ _STALE_BECAUSE = {S.BOOKED: "The visit moved to another time.", S.CANCELLED: "Th
 def _supersede_stale(appointment, *, now: dt.datetime) -> None:
     """Pending rows of the visit that no longer fit it become superseded. Replies answer the
     patient's own text, and check-ins follow the visit once it is over (checkins/ retires them
-    when answered): neither is touched. One statement made once (config.hot_sql): every move
-    and cancellation runs it."""
+    when answered): neither is touched. A booked visit keeps what was planned for its current
+    start, a cancelled one its cancellation notice, a checked-in one its join link."""
+    pending = (OutboundMessage.objects.filter(appointment_id=appointment.pk, status__in=PENDING_STATUSES)
+               .exclude(kind__startswith=REPLY_PREFIX).exclude(kind__startswith=plans.FOLLOW_UP_PREFIX))
     status = appointment.status
-    keeps, kind = status in _KEPT, _KEPT.get(status)
+    if status == S.BOOKED:
+        pending = pending.exclude(planned_for_start=appointment.start)
+    elif status == S.CANCELLED:
+        pending = pending.exclude(kind=plans.CANCELLATION.key, planned_for_start=appointment.start)
+    elif status == S.CHECKED_IN:
+        pending = pending.exclude(kind="join_link", planned_for_start=appointment.start)
     reason = _STALE_BECAUSE.get(status) or f"The visit is {S(status).label.lower()}."
-    connection = connections["default"]
-    sql, fixed = _supersede_sql(keeps=keeps, one_kind=kind is not None)
-    kept = [connection.ops.adapt_datetimefield_value(appointment.start), *([kind] if kind else [])] if keeps else []
     # A row whose worker is mid-send holds its row lock: this UPDATE waits for it and then
     # skips the row if it went out (its status is no longer pending).
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [M.SUPERSEDED, reason, connection.ops.adapt_datetimefield_value(now), appointment.pk,
-                             *fixed, *kept])
-
-
-@functools.cache
-def _supersede_sql(*, keeps: bool, one_kind: bool) -> tuple[str, list]:
-    c = functools.partial(hot_sql.column, OutboundMessage)
-    reply, reply_params = hot_sql.starts_with(c("kind"), REPLY_PREFIX)
-    follow_up, follow_up_params = hot_sql.starts_with(c("kind"), plans.FOLLOW_UP_PREFIX)
-    sql = (f"UPDATE {hot_sql.table(OutboundMessage)} SET {c('status')} = %s, {c('status_reason')} = %s, "  # nosec B608 - column names and placeholders only
-           f"{c('updated_at')} = %s WHERE {c('appointment')} = %s "
-           f"AND {c('status')} IN ({', '.join(['%s'] * len(PENDING_STATUSES))}) "
-           f"AND NOT ({reply}) AND NOT ({follow_up})")
-    if keeps:
-        sql += f" AND NOT ({c('planned_for_start')} IS NOT NULL AND {c('planned_for_start')} = %s"
-        sql += f" AND {c('kind')} = %s)" if one_kind else ")"
-    return sql, [*PENDING_STATUSES, *reply_params, *follow_up_params]
+    pending.update(status=M.SUPERSEDED, status_reason=reason, updated_at=now)
 
 
 def _existing_keys(appointment) -> set[tuple[str, str]]:
     """(kind, channel) of the visit's live rows planned for its current start."""
-    connection = connections["default"]
-    with connection.cursor() as cursor:
-        cursor.execute(_existing_keys_sql(), [appointment.pk, connection.ops.adapt_datetimefield_value(appointment.start),
-                                              M.SUPERSEDED])
-        return set(cursor.fetchall())
-
-
-@functools.cache
-def _existing_keys_sql() -> str:
-    c = functools.partial(hot_sql.column, OutboundMessage)
-    return (f"SELECT {c('kind')}, {c('channel')} FROM {hot_sql.table(OutboundMessage)} "  # nosec B608 - column names and placeholders only
-            f"WHERE {c('appointment')} = %s AND {c('planned_for_start')} = %s AND {c('status')} <> %s")
+    return set(OutboundMessage.objects.filter(appointment_id=appointment.pk, planned_for_start=appointment.start)
+               .exclude(status=M.SUPERSEDED).values_list("kind", "channel"))
 
 
 def _row(appointment, patient, *, step: plans.Step, channel: str, due: dt.datetime, window, now: dt.datetime,
@@ -173,8 +142,7 @@ def _plan_steps(appointment, *, patient, policy, steps: list[plans.Step], now: d
         rows.extend(_row(appointment, patient, step=step, channel=channel, due=due, window=window, now=now,
                          language=patient.language)
                     for channel in channels if (step.key, channel) not in existing)
-    hot_sql.insert(rows)
-    return rows
+    return OutboundMessage.objects.bulk_create(rows)
 
 
 def _plan_cancellation(appointment, *, patient, policy, now: dt.datetime) -> list[OutboundMessage]:
@@ -189,26 +157,13 @@ def _plan_cancellation(appointment, *, patient, policy, now: dt.datetime) -> lis
     rows = [_row(appointment, patient, step=plans.CANCELLATION, channel=channel, due=now, window=window, now=now,
                  language=patient.language)
             for channel in channels_for(patient) if (plans.CANCELLATION.key, channel) not in existing]
-    hot_sql.insert(rows)
-    return rows
-
-
-# The statuses of a row that reached (or may have reached) the provider and the patient.
-_HEARD = (M.SENDING, M.SENT, M.DELIVERED)
+    return OutboundMessage.objects.bulk_create(rows)
 
 
 def _heard_of(appointment) -> bool:
-    """Whether a message about this visit reached the provider."""
-    with connections["default"].cursor() as cursor:
-        cursor.execute(_heard_of_sql(), [appointment.pk, *_HEARD])
-        return cursor.fetchone() is not None
-
-
-@functools.cache
-def _heard_of_sql() -> str:
-    c = functools.partial(hot_sql.column, OutboundMessage)
-    return (f"SELECT 1 FROM {hot_sql.table(OutboundMessage)} WHERE {c('appointment')} = %s "  # nosec B608 - column names and placeholders only
-            f"AND {c('handed_off_at')} IS NOT NULL AND {c('status')} IN ({', '.join(['%s'] * len(_HEARD))}) LIMIT 1")
+    """Whether a message about this visit reached (or may have reached) the provider."""
+    return OutboundMessage.objects.filter(appointment_id=appointment.pk, handed_off_at__isnull=False,
+                                          status__in=(M.SENDING, M.SENT, M.DELIVERED)).exists()
 
 
 def plan_reply(*, patient, phone: str, template: str, appointment=None, now: dt.datetime | None = None,

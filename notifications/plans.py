@@ -99,12 +99,7 @@ def steps_for_service(service_id: int) -> list[Step]:
     from notifications.models import ServiceMessagePlan
 
     plan = ServiceMessagePlan.objects.filter(service_id=service_id).values_list("steps", flat=True).first()
-    return parse_or_default(plan)
-
-
-def parse_or_default(plan) -> list[Step]:
-    """A service's stored plan (None: it has none, so the default plan, parsed once)."""
-    return parse_steps(plan) if plan is not None else list(_DEFAULT)
+    return parse_steps(plan) if plan is not None else list(_DEFAULT)  # without a plan of its own, the default
 
 
 _DEFAULT = tuple(parse_steps(DEFAULT_STEPS))
