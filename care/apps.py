@@ -5,3 +5,14 @@ class CareConfig(AppConfig):
     name = "care"
     verbose_name = "Clinical gates"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Scheduling asks before it books, holds, moves or checks in a visit (scheduling.hooks).
+        from scheduling import hooks
+        from scheduling.demo import register_seeder
+
+        from care import demo, gates
+
+        hooks.on_booking_check(gates.enforce_gates)
+        hooks.on_check_in_check(gates.check_in_gates)
+        register_seeder(demo.seed_demo_records)

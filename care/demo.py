@@ -31,9 +31,12 @@ def enrol_patients_in_rems(*, patient_ids: Iterable[int], enrolled_on: dt.date) 
     return len(rows)
 
 
-def seed_demo_records(*, patient_ids: list[int], clinician, today: dt.date) -> None:
-    """The demo clinic's records: nine in ten patients evaluated and cleared for every dosing
-    treatment a month ago, two in three enrolled in the REMS; the rest show the gates at work."""
+def seed_demo_records(*, clinic: dict, today: dt.date) -> None:
+    """The demo clinic's records (a seeder, scheduling.demo): nine in ten patients evaluated and
+    cleared by Dr Rivera for every dosing treatment a month ago, two in three enrolled in the
+    REMS; the rest show the gates at work."""
+    patient_ids = clinic["patients"]
+    clinician = clinic["staff"]["dr.rivera"].user
     cleared = [pk for n, pk in enumerate(patient_ids) if n % 10 != 9]
     clear_patients(patient_ids=cleared, cleared_by=clinician, evaluated_on=today - dt.timedelta(days=30))
     enrol_patients_in_rems(patient_ids=[pk for n, pk in enumerate(patient_ids) if n % 3 != 2],

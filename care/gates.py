@@ -3,7 +3,7 @@
 A gate is a plain function of a `GateRequest` that returns None when the visit may go ahead, or
 a `GateFailure` saying which gate, what it found, and what would satisfy it. The booking service
 calls `enforce_gates` for every hold, booking and move (API, pages, desk alike); check-in calls
-`enforce_check_in_gates`. To add a gate, write the function and append it to BOOKING_GATES (or
+`check_in_gates`. Scheduling reaches both through its hooks (care/apps.py). To add a gate, write the function and append it to BOOKING_GATES (or
 CHECK_IN_GATES).
 
 The front desk may let a request through a failed gate by giving a reason, where the clinic
@@ -176,6 +176,12 @@ def enforce_check_in_gates(*, appointment: Appointment, actor, override_reason: 
     request = GateRequest(patient=appointment.patient, service=appointment.service, location=appointment.location,
                           start=appointment.start, actor=actor, appointment=appointment)
     return _enforce(request, CHECK_IN_GATES, override_reason=override_reason, moment=GateOverride.Moment.CHECK_IN)
+
+
+def check_in_gates(*, appointment: Appointment, actor, override_reason: str = "") -> list[str]:
+    """scheduling.hooks' check at check-in: the names of the gates the desk overrode."""
+    overrides = enforce_check_in_gates(appointment=appointment, actor=actor, override_reason=override_reason)
+    return [override.gate for override in overrides]
 
 
 def _enforce(request: GateRequest, gates: list[Gate], *, override_reason: str, moment: str) -> list[GateOverride]:

@@ -10,10 +10,15 @@ class CheckinsConfig(AppConfig):
         # The outbox sends our messages; their links and their reasons to stop are ours.
         from notifications.rendering import register_message_context
         from notifications.send_checks import register_follow_up_check
+        from scheduling import hooks
+        from scheduling.demo import register_seeder
 
-        from checkins import outbox
+        from checkins import demo, outbox, planning
 
         for template in ("checkin", "checkin_nudge"):
             register_message_context(template, outbox.checkin_context)
             register_follow_up_check(template, outbox.checkin_send_check)
         register_message_context("staff_alert", outbox.alert_context)
+        # A completed visit gets its check-ins in the transaction that completes it (scheduling.hooks).
+        hooks.on_appointment_changed(planning.plan_on_completion)
+        register_seeder(demo.seed_on_call)

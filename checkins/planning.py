@@ -20,14 +20,20 @@ from checkins import plans
 from checkins.links import hash_token, new_nonce, token_from_nonce
 from checkins.models import CheckIn
 from notifications import caps, quiet_hours
-from notifications.locks import lock_patient_messages
 from notifications.models import Channel, MessageStatus as M, MessagingPolicy, OutboundMessage
 from notifications.planning import NUDGE_WINDOW, channels_for, nudge_on_commit
 from notifications.plans import FOLLOW_UP_PREFIX
 from scheduling.models import AppointmentStatus as S, Patient
+from scheduling.services.locks import lock_patients
 
 NUDGE_PRIORITY_DROP = 20
 HOUR = dt.timedelta(hours=1)
+
+
+def plan_on_completion(*, appointment, action: str, new: bool, now: dt.datetime | None) -> None:
+    """scheduling.hooks' listener: a visit just completed gets its check-ins."""
+    if action == "completed":
+        plan_after_visit(appointment=appointment, now=now)
 
 
 def plan_after_visit(*, appointment, now: dt.datetime | None = None) -> list[CheckIn]:
@@ -40,7 +46,7 @@ def plan_after_visit(*, appointment, now: dt.datetime | None = None) -> list[Che
         return []
     now = now or timezone.now()
     with transaction.atomic(savepoint=False):
-        lock_patient_messages(appointment.patient_id)
+        lock_patients([appointment.patient_id])
         patient = Patient.objects.get(pk=appointment.patient_id)
         policy = MessagingPolicy.current()
         window = quiet_hours.window_for(patient=patient, policy=policy)

@@ -20,9 +20,9 @@ from checkins.alerts import raise_alert
 from checkins.forms import FIRST, REST
 from checkins.models import CheckIn, CheckInAnswers, CheckInStatus, RiskAlert
 from notifications import caps
-from notifications.locks import lock_patient_messages
 from notifications.models import MessageStatus as M, MessagingPolicy, PENDING_STATUSES
 from scheduling.models import Patient
+from scheduling.services.locks import lock_patients
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def submit(*, checkin_id: int, page: str, answers: PageAnswers, now: dt.datetime
     now = now or timezone.now()
     patient_id = CheckIn.objects.values_list("patient_id", flat=True).get(pk=checkin_id)
     with transaction.atomic():
-        lock_patient_messages(patient_id)  # first, as every notifications transaction does
+        lock_patients([patient_id])  # first, as every notifications transaction does
         checkin = CheckIn.objects.select_for_update(of=("self",)).select_related("location").get(pk=checkin_id)
         expected = page_for(checkin)
         if expected is None:

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        # Every change of an appointment replans its messages in the same transaction (scheduling.hooks).
+        from scheduling import hooks
+
+        from notifications import planning
+
+        hooks.on_appointment_changed(planning.replan_on_change)

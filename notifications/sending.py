@@ -36,11 +36,11 @@ from notifications import caps, plans, send_checks
 from notifications.channels.email import EmailError, send_email
 from notifications.channels.sms import SmsBackend, SmsError, get_sms_backend
 from notifications.channels.twilio import UNSUBSCRIBED_CODE
-from notifications.locks import lock_patients_messages
 from notifications.models import Channel, MessageStatus as M, MessagingPolicy, OutboundMessage
 from notifications.rendering import (
     MessageTooLong, build_context, message_context, public_url, render_email, render_sms,
 )
+from scheduling.services.locks import lock_patients
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def decide(*, message_ids: list[int], attempt_id: str, policy) -> tuple[list[tup
     ready: list[tuple[int, dt.datetime]] = []
     with transaction.atomic():
         owners = dict(OutboundMessage.objects.filter(pk__in=message_ids).values_list("pk", "patient_id"))
-        lock_patients_messages(owners.values())
+        lock_patients(owners.values())
         messages = {m.pk: m for m in _locked(message_ids, full=True)}
         now = timezone.now()
         limits = caps.SendTimeLimits(patients=[m.patient for m in messages.values() if m.patient_id],
