@@ -17,7 +17,7 @@ urlpatterns = [
                                                                     template_name="web/api_docs/redoc.html")),
          name="api-redoc"),
     path("api/v1/", include("api.urls")),
-    path("webhooks/", include("notifications.webhook_urls")),
+    path("webhooks/", include("api.views.webhooks")),
     path("", include("telehealth.urls")),
     path("", include("checkins.urls")),
     path("", include("web.urls")),
