@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.template import TemplateDoesNotExist, loader
 from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback

@@ -8,7 +8,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers.base import FieldsBuiltOnce
 from api.serializers.fields import IdField
 from scheduling.models import Allocation, Appointment, AppointmentStatus, BookingChannel, Modality
 from scheduling.timeutils import UTC
@@ -29,7 +28,7 @@ class AwareDateTimeField(serializers.DateTimeField):
         return value.astimezone(UTC)
 
 
-class _Where(FieldsBuiltOnce, serializers.Serializer):
+class _Where(serializers.Serializer):
     """Where a visit happens: a location (in person) or modality=video (no location)."""
 
     location = IdField(required=False, allow_null=True,
@@ -95,7 +94,7 @@ class RescheduleRequestSerializer(_Where):
                                             help_text="Front desk only: see POST /appointments.")
 
 
-class CancelRequestSerializer(FieldsBuiltOnce, serializers.Serializer):
+class CancelRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
     cancelled_by = serializers.ChoiceField(
         choices=Appointment.CancelledBy.choices, required=False,
@@ -103,17 +102,17 @@ class CancelRequestSerializer(FieldsBuiltOnce, serializers.Serializer):
                   "`clinic` otherwise (the default). Patients always cancel as `patient`.")
 
 
-class ReasonRequestSerializer(FieldsBuiltOnce, serializers.Serializer):
+class ReasonRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
-class EmptyRequestSerializer(FieldsBuiltOnce, serializers.Serializer):
+class EmptyRequestSerializer(serializers.Serializer):
     pass
 
 
 # --- Output ---------------------------------------------------------------------------------
 
-class AllocationSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+class AllocationSerializer(serializers.ModelSerializer):
     phase = serializers.CharField(source="phase.name")
     staff = serializers.SerializerMethodField()
     resource = serializers.SerializerMethodField()
@@ -131,7 +130,7 @@ class AllocationSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         return {"id": obj.resource_id, "name": obj.resource.name, "kind": obj.resource.kind}
 
 
-class AppointmentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
+class AppointmentSerializer(serializers.ModelSerializer):
     patient = serializers.SerializerMethodField()
     service = serializers.SerializerMethodField()
     location = serializers.SerializerMethodField()

@@ -14,8 +14,7 @@ from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
-from api.serializers.fields import IdField
-from scheduling import timeutils
+from api.serializers.fields import IdField, local_text, utc_text
 from scheduling.availability import AvailabilityResult, Slot
 from scheduling.models import Location, Modality, Phase, Resource, Service, StaffMember
 from scheduling.models.clinic import LANGUAGES, validate_time_zone
@@ -244,61 +243,11 @@ class AvailabilitySerializer(serializers.Serializer):
     slots = SlotSerializer(many=True)
 
 
-def _utc(instant: dt.datetime) -> str:
-    """'2025-03-10T16:00:00Z'."""
-    return _Texts().utc(instant)
-
-
-class _Texts:
-    """ISO 8601 texts for many instants, by arithmetic on epoch seconds: isoformat() per instant
-    was the slowest part of rendering a month of slots. Texts are cached by object identity (the
-    engine hands out one datetime object per instant, and hashing a datetime costs more than
-    formatting it); every object stays alive in the result while it is rendered, so an identity
-    is never reused."""
-
-    EPOCH = dt.date(1970, 1, 1)
-
-    def __init__(self) -> None:
-        self.days: dict[int, str] = {}
-        self.utc_cache: dict[int, str] = {}
-        self.local_cache: dict[str, dict[int, str]] = {}
-
-    def _text(self, seconds: int, suffix: str) -> str:
-        day, rest = divmod(seconds, 86400)
-        prefix = self.days.get(day)
-        if prefix is None:
-            prefix = self.days[day] = (self.EPOCH + dt.timedelta(days=day)).isoformat()
-        hours, rest = divmod(rest, 3600)
-        minutes, secs = divmod(rest, 60)
-        return f"{prefix}T{hours:02d}:{minutes:02d}:{secs:02d}{suffix}"
-
-    def utc(self, instant: dt.datetime) -> str:
-        text = self.utc_cache.get(id(instant))
-        if text is None:
-            text = self.utc_cache[id(instant)] = self._text(int(instant.timestamp()), "Z")
-        return text
-
-    def local(self, instant: dt.datetime, zone_name: str) -> str:
-        cache = self.local_cache.get(zone_name)
-        if cache is None:
-            cache = self.local_cache[zone_name] = {}
-        text = cache.get(id(instant))
-        if text is None:
-            offset = int(instant.astimezone(timeutils.zone(zone_name)).utcoffset().total_seconds())
-            sign, size = ("-", -offset) if offset < 0 else ("+", offset)
-            text = cache[id(instant)] = self._text(int(instant.timestamp()) + offset,
-                                                   f"{sign}{size // 3600:02d}:{size % 3600 // 60:02d}")
-        return text
-
-
 def render_availability(*, result: AvailabilityResult, service: Service, location: Location | None,
                         start: dt.datetime, end: dt.datetime, display_zone: str | None,
                         staff_info: dict[int, tuple[str, str]], resource_names: dict[int, str],
                         phase_names: dict[int, str], show_staff: bool, show_resources: bool) -> dict:
-    """The availability answer as plain data. `staff_info` maps staff id -> (name, time zone).
-    A month of slots repeats the same instants and names: each text and small object is made once."""
-    texts = _Texts()
-    utc, local = texts.utc, texts.local
+    """The availability answer as plain data. `staff_info` maps staff id -> (name, time zone)."""
     staff_objects = {pk: {"id": pk, "name": name} for pk, (name, _) in staff_info.items()}
     resource_objects = {pk: {"id": pk, "name": name} for pk, name in resource_names.items()}
 
@@ -308,7 +257,7 @@ def render_availability(*, result: AvailabilityResult, service: Service, locatio
         for a in slot.assignments:
             if a.phase_id != last_phase:
                 last_phase = a.phase_id
-                row = {"phase": phase_names.get(a.phase_id, ""), "start": utc(a.start), "end": utc(a.end),
+                row = {"phase": phase_names.get(a.phase_id, ""), "start": utc_text(a.start), "end": utc_text(a.end),
                        "staff": None, "resource": None}
                 phases.append(row)
             if a.staff_id is not None and show_staff:
@@ -322,15 +271,15 @@ def render_availability(*, result: AvailabilityResult, service: Service, locatio
             clinician_zone = staff_info[clinician_id][1] if clinician_id is not None else "UTC"
             zone_name = display_zone or clinician_zone
         data = {
-            "start": utc(slot.start), "end": utc(slot.end),
-            "local_start": local(slot.start, zone_name), "local_end": local(slot.end, zone_name),
+            "start": utc_text(slot.start), "end": utc_text(slot.end),
+            "local_start": local_text(slot.start, zone_name), "local_end": local_text(slot.end, zone_name),
             "time_zone": zone_name,
             "staff": [staff_objects[pk] for pk in slot.staff_ids] if show_staff else None,
             "phases": phases,
         }
         if location is None and clinician_id is not None:
             data["clinician_time_zone"] = clinician_zone
-            data["clinician_local_start"] = local(slot.start, clinician_zone)
+            data["clinician_local_start"] = local_text(slot.start, clinician_zone)
         return data
 
     slots = [render(slot) for slot in result.slots]
@@ -338,7 +287,7 @@ def render_availability(*, result: AvailabilityResult, service: Service, locatio
         "service": service.code,
         "location": {"id": location.id, "name": location.name} if location else None,
         "modality": Modality.VIDEO if location is None else Modality.IN_PERSON,
-        "start": _utc(start), "end": _utc(end),
+        "start": utc_text(start), "end": utc_text(end),
         "earliest": slots[0] if slots else None,
         "slots": slots,
     }

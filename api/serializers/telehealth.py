@@ -3,11 +3,10 @@ the record of a prescriber's in-person evaluation."""
 
 from __future__ import annotations
 
-import datetime as dt
 
 from rest_framework import serializers
 
-from api.serializers.fields import IdField
+from api.serializers.fields import IdField, utc_text
 from scheduling import timeutils
 from scheduling.models import AppointmentStatus
 from telehealth.models import InPersonEvaluation, InterpreterNeed, PresenceState
@@ -77,10 +76,6 @@ class WaitingListSerializer(serializers.Serializer):
     visits = WaitingVisitSerializer(many=True)
 
 
-def _utc(instant: dt.datetime | None) -> str | None:
-    return instant.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if instant else None
-
-
 def render_waiting_row(row: WaitingRow, *, staff) -> dict:
     visit = row.appointment
     mine = timeutils.zone(staff.time_zone)
@@ -90,16 +85,16 @@ def render_waiting_row(row: WaitingRow, *, staff) -> dict:
         "appointment": visit.pk,
         "status": visit.status,
         "service": {"id": visit.service_id, "name": visit.service.name},
-        "start": _utc(visit.start), "end": _utc(visit.end),
+        "start": utc_text(visit.start), "end": utc_text(visit.end),
         "time_zone": staff.time_zone,
         "local_start": visit.start.astimezone(mine).isoformat(), "local_end": visit.end.astimezone(mine).isoformat(),
         "patient": {"id": visit.patient_id, "name": visit.patient.display_name, "language": visit.patient.language,
                     "state": visit.patient.state, "time_zone": visit.patient.time_zone,
                     "local_start": visit.start.astimezone(theirs).isoformat()},
-        "window": {"opens_at": _utc(row.window.opens_at), "closes_at": _utc(row.window.closes_at),
+        "window": {"opens_at": utc_text(row.window.opens_at), "closes_at": utc_text(row.window.closes_at),
                    "open": row.window_open},
-        "waiting": {"state": row.patient_presence.state, "since": _utc(row.patient_presence.since)},
-        "identity_confirmed_at": _utc(row.identity_confirmed_at),
+        "waiting": {"state": row.patient_presence.state, "since": utc_text(row.patient_presence.since)},
+        "identity_confirmed_at": utc_text(row.identity_confirmed_at),
         "interpreter": InterpreterSerializer(interpreter).data if interpreter else None,
         "prescribing": row.prescribing,
         "join_url": visit_url(row.own_pass) if row.own_pass else clinician_join_url(visit, staff),
@@ -134,4 +129,4 @@ class InPersonEvaluationSerializer(serializers.Serializer):
 def render_evaluation(record: InPersonEvaluation) -> dict:
     return {"prescriber": {"id": record.prescriber_id, "name": record.prescriber.display_name},
             "patient": record.patient_id, "evaluated_on": record.evaluated_on.isoformat(),
-            "recorded_at": _utc(record.recorded_at)}
+            "recorded_at": utc_text(record.recorded_at)}

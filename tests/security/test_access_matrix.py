@@ -124,6 +124,7 @@ ROWS: list[Row] = [
     Row("post", "/api/v1/auth/code", expect(everyone=202), {"destination": "+16025550199"}),
     Row("post", "/api/v1/auth/verify", expect(everyone=400), {"destination": "+16025550199", "code": "000000"}),
     Row("post", "/api/v1/auth/logout", expect(**API_SIGN_IN, signed_in=204)),
+    Row("post", "/api/v1/auth/logout-all", expect(**API_SIGN_IN, signed_in=204)),
     Row("get", "/api/v1/me", expect(**API_SIGN_IN, signed_in=200)),
     Row("get", "/api/v1/services", expect(everyone=200)),
     Row("get", "/api/v1/locations", expect(everyone=200)),
