@@ -119,7 +119,7 @@ def wait_for(condition, *, timeout: float = 60.0, what: str):
 
 @pytest.fixture
 def fake_twilio():
-    from notifications.fake_twilio import FakeTwilio
+    from devtools.fake_twilio import FakeTwilio
 
     with FakeTwilio(auth_token=TWILIO_TOKEN, our_number=TWILIO_FROM) as server:
         yield server
@@ -129,7 +129,7 @@ def fake_twilio():
 def twilio_worker(live_server, fake_twilio, settings, tmp_path):
     """The web side (pytest-django's live server, this process, which receives the signed status
     callbacks) and a worker (subprocess) configured alike, sending through the real queue."""
-    from notifications.fake_twilio import DEFAULT_ACCOUNT_SID
+    from devtools.fake_twilio import DEFAULT_ACCOUNT_SID
 
     env = {"SMS_BACKEND": "notifications.channels.twilio.TwilioSmsBackend", "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
            "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "TWILIO_FROM_NUMBER": TWILIO_FROM,

@@ -9,7 +9,7 @@ import requests
 from notifications.channels import twilio as twilio_channel
 from notifications.channels.sms import SmsError
 from notifications.channels.twilio import TwilioSmsBackend
-from notifications.fake_twilio import DEFAULT_ACCOUNT_SID, FakeTwilio
+from devtools.fake_twilio import DEFAULT_ACCOUNT_SID, FakeTwilio
 
 TOKEN = "fake-token-for-tests"
 

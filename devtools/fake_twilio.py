@@ -10,7 +10,7 @@ it can be told to fail: answer 500 for the next N creates or for every create du
 S seconds, hang (after or without recording: a slow provider, or a timeout), or refuse given
 numbers as invalid (error 21211, a permanent failure).
 
-    python -m notifications.fake_twilio --port 8025 [--inbound-url URL] [--no-callbacks]
+    python -m devtools.fake_twilio --port 8025 [--inbound-url URL] [--no-callbacks]
 
 Control endpoints (JSON, not part of Twilio): GET /_fake/stats, GET /_fake/messages,
 POST /_fake/fail {"count": 3, "status": 500} or {"count": 1, "hang": 15, "record": true}
