@@ -8,11 +8,6 @@ from scheduling import timeutils
 from scheduling.models import Allocation, Appointment, AppointmentStatus as S, Location, Resource, StaffMember
 
 
-def block_range(*, day: dt.date, start_time: dt.time | None, end_time: dt.time | None,
-                zone_name: str) -> tuple[dt.datetime, dt.datetime]:
-    return timeutils.wall_range(day, start_time, end_time, timeutils.zone(zone_name))
-
-
 def collisions(*, day: dt.date, start_time: dt.time | None, end_time: dt.time | None,
                resource: Resource | None = None, staff: StaffMember | None = None,
                location: Location | None = None) -> list[Appointment]:
@@ -34,7 +29,7 @@ def collisions(*, day: dt.date, start_time: dt.time | None, end_time: dt.time | 
             zone_name = staff.time_zone
         else:
             zone_name = location.time_zone if location else "UTC"
-        block_lo, block_hi = block_range(day=day, start_time=start_time, end_time=end_time, zone_name=zone_name)
+        block_lo, block_hi = timeutils.wall_range(day, start_time, end_time, timeutils.zone(zone_name))
         if row.start < block_hi and row.end > block_lo:
             found[appointment.pk] = appointment
     return sorted(found.values(), key=lambda a: (a.start, a.pk))

@@ -169,13 +169,16 @@ def _merge(rows: list[Allocation], visible_ids: set[int], holder_key) -> dict[st
     return by_column
 
 
-def _blocked(overrides: list[HoursOverride], *, zone_for, day: dt.date) -> dict[str, list[Block]]:
-    out: dict[str, list[Block]] = {}
+def _holder_key(row: Allocation | HoursOverride) -> str:
+    return f"resource-{row.resource_id}" if row.resource_id else f"staff-{row.staff_id}"
+
+
+def _add_blocked(blocks: dict[str, list[Block]], overrides, tz, column_key) -> None:
+    """Time blocked from the desk, in the column `column_key(override)` names, read on `tz`'s clock."""
     for override in overrides:
-        key = f"resource-{override.resource_id}" if override.resource_id else f"staff-{override.staff_id}"
-        lo, hi = timeutils.wall_range(day, override.start_time, override.end_time, timeutils.zone(zone_for(override)))
-        out.setdefault(key, []).append(Block(start=lo, end=hi, title="Blocked", detail=override.reason, kind="blocked"))
-    return out
+        lo, hi = timeutils.wall_range(override.date, override.start_time, override.end_time, tz)
+        blocks.setdefault(column_key(override), []).append(
+            Block(start=lo, end=hi, title="Blocked", detail=override.reason, kind="blocked"))
 
 
 def _allocations(*, lo: dt.datetime, hi: dt.datetime, staff_ids, resource_ids) -> list[Allocation]:
@@ -197,11 +200,9 @@ def day_grid(*, user, location: Location, day: dt.date, now: dt.datetime | None 
     if location.is_virtual:
         rows = [r for r in rows if r.appointment.location_id is None or r.staff_id is None]
     visible = set(visible_appointments(user=user).filter(pk__in={r.appointment_id for r in rows}).values_list("pk", flat=True))
-    blocks = _merge(rows, visible, lambda r: f"resource-{r.resource_id}" if r.resource_id else f"staff-{r.staff_id}")
-    overrides = HoursOverride.objects.filter(date=day, kind=HoursOverride.Kind.UNAVAILABLE).filter(
-        Q(resource__in=resources) | Q(staff__in=staff))
-    for key, items in _blocked(list(overrides), zone_for=lambda o: zone_name, day=day).items():
-        blocks.setdefault(key, []).extend(items)
+    blocks = _merge(rows, visible, _holder_key)
+    _add_blocked(blocks, HoursOverride.objects.filter(date=day, kind=HoursOverride.Kind.UNAVAILABLE).filter(
+        Q(resource__in=resources) | Q(staff__in=staff)), tz, _holder_key)
     columns = [Column(key=f"resource-{r.pk}", title=r.name, subtitle=r.get_kind_display(),
                       blocks=blocks.get(f"resource-{r.pk}", [])) for r in resources]
     columns += [Column(key=f"staff-{m.pk}", title=m.display_name, subtitle=", ".join(m.roles).title(),
@@ -228,11 +229,8 @@ def week_grid(*, user, member: StaffMember, monday: dt.date, now: dt.datetime | 
     rows = _allocations(lo=week_lo, hi=week_hi, staff_ids=[member.pk], resource_ids=[])
     visible = set(visible_appointments(user=user).filter(pk__in={r.appointment_id for r in rows}).values_list("pk", flat=True))
     blocks = _merge(rows, visible, lambda r: timeutils.local_date(r.start, tz).isoformat())
-    overrides = HoursOverride.objects.filter(staff=member, date__in=days, kind=HoursOverride.Kind.UNAVAILABLE)
-    for override in overrides:
-        lo, hi = timeutils.wall_range(override.date, override.start_time, override.end_time, tz)
-        blocks.setdefault(override.date.isoformat(), []).append(
-            Block(start=lo, end=hi, title="Blocked", detail=override.reason, kind="blocked"))
+    _add_blocked(blocks, HoursOverride.objects.filter(staff=member, date__in=days, kind=HoursOverride.Kind.UNAVAILABLE),
+                 tz, lambda override: override.date.isoformat())
     first_hour, last_hour = DEFAULT_HOURS
     for items in blocks.values():
         for block in items:

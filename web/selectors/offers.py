@@ -5,6 +5,7 @@ engine (scheduling.availability.find_slots), exactly as the API offers them."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -78,10 +79,8 @@ def offer(*, service: Service, location: Location | None, zone_name: str, day: d
               "now": now, "exclude_appointment_ids": exclude_appointment_ids,
               "enforce_booking_rules": enforce_booking_rules}
     window = find_slots(start=lo, end=hi, **common).slots
-    counts: dict[dt.date, int] = {}
-    for slot in window:
-        counts[timeutils.local_date(slot.start, tz)] = counts.get(timeutils.local_date(slot.start, tz), 0) + 1
-    days = [Day(today + dt.timedelta(days=n), counts.get(today + dt.timedelta(days=n), 0))
+    counts = Counter(timeutils.local_date(slot.start, tz) for slot in window)
+    days = [Day(today + dt.timedelta(days=n), counts[today + dt.timedelta(days=n)])
             for n in range(FIRST_WINDOW_DAYS)]
     earliest = window[:EARLIEST_COUNT]
     if not window:

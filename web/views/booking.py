@@ -83,7 +83,7 @@ def place(request, code: str):
         "staff_query": f"?{urlencode({'staff': staff.pk})}" if staff else ""})
 
 
-def _where(request, service, where: str) -> Location | None:
+def _where(service, where: str) -> Location | None:
     valid, location = offers.place_for(service, where)
     if not valid:
         raise Http404(where)
@@ -109,7 +109,7 @@ def times(request, code: str, where: str):
     if (wait := seconds_to_wait(request, AvailabilityThrottle())) is not None:
         return too_many_requests_page(request, wait)
     service = _service_or_404(code)
-    location = _where(request, service, where)
+    location = _where(service, where)
     patient = signed_in_patient(request)
     context = {"service": service, "name": wording.service_name(service), "location": location, "where": where,
                "patient": patient}
@@ -144,7 +144,7 @@ def pick(request, code: str, where: str):
     if (wait := seconds_to_wait(request, BookingThrottle())) is not None:
         return too_many_requests_page(request, wait)
     service = _service_or_404(code)
-    location = _where(request, service, where)
+    location = _where(service, where)
     parsed = offers.parse_slot_value(request.POST.get("slot", ""))
     booking = request.session.get("booking") or {}
     if parsed is None or booking.get("service") != service.code or booking.get("where") != where:
@@ -173,7 +173,7 @@ def continue_booking(request):
     booking, service = _chosen(request)
     if service is None:
         return redirect("web:home")
-    return _hold_for_signed_in(request, request.patient, service, _where(request, service, booking["where"]))
+    return _hold_for_signed_in(request, request.patient, service, _where(service, booking["where"]))
 
 
 def _hold_for_signed_in(request, patient: Patient, service, location):
@@ -210,7 +210,7 @@ def lost(request):
     booking, service = _chosen(request)
     if service is None:
         return redirect("web:home")
-    location = _where(request, service, booking["where"])
+    location = _where(service, booking["where"])
     patient = signed_in_patient(request)
     zone_name = booking["tz"]
     asker = patient or (Patient(state=booking.get("state", ""), time_zone=zone_name) if location is None else None)
@@ -235,7 +235,7 @@ def details(request):
         return redirect("web:home")
     if signed_in_patient(request) is not None:
         return redirect("web:book-continue")
-    location = _where(request, service, booking["where"])
+    location = _where(service, booking["where"])
     policy = MessagingPolicy.current()
     form = DetailsForm(request.POST or None, daily_cap=policy.consented_daily_cap,
                        initial={"state": booking.get("state", ""), "language": request.LANGUAGE_CODE[:2]})
