@@ -74,8 +74,8 @@ def clearance(request: GateRequest) -> GateFailure | None:
         return None
     treatment = Treatment(service.category).label
     found = selectors.current_clearance(patient=request.patient, treatment=service.category)
-    how = (f"A clinician records a clearance for {treatment} after a completed evaluation "
-           "(POST /api/v1/care/clearances), having reviewed the contraindication screening.")
+    how = (f"A clinician records a clearance for {treatment} after a completed evaluation, having reviewed the "
+           "contraindication screening.")
     if found is None:
         return GateFailure("clearance", f"{request.patient.display_name} has no clinician clearance for {treatment}.",
                            how, may_override("clearance"))
@@ -110,7 +110,7 @@ def rems_enrolment(request: GateRequest) -> GateFailure | None:
     if request.service.category != Treatment.ESKETAMINE:
         return None
     enrolment = selectors.rems_enrolment(patient=request.patient)
-    how = "Enrol the patient in the Spravato REMS and record the date (POST /api/v1/care/rems-enrolments)."
+    how = "Enrol the patient in the Spravato REMS and record the enrolment date."
     if enrolment is None:
         return GateFailure("rems_enrolment", f"{request.patient.display_name} is not enrolled in the Spravato REMS.",
                            how)
@@ -133,8 +133,7 @@ def escort(request: GateRequest) -> GateFailure | None:
         return None
     return GateFailure("escort", f"No adult escort is recorded for {request.patient.display_name}'s visit: "
                                  "the patient may not drive until the next day.",
-                       "Record the escort's name and phone "
-                       f"(PUT /api/v1/appointments/{request.appointment.pk}/escort).",
+                       "Record the escort's name and phone on the visit.",
                        may_override("escort"))
 
 

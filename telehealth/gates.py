@@ -41,6 +41,5 @@ def controlled_substance_telemedicine(request):
     if problem is None:
         return None
     return GateFailure("controlled_substance_telemedicine", problem,
-                       "Book an in-person evaluation with a prescriber first, or record one that took place "
-                       "(POST /api/v1/telehealth/in-person-evaluations).",
+                       "Book an in-person evaluation with a prescriber first, or record one that took place.",
                        may_override("controlled_substance_telemedicine"))

@@ -29,7 +29,7 @@ def test_a_dosing_visit_without_clearance_is_refused_naming_the_gate_and_the_rem
     assert body["code"] == "gate_failed"
     assert body["gate"] == "clearance"
     assert body["detail"] == "Ana Doe has no clinician clearance for IV ketamine."
-    assert "POST /api/v1/care/clearances" in body["how_to_satisfy"]
+    assert body["how_to_satisfy"].startswith("A clinician records a clearance for IV ketamine")
     assert body["overridable"] is False
     assert not Appointment.objects.exists()
 
@@ -125,7 +125,7 @@ def test_spravato_for_a_patient_not_enrolled_in_the_rems_is_refused(clinic, peop
 
     assert body["gate"] == "rems_enrolment"
     assert body["detail"] == "Ana Doe is not enrolled in the Spravato REMS."
-    assert "POST /api/v1/care/rems-enrolments" in body["how_to_satisfy"]
+    assert body["how_to_satisfy"] == "Enrol the patient in the Spravato REMS and record the enrolment date."
 
 
 def test_spravato_before_the_enrolment_date_is_refused(clinic, people, frozen):

@@ -49,7 +49,7 @@ def test_from_2027_a_prescribers_video_visit_without_an_in_person_evaluation_is_
                                      "visit only after evaluating them in person")
     assert body["detail"].endswith("no prescriber has recorded an in-person evaluation of Ana Ruiz on or before "
                                    "Mon 04 Jan 2027.")
-    assert "in-person-evaluations" in body["how_to_satisfy"]
+    assert "in-person evaluation" in body["how_to_satisfy"]
 
 
 def test_a_recorded_in_person_evaluation_lets_the_video_visit_be_booked_from_2027(clinic):
