@@ -21,7 +21,8 @@ from api.serializers.booking import (
 )
 from api.serializers.care import CheckInRequestSerializer
 from audit.services import Action, record
-from api.views.holds import BookingThrottle, Target, problem_responses, render_appointment, resolve_target
+from api.views.holds import Target, problem_responses, render_appointment, resolve_target
+from config.throttles import BookingThrottle
 from scheduling.models import Appointment, Location
 from scheduling.selectors.appointments import filter_appointments, get_appointment, visible_appointments, with_details
 from scheduling.services import booking, transitions

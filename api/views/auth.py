@@ -3,16 +3,15 @@
 from django.conf import settings
 from django.contrib.auth import login, logout
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from knox.models import AuthToken
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
-from knox.models import AuthToken
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
 from api.problems import problem_responses
-from config.throttles import SignInCodeRequestThrottle, SignInVerifyThrottle  # noqa: F401 (pages)
 from api.serializers.auth import (
     IdentitySerializer,
     SignInCodeRequestedSerializer,
@@ -20,6 +19,7 @@ from api.serializers.auth import (
     SignInTokenSerializer,
     SignInVerifySerializer,
 )
+from config.throttles import SignInCodeRequestThrottle, SignInVerifyThrottle
 
 TAG = "Sign-in"
 

@@ -12,13 +12,13 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import Role
 from api import problems
 from core.errors import DomainError
 from api.serializers.catalog import AvailabilityQuerySerializer, AvailabilitySerializer, render_availability
 from api.views.catalog import is_clinic_staff
+from config.throttles import AvailabilityThrottle
 from scheduling.availability import find_slots, offering_problem
 from scheduling.models import Patient, Resource, StaffMember
 
@@ -38,8 +38,7 @@ EXAMPLE_SLOT = {
 
 class AvailabilityView(GenericAPIView):
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "availability"
+    throttle_classes = [AvailabilityThrottle]
     serializer_class = AvailabilitySerializer
 
     @extend_schema(

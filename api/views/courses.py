@@ -17,7 +17,8 @@ from core.errors import NotFound
 from api.problems import problem_responses
 from api.serializers import courses as s
 from api.serializers.booking import RescheduleRequestSerializer
-from api.views.holds import BookingThrottle, resolve_target
+from api.views.holds import resolve_target
+from config.throttles import BookingThrottle
 from scheduling.models import Course, CourseTemplate, StaffMember
 from scheduling.selectors.courses import course_plan, get_course, visible_courses
 from scheduling.services import course_lifecycle

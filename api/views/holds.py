@@ -22,7 +22,7 @@ from api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from api.permissions import IsFrontDesk, IsPatient
 from api import problems
 from api.serializers.booking import AppointmentSerializer, HoldRequestSerializer
-from config.throttles import BookingThrottle  # noqa: F401 (imported from here by the views)
+from config.throttles import BookingThrottle
 from scheduling import catalog
 from scheduling.models import Appointment, Location, Patient, Service, StaffMember
 from scheduling.selectors.appointments import allocations_for_display, desk_may_book_at

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import Role
 from scheduling.models import WorkingHours
@@ -143,7 +143,7 @@ def test_a_closed_day_answers_no_slots_and_no_earliest(clinic):
 
 
 def test_availability_is_throttled_under_its_own_scope(clinic, monkeypatch):
-    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"availability": "2/minute"})
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"availability": "2/minute"})
     query = f"service=iv-infusion&location={clinic['phoenix'].id}&{DAY}"
     assert [get(query).status_code for _ in range(3)] == [200, 200, 429]
 
