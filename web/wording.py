@@ -55,15 +55,13 @@ STATE_NAMES = {
 }
 
 # The zone most of a state keeps: the default for showing video times (the patient may change it).
-_EASTERN = "AL CT DC DE FL GA IN KY MA MD ME MI NC NH NJ NY OH PA RI SC VA VT WV".split()
-_CENTRAL = "AR IA IL KS LA MN MO MS ND NE OK SD TN TX WI".split()
-_MOUNTAIN = "CO ID MT NM UT WY".split()
-_PACIFIC = "CA NV OR WA".split()
-STATE_ZONES = {
-    **{s: "America/New_York" for s in _EASTERN}, **{s: "America/Chicago" for s in _CENTRAL},
-    **{s: "America/Denver" for s in _MOUNTAIN}, **{s: "America/Los_Angeles" for s in _PACIFIC},
-    "AZ": "America/Phoenix", "AK": "America/Anchorage", "HI": "Pacific/Honolulu", "PR": "America/Puerto_Rico",
+_ZONE_STATES = {
+    "America/New_York": "CT DC DE FL GA IN KY MA MD ME MI NC NH NJ NY OH PA RI SC VA VT WV",
+    "America/Chicago": "AL AR IA IL KS LA MN MO MS ND NE OK SD TN TX WI",
+    "America/Denver": "CO ID MT NM UT WY", "America/Los_Angeles": "CA NV OR WA", "America/Phoenix": "AZ",
+    "America/Anchorage": "AK", "Pacific/Honolulu": "HI", "America/Puerto_Rico": "PR",
 }
+STATE_ZONES = {state: zone for zone, states in _ZONE_STATES.items() for state in states.split()}
 
 
 def service_name(service: Service) -> str:

@@ -81,7 +81,7 @@ def checks(appointment: Appointment, phases: list[Phase]) -> list[tuple[str, dt.
     if not timeline:
         return []
     items = []
-    if not appointment.status == S.CHECKED_IN:
+    if appointment.status != S.CHECKED_IN:
         items.append(("Check in", appointment.start))
     if appointment.service.is_dosing:
         vitals = timeline[0][2] + VITALS_AFTER_FIRST_PHASE
