@@ -1,40 +1,49 @@
 """The clinic's set-up, kept in memory by each process: locations, services with their phases,
-active staff and where they work, active resources, weekly hours, dated overrides and closures,
-and the messaging policy with the services' message plans.
+active staff and where they work, active resources, weekly hours, dated overrides and closures.
 
-Every availability search and every booking needs these; reading them afresh cost a dozen queries
-and a few hundred model instances per request. Instead each process keeps one copy, tagged with the
-catalog version (scheduling.models.catalog_version), and checks that number once per request: a
-change committed anywhere (admin, import, another process) changes the number, and the next
-request reloads. Allocations, the part that changes with every booking, are never kept. What
-follows from the set-up alone can be kept with it too (Catalog.remember).
+Every availability search and every booking needs these; reading them afresh costs ten queries
+and a few hundred model instances per request. Instead each process keeps one copy, tagged with
+the set-up's version (CatalogVersion), and checks that number with one tiny query: a change
+committed anywhere changes the number, and the next read loads the set-up again. Allocations,
+the part that changes with every booking, are never kept.
 
-Within one web request the set-up is read once (PinCatalogMiddleware): the request works with the
-set-up as it stood when it first needed it, as if it had run a moment earlier. An API request's
-token lookup reads the version along with the token (read_with), which saves that query. Outside
-requests (workers, commands, tests calling services) every `current()` checks the version.
+The number changes in the same transaction as the change itself: `changed()` runs on every save,
+delete and many-to-many change of a set-up model (watch()), so a rolled-back change rolls the
+number back with it. Bulk writes send no signals (bulk_create, QuerySet.update, raw SQL): whoever
+makes one calls `changed()`.
 
-The rows handed out are shared between requests: treat them as read-only."""
+Within one web request the set-up is read once (PinCatalogMiddleware), so a request works with
+one set-up throughout. The rows handed out are shared between requests: treat them as read-only."""
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from contextlib import contextmanager
-from contextvars import ContextVar
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.db import connection
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from scheduling.models import (
-    Appointment, Closure, HoursOverride, Location, Resource, Service, StaffMember, WorkingHours,
+    Appointment,
+    CatalogVersion,
+    Closure,
+    HoursOverride,
+    Location,
+    Phase,
+    Resource,
+    Service,
+    StaffMember,
+    WorkingHours,
 )
 
 Owner = tuple[str, int]  # ("staff" | "resource" | "location", id)
-REMEMBERED = 512  # results of remember() kept per version of the set-up; the oldest go first
+SETUP_MODELS = (Location, Resource, StaffMember, Service, Phase, WorkingHours, HoursOverride, Closure)
 
 
 @dataclass(frozen=True)
@@ -47,25 +56,6 @@ class Catalog:
     rules: Mapping[Owner, tuple[WorkingHours, ...]]
     overrides: Mapping[Owner, tuple[HoursOverride, ...]]
     closures: Mapping[int, tuple[Closure, ...]]  # by location id
-    messaging_policy: object  # notifications.models.MessagingPolicy (its defaults until one is saved)
-    message_plans: Mapping[int, object]  # service id -> its stored plan (the steps' JSON)
-    _remembered: dict = field(default_factory=dict, compare=False, repr=False)
-    _remembering: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
-
-    def remember(self, key: tuple, build):
-        """`build()`, computed once per key for this version of the set-up: for what follows
-        from the set-up alone (a new version starts with nothing remembered). At most
-        REMEMBERED results are kept; treat them as read-only, like the rows."""
-        try:
-            return self._remembered[key]
-        except KeyError:
-            pass
-        value = build()
-        with self._remembering:
-            while len(self._remembered) >= REMEMBERED:
-                del self._remembered[next(iter(self._remembered))]
-            self._remembered[key] = value
-        return value
 
     @cached_property
     def longest_visit(self) -> dt.timedelta:
@@ -126,39 +116,41 @@ def owner_of(row) -> Owner:
     return ("location", row.location_id)
 
 
+def changed(**signal) -> None:
+    """Give the set-up a new version, in the caller's transaction. Random, not counting: a number
+    once rolled back is never handed out again for another state of the set-up. (The keyword
+    arguments are a signal's, when a signal calls it.)"""
+    version = secrets.randbits(63)
+    if not CatalogVersion.objects.filter(pk=1).update(version=version):
+        CatalogVersion.objects.create(pk=1, version=version)  # a test database emptied by flush
+
+
+def _m2m_changed(action: str, **signal) -> None:
+    if action.startswith("post_"):
+        changed()
+
+
+def watch() -> None:
+    """Change the version with every write the ORM signals on a set-up model (SchedulingConfig.ready)."""
+    for model in SETUP_MODELS:
+        post_save.connect(changed, sender=model, dispatch_uid=f"catalog.save.{model.__name__}")
+        post_delete.connect(changed, sender=model, dispatch_uid=f"catalog.delete.{model.__name__}")
+    for through in (StaffMember.locations.through, Service.locations.through):
+        m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=f"catalog.m2m.{through.__name__}")
+
+
 _kept: tuple[tuple, Catalog] | None = None
-
-
-# Inside pinned(): [the catalog once read] or [] before, plus the version a statement of the
-# request already read with its own rows (read_with), if any.
-_pinned: ContextVar[list | None] = ContextVar("clearday_catalog_pinned", default=None)
-_read_with: ContextVar[tuple | None] = ContextVar("clearday_catalog_version_read", default=None)
-VERSION_SQL = "SELECT version FROM scheduling_catalogversion WHERE id = 1"
+_pinned: ContextVar[list[Catalog] | None] = ContextVar("clearday_catalog_pinned", default=None)
 
 
 @contextmanager
 def pinned():
     """Inside this block the first `current()` is the one every later call returns."""
-    token, read = _pinned.set([]), _read_with.set(None)
+    token = _pinned.set([])
     try:
         yield
     finally:
         _pinned.reset(token)
-        _read_with.reset(read)
-
-
-def version_column() -> str:
-    """The set-up version as a column another statement can carry ("(SELECT ...)"): a request's
-    first statement reads it along, and current() then needs no query of its own (read_with)."""
-    return f"({VERSION_SQL})"
-
-
-def read_with(version) -> None:
-    """The version a statement of this pinned request read (version_column()): the set-up as it
-    stood then is the one the request works with. Outside pinned(), or once the set-up has been
-    read, nothing changes."""
-    if _pinned.get() == []:
-        _read_with.set(_key(version))
 
 
 class PinCatalogMiddleware:
@@ -177,15 +169,17 @@ def current() -> Catalog:
     pin = _pinned.get()
     if pin:
         return pin[0]
-    read = _read_with.get() if pin is not None else None
-    catalog = _current(read if read is not None else _version_key())
+    catalog = _current()
     if pin is not None:
         pin.append(catalog)
     return catalog
 
 
-def _current(key: tuple | None) -> Catalog:
+def _current() -> Catalog:
     global _kept
+    version = CatalogVersion.objects.filter(pk=1).values_list("version", flat=True).first()
+    # No row (a test database just emptied): nothing can be trusted to be current, so nothing is kept.
+    key = None if version is None else (connection.alias, str(connection.settings_dict["NAME"]), version)
     kept = _kept
     if key is not None and kept is not None and kept[0] == key:
         return kept[1]
@@ -202,28 +196,10 @@ def forget() -> None:
     _kept = None
 
 
-def _version_key() -> tuple | None:
-    with connection.cursor() as cursor:
-        cursor.execute(VERSION_SQL)
-        row = cursor.fetchone()
-    return _key(None if row is None else row[0])
-
-
-def _key(version) -> tuple | None:
-    # No row (a test database just emptied): nothing can be trusted to be current, so nothing is kept.
-    return None if version is None else (connection.alias, str(connection.settings_dict["NAME"]), version)
-
-
 def load() -> Catalog:
-    from notifications.models import MessagingPolicy, ServiceMessagePlan
-
-    locations = {location.pk: location for location in Location.objects.all()}
-    services = {service.pk: service for service in Service.objects.prefetch_related("phases", "locations")}
-    staff = tuple(StaffMember.objects.filter(active=True).order_by("id"))
     where: dict[int, set[int]] = defaultdict(set)
     for staff_id, location_id in StaffMember.locations.through.objects.values_list("staffmember_id", "location_id"):
         where[staff_id].add(location_id)
-    resources = tuple(Resource.objects.filter(active=True).order_by("id"))
     rules: dict[Owner, list[WorkingHours]] = defaultdict(list)
     for row in WorkingHours.objects.select_related("location_for_staff"):
         rules[owner_of(row)].append(row)
@@ -234,7 +210,10 @@ def load() -> Catalog:
     for row in Closure.objects.all():
         closures[row.location_id].append(row)
     return Catalog(
-        locations=locations, services=services, staff=staff, staff_locations={k: frozenset(v) for k, v in where.items()}, resources=resources,
+        locations={location.pk: location for location in Location.objects.all()},
+        services={service.pk: service for service in Service.objects.prefetch_related("phases", "locations")},
+        staff=tuple(StaffMember.objects.filter(active=True).order_by("id")),
+        staff_locations={k: frozenset(v) for k, v in where.items()},
+        resources=tuple(Resource.objects.filter(active=True).order_by("id")),
         rules={k: tuple(v) for k, v in rules.items()}, overrides={k: tuple(v) for k, v in overrides.items()},
-        closures={k: tuple(v) for k, v in closures.items()}, messaging_policy=MessagingPolicy.objects.filter(pk=1).first() or MessagingPolicy(pk=1),
-        message_plans=dict(ServiceMessagePlan.objects.values_list("service_id", "steps")))
+        closures={k: tuple(v) for k, v in closures.items()})

@@ -1,20 +1,10 @@
-"""The catalog version row and the triggers that change it (scheduling.catalog_triggers)."""
+"""The catalog version row (scheduling.catalog.changed() sets it)."""
 
 from django.db import migrations, models
 
-from scheduling import catalog_triggers
-from scheduling.models.catalog_version import CATALOG_TABLES
 
-
-def forwards(apps, schema_editor):
-    catalog_triggers.add_triggers(schema_editor, CATALOG_TABLES)
-    schema_editor.execute("INSERT INTO scheduling_catalogversion (id, version) VALUES (1, 1)")
-
-
-def backwards(apps, schema_editor):
-    catalog_triggers.drop_triggers(schema_editor, CATALOG_TABLES)
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP FUNCTION IF EXISTS scheduling_bump_catalog_version()")
+def first_version(apps, schema_editor):
+    apps.get_model("scheduling", "CatalogVersion").objects.create(pk=1, version=1)
 
 
 class Migration(migrations.Migration):
@@ -29,5 +19,5 @@ class Migration(migrations.Migration):
             ],
             options={"verbose_name": "catalog version"},
         ),
-        migrations.RunPython(forwards, backwards),
+        migrations.RunPython(first_version, migrations.RunPython.noop),
     ]
