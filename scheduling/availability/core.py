@@ -21,7 +21,16 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .intervals import (
-    Span, below_capacity, covers, intersect, intersect_all, overlapping, peak_load, starts_fitting, subtract, union,
+    Span,
+    below_capacity,
+    covers,
+    intersect,
+    intersect_all,
+    overlapping,
+    peak_load,
+    starts_fitting,
+    subtract,
+    union,
 )
 
 EXCLUSIVE, SHARED, PRESENT = "exclusive", "shared", "present"

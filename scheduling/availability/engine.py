@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Collection
 
@@ -11,7 +12,18 @@ from django.utils import timezone
 from scheduling import catalog, timeutils
 from scheduling.models import Location, Patient, Service, StaffMember
 
-from .core import EXCLUSIVE, SHARED, Assignment, assign_at, build_runs, choose_many, first_staff_run, layout, prepare
+from .core import (
+    EXCLUSIVE,
+    SHARED,
+    Assignment,
+    assign_at,
+    assignments_for,
+    build_runs,
+    choose_many,
+    first_staff_run,
+    layout,
+    prepare,
+)
 from .explain import explain, role_label
 from .hours import from_epoch, to_epoch
 from .loader import Context, is_video, load
@@ -44,11 +56,10 @@ def _ceil(instant: dt.datetime) -> int:
     return math.ceil(instant.timestamp())
 
 
-def _slot(ctx: Context, start: int, assignments: list[Assignment]) -> Slot:
+def _slot(ctx: Context, start: int, assignments: list[Assignment], instant=from_epoch) -> Slot:
     end = start + (ctx.needs[-1].end if ctx.needs else 0)
-    return Slot(start=from_epoch(start), end=from_epoch(end), assignments=[
-        PhaseAssignment(phase_id=a.need.phase_id, start=from_epoch(a.start), end=from_epoch(a.end),
-                        staff_id=a.staff_id, resource_id=a.resource_id, exclusive=a.exclusive, share=a.share)
+    return Slot(start=instant(start), end=instant(end), assignments=[
+        PhaseAssignment(a.need.phase_id, instant(a.start), instant(a.end), a.staff_id, a.resource_id, a.exclusive, a.share)
         for a in assignments])
 
 
@@ -93,29 +104,10 @@ def find_slots(*, service: Service, location: Location | None, start: dt.datetim
     prepared = prepare(ctx.needs, ctx.calendar, within=[(lo, hi)], with_resources=not ctx.video)
     grid_run = first_staff_run(prepared.runs) if ctx.video else None
     rows = layout(prepared.runs)
-    length = ctx.needs[-1].end
-    instants: dict[int, dt.datetime] = {}
-
-    def instant(seconds: int) -> dt.datetime:
-        value = instants.get(seconds)
-        if value is None:
-            value = instants[seconds] = from_epoch(seconds)
-        return value
-
-    # Per row of the layout: run index, phase, held offsets, is_staff, exclusive, share.
-    plan = [(index, need.phase_id, need.hold_start, need.hold_end, is_staff,
-             not is_staff or need.staff_usage == EXCLUSIVE) for index, need, is_staff in rows]
-    new = tuple.__new__  # builds the named tuples without a Python-level __new__ per row
-    slots: list[Slot] = []
-    for start, chosen in choose_many(prepared, _candidates(ctx, window_start, window_end, grid_run, prepared),
-                                     grid_run=grid_run):
-        assignments = []
-        for index, phase_id, hold_start, hold_end, is_staff, exclusive in plan:
-            holder_id = chosen[index].id
-            assignments.append(new(PhaseAssignment, (
-                phase_id, instant(start + hold_start), instant(start + hold_end), holder_id if is_staff else None,
-                None if is_staff else holder_id, exclusive, 0 if exclusive else 1)))
-        slots.append(Slot(start=instant(start), end=instant(start + length), assignments=assignments))
+    instant = functools.cache(from_epoch)  # the slots of a month share a few thousand instants
+    slots = [_slot(ctx, at, assignments_for(rows, at, chosen), instant)
+             for at, chosen in choose_many(prepared, _candidates(ctx, window_start, window_end, grid_run, prepared),
+                                              grid_run=grid_run)]
     return AvailabilityResult(slots=slots, earliest=slots[0] if slots else None)
 
 

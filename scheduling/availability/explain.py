@@ -13,7 +13,6 @@ from .intervals import covers, overlapping, peak_load
 from .loader import Context
 from .types import SlotUnavailable
 
-
 # Read once: Choices.labels builds its list afresh on every read, and every refusal names roles.
 _ROLE_LABELS = {role.value: role.label.lower() for role in StaffRole}
 _KIND_LABELS = {kind.value: kind.label.lower() for kind in ResourceKind}

@@ -7,20 +7,17 @@ time (a bounded range scan on `start`, so years of history cost nothing).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.db import connections
+from django.db.models import BigIntegerField, Func, Q
 
-from config import hot_sql
-from scheduling import timeutils
+from scheduling import catalog, timeutils
 from scheduling.models import Allocation, HoursOverride, Location, Resource, Service, StaffMember, WorkingHours
 from scheduling.models.clinic import MAX_BUFFER_MINUTES, MAX_PHASE_MINUTES
 
-from scheduling import catalog
 from .core import Calendar, Holder, Need, build_runs, present_roles
 from .hours import ClosedDays, DatedOverride, WeeklyRule, open_spans
 
@@ -28,47 +25,36 @@ from .hours import ClosedDays, DatedOverride, WeeklyRule, open_spans
 MAX_ALLOCATION = dt.timedelta(minutes=MAX_PHASE_MINUTES + 2 * MAX_BUFFER_MINUTES)
 
 
-def held_by(*, staff_ids: Collection[int], resource_ids: Collection[int],
-            exclude_appointment_ids: Collection[int] = (), alias: str = "") -> tuple[str, list]:
-    """SQL (and its parameters) for allocations held by any of these staff members or resources,
-    leaving out those of the excluded appointments; `alias` prefixes the columns ("a.")."""
-    def c(name: str) -> str:
-        return f"{alias}{hot_sql.column(Allocation, name)}"
+class EpochSeconds(Func):
+    """A timestamp as whole seconds since the epoch, computed by the database: Django parses each
+    timestamp it reads in Python, and for a month's allocations that cost more than the whole
+    search. SQL of each dialect: the ORM has no epoch extraction that works on both."""
 
-    staff_in, staff_params = hot_sql.among(c("staff"), staff_ids)
-    resource_in, resource_params = hot_sql.among(c("resource"), resource_ids)
-    sql, params = f"({staff_in} OR {resource_in})", [*staff_params, *resource_params]
-    if exclude_appointment_ids:
-        excluded, excluded_params = hot_sql.among(c("appointment"), exclude_appointment_ids)
-        sql, params = f"{sql} AND NOT {excluded}", [*params, *excluded_params]
-    return sql, params
+    output_field = BigIntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)",
+                           **extra)
 
 
 def held_rows(*, lo: dt.datetime, hi: dt.datetime, staff_ids: Collection[int], resource_ids: Collection[int],
               now: dt.datetime, exclude_appointment_ids: Collection[int] = ()) -> list[tuple]:
-    """(staff_id, resource_id, start_s, end_s, exclusive, share, appointment_id) of the live
-    allocations of these holders that overlap [lo, hi): bookings and holds not yet lapsed.
-
-    Times come back as whole seconds since the epoch, computed by the database: parsing thousands
-    of timestamps in Python would cost more than the whole availability search. Every availability
-    search and every booking runs this, so it is SQL (config.hot_sql): the ORM spent longer
-    building the query than the database spent answering it. `start >= lo - MAX_ALLOCATION` keeps
-    it a bounded range scan on `start`, so years of history cost nothing."""
-    connection = connections["default"]
-    adapt = connection.ops.adapt_datetimefield_value
-    c = functools.partial(hot_sql.column, Allocation)
-    epoch = ("FLOOR(EXTRACT(EPOCH FROM {}))::bigint" if connection.vendor == "postgresql"
-             else "CAST(strftime('%%s', {}) AS INTEGER)")
-    holders, holder_params = held_by(staff_ids=staff_ids, resource_ids=resource_ids,
-                                     exclude_appointment_ids=exclude_appointment_ids)
-    sql = (f"SELECT {c('staff')}, {c('resource')}, {epoch.format(c('start'))}, {epoch.format(c('end'))}, "  # nosec B608 - column names and placeholders only
-           f"{c('exclusive')}, {c('share')}, {c('appointment')} FROM {hot_sql.table(Allocation)} "
-           f"WHERE {c('start')} >= %s AND {c('start')} < %s AND {c('end')} > %s "
-           f"AND ({c('hold_expires_at')} IS NULL OR {c('hold_expires_at')} > %s) AND {holders}")
-    params = [adapt(lo - MAX_ALLOCATION), adapt(hi), adapt(lo), adapt(now), *holder_params]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    """(staff_id, resource_id, start, end, exclusive, share, appointment_id) of the live
+    allocations of these holders that overlap [lo, hi): bookings and holds not yet lapsed, with
+    times as whole seconds since the epoch. `start >= lo - MAX_ALLOCATION` keeps it a bounded
+    range scan on `start`, so years of history cost nothing."""
+    rows = (Allocation.objects
+            .filter(Q(staff_id__in=staff_ids) | Q(resource_id__in=resource_ids),
+                    start__gte=lo - MAX_ALLOCATION, start__lt=hi, end__gt=lo)
+            .filter(Q(hold_expires_at__isnull=True) | Q(hold_expires_at__gt=now))
+            .exclude(appointment_id__in=exclude_appointment_ids)
+            .order_by()
+            .values_list("staff_id", "resource_id", EpochSeconds("start"), EpochSeconds("end"), "exclusive", "share",
+                         "appointment_id"))
+    return list(rows)
 
 
 @dataclass
@@ -213,28 +199,16 @@ def _hours(cast: _Cast, site: Location | None, site_zone: ZoneInfo | None, dates
     return _Hours(open=open_by, time_off=time_off, closures=closures)
 
 
-def _from_setup(setup: catalog.Catalog, service: Service, key: tuple, build):
-    """`build()`, remembered with the set-up when `service` is the set-up's own copy (a copy
-    it does not hold may have other phases, so it is worked out afresh)."""
-    if setup.services.get(service.pk) is not service:
-        return build()
-    return setup.remember(key, build)
-
-
 def load(*, service: Service, location: Location | None, window_start: dt.datetime, window_end: dt.datetime,
          staff: StaffMember | None = None, language: str | None = None, patient=None, now: dt.datetime,
          exclude_appointment_ids: Collection[int] = ()) -> Context:
-    """Everything needed to answer for visit starts in [window_start, window_end).
-
-    Who takes part and when they work follow from the set-up alone, so they are worked out
-    once per version of it (Catalog.remember) for each service, place and run of dates; only
-    the allocations are read for every request."""
+    """Everything needed to answer for visit starts in [window_start, window_end): who takes part
+    and when they work, from the set-up in memory, and the allocations, read afresh."""
     video = is_video(location)
     site = None if video else location
     site_zone = timeutils.zone(site.time_zone) if site else None
     setup = catalog.current()
-    place = (site.id, site.time_zone) if site else None
-    cast = _from_setup(setup, service, ("cast", service.pk, place), lambda: _cast(service, site, setup))
+    cast = _cast(service, site, setup)
     needs, members, resources = cast.needs, cast.members, cast.resources
     licensed_in = getattr(patient, "state", "") if video else ""
     filters = {"language": language or "", "state": licensed_in or "", "staff": staff.display_name if staff else ""}
@@ -250,8 +224,7 @@ def load(*, service: Service, location: Location | None, window_start: dt.dateti
     hold_hi = window_end + dt.timedelta(seconds=max((n.hold_end for n in needs), default=0))
     zones = {site_zone} if site_zone else {timeutils.zone(m.time_zone) for m in members}
     dates = _dates(hold_lo - timeutils.DAY, hold_hi + timeutils.DAY, zones or {timeutils.zone("UTC")})
-    hours = _from_setup(setup, service, ("hours", service.pk, place, tuple(dates)),
-                        lambda: _hours(cast, site, site_zone, dates, setup))
+    hours = _hours(cast, site, site_zone, dates, setup)
 
     busy: dict[tuple[str, int], list[tuple[int, int, int]]] = defaultdict(list)
     shared: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo
 
 MINUTE = 60
@@ -23,7 +23,7 @@ class Owner:
     off: list[tuple[dt.date, dt.time | None, dt.time | None]] = field(default_factory=list)
 
 
-@lru_cache(maxsize=None)
+@cache
 def reach(zone: str, day: dt.date, clock: dt.time | None) -> int:
     """Epoch minute at which the clock in `zone` first shows `day clock` (None: next midnight)."""
     tz = ZoneInfo(zone)

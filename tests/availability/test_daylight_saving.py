@@ -8,7 +8,12 @@ import pytest
 
 from scheduling.availability import find_slots
 from tests.factories import (
-    LocationFactory, PhaseFactory, ResourceFactory, ServiceFactory, StaffMemberFactory, WorkingHoursFactory,
+    LocationFactory,
+    PhaseFactory,
+    ResourceFactory,
+    ServiceFactory,
+    StaffMemberFactory,
+    WorkingHoursFactory,
     video_therapy_service,
 )
 
