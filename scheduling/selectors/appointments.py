@@ -10,17 +10,14 @@ Visibility is one queryset per role, so "not yours" and "does not exist" look th
 
 from __future__ import annotations
 
-import functools
 from datetime import date, datetime
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from accounts.models import Role, User
+from accounts.models import Role
 from core.errors import NotFound
-from config import hot_sql
 from scheduling import catalog
-from scheduling.models import Allocation, Appointment, Location, Patient, StaffMember
+from scheduling.models import Allocation, Appointment, Location, StaffMember
 from scheduling.timeutils import UTC, day_bounds, zone
 
 
@@ -76,16 +73,6 @@ def allocations_for_display() -> QuerySet[Allocation]:
     return Allocation.objects.select_related("phase", "staff", "resource").order_by("start", "pk")
 
 
-def keep_allocations_shown(appointment: Appointment, rows: list[Allocation]) -> None:
-    """Make `rows` what `appointment.allocations.all()` returns, as prefetch_related would: an
-    evaluated queryset (any further filter queries afresh). For rows this transaction just wrote
-    or deleted, so that showing the appointment reads nothing back."""
-    shown = appointment.allocations.all()
-    shown._result_cache, shown._prefetch_done = rows, True
-    appointment._prefetched_objects_cache = {**getattr(appointment, "_prefetched_objects_cache", {}),
-                                             "allocations": shown}
-
-
 def with_details(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
     """Everything the appointment serializer reads, in three queries however long the page."""
     return qs.select_related("patient", "service", "location", "rescheduled_from").prefetch_related(
@@ -95,50 +82,18 @@ def with_details(qs: QuerySet[Appointment]) -> QuerySet[Appointment]:
 def get_appointment(*, user, appointment_id: int, details: bool = True) -> Appointment:
     """The appointment if this user may see it, else a 404 that does not say whether it exists.
 
-    Without details: what an action needs. The patient is attached, the service and location
+    Without details: what an action needs. The patient is read with it, the service and location
     come from the set-up, and `rescheduled_from_pk` names the visit this one replaced (or None)."""
+    qs = visible_appointments(user=user)
     if details:
-        appointment = with_details(visible_appointments(user=user)).filter(pk=appointment_id).first()
-    elif (patient := own_patient_record(user)) is not None:
-        appointment = _patients_own(patient=patient, appointment_id=appointment_id)
+        qs = with_details(qs)
     else:
-        predecessor = Appointment.objects.filter(rescheduled_to=OuterRef("pk")).values("pk")
-        appointment = (visible_appointments(user=user).select_related("patient")
-                       .annotate(rescheduled_from_pk=Subquery(predecessor)).filter(pk=appointment_id).first())
+        predecessor = Appointment.objects.filter(rescheduled_to=OuterRef("pk")).values("pk")[:1]
+        qs = qs.select_related("patient").annotate(rescheduled_from_pk=Subquery(predecessor))
+    appointment = qs.filter(pk=appointment_id).first()
     if appointment is None:
         raise NotFound(f"There is no appointment {appointment_id} that you can see.", code="appointment_not_found")
     return appointment if details else catalog.attach(appointment)
-
-
-def own_patient_record(user) -> Patient | None:
-    """A patient user's own record when signing in already read it (accounts.authentication),
-    else None: then the visibility queryset decides."""
-    if user is None or not user.is_authenticated or not user.is_active or user.role != Role.PATIENT:
-        return None
-    return user.patient if User.patient.is_cached(user) else None
-
-
-def _patients_own(*, patient: Patient, appointment_id: int) -> Appointment | None:
-    """What visible_appointments() gives a patient (their record's appointments), for one id,
-    with the visit it replaced: one statement made once (config.hot_sql), as every action a
-    patient takes reads it."""
-    with connection.cursor() as cursor:
-        cursor.execute(_patients_own_sql(), [appointment_id, patient.pk])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    appointment = hot_sql.reader(Appointment)(row[:-1])
-    appointment.rescheduled_from_pk = row[-1]
-    Appointment.patient.field.set_cached_value(appointment, patient)
-    return appointment
-
-
-@functools.cache
-def _patients_own_sql() -> str:
-    c = functools.partial(hot_sql.column, Appointment)
-    return (f"SELECT {hot_sql.columns(Appointment, 'a')}, "  # nosec B608 - column names and placeholders only
-            f"(SELECT p.{c('id')} FROM {hot_sql.table(Appointment)} p WHERE p.{c('rescheduled_to')} = a.{c('id')}) "
-            f"FROM {hot_sql.table(Appointment)} a WHERE a.{c('id')} = %s AND a.{c('patient')} = %s")
 
 
 def filter_appointments(qs: QuerySet[Appointment], *, start_from: datetime | None = None,

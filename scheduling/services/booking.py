@@ -1,6 +1,6 @@
 """Booking and moving appointments. Every function here runs in one transaction, takes its
 locks through scheduling.services.placement (never double books), writes an AppointmentEvent
-and replans the appointment's messages before it commits."""
+and tells the apps above scheduling (scheduling.hooks) before it commits."""
 
 from __future__ import annotations
 
@@ -10,14 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, Forbidden, NotFound
-from care.gates import enforce_gates
-from config import hot_sql
-from notifications import planning
+from scheduling import hooks
 from scheduling.models import (
     Allocation, Appointment, AppointmentStatus as S, BookingChannel, Location, Modality, Patient, Service,
     StaffMember,
 )
-from scheduling.selectors.appointments import allocations_for_display, keep_allocations_shown
 from scheduling.services.course_rules import ensure_move_keeps_spacing
 from scheduling.services.events import record_event
 from scheduling.services.locks import lock_appointment, lock_calendars
@@ -45,16 +42,15 @@ def book_appointment(*, patient: Patient, service: Service, location: Location |
                           enforce_booking_rules=not override_reason, by_staff=not is_patient(actor), planned=planned)
 
     def write(slot) -> Appointment:
-        appointment = Appointment(
+        appointment = Appointment.objects.create(
             patient=patient, service=service, location=location, modality=modality_for(location),
             start=slot.start, end=slot.end, status=S.BOOKED, booked_by=actor if actor else None,
             channel=channel, staff_notes=staff_notes)
-        hot_sql.insert([appointment])
         write_allocations(appointment=appointment, slot=slot)
         record_event(appointment=appointment, action="booked", actor=actor, actor_kind=actor_kind(actor),
                      to_status=S.BOOKED, reason=override_reason,
                      data={"channel": channel, "override": bool(override_reason)})
-        planning.replan_for_appointment(appointment, new=True)
+        hooks.appointment_changed(appointment, action="booked", new=True)
         return appointment
 
     return place(request=request, now=now, write=write)
@@ -67,12 +63,12 @@ def convert_hold(*, hold: Appointment, patient: Patient, actor, channel: str = B
     if hold.patient_id != patient.pk:
         raise NotFound(f"There is no hold {hold.pk} for this patient.", code="hold_not_found")
     # Read before the locks: while the hold is live (checked under them) nothing changes these rows.
-    rows = list(allocations_for_display().filter(appointment_id=hold.pk))
-    spans = [(r.staff_id, r.resource_id, r.start, r.end) for r in rows]
+    spans = list(Allocation.objects.filter(appointment_id=hold.pk)
+                 .values_list("staff_id", "resource_id", "start", "end"))
     with transaction.atomic():
         # The same global order as placement: calendar hours, then the appointment.
         lock_calendars(spans=spans)
-        hold = lock_appointment(appointment_id=hold.pk, known=hold)
+        hold = lock_appointment(appointment_id=hold.pk)
         now = max(now or timezone.now(), timezone.now())
         if hold.status == S.HELD and hold.hold_expires_at <= now:
             raise Conflict(
@@ -83,9 +79,6 @@ def convert_hold(*, hold: Appointment, patient: Patient, actor, channel: str = B
             raise Conflict(f"This hold is no longer open (it is {hold.get_status_display().lower()}).",
                            code="hold_not_live", status_now=hold.status)
         Allocation.objects.filter(appointment_id=hold.pk).update(hold_expires_at=None)
-        for row in rows:
-            row.hold_expires_at = None
-        keep_allocations_shown(hold, rows)
         return apply_status(appointment=hold, to_status=S.BOOKED, action="booked", actor=actor,
                             data={"channel": channel, "from_hold": True},
                             fields={"booked_by": actor if actor else None, "channel": channel,
@@ -111,15 +104,14 @@ def reschedule_appointment(*, appointment: Appointment, start: datetime, actor,
                           replaces=appointment.pk)
 
     def write(slot) -> Appointment:
-        old = lock_appointment(appointment_id=appointment.pk, known=appointment)
+        old = lock_appointment(appointment_id=appointment.pk)
         ensure_transition(old, S.RESCHEDULED)
         # Free the old time first: the new one may overlap it on the same chair.
         Allocation.objects.filter(appointment_id=old.pk).delete()
-        new = Appointment(
+        new = Appointment.objects.create(
             patient=old.patient, service=old.service, location=target, modality=modality_for(target),
             start=slot.start, end=slot.end, status=S.BOOKED, booked_by=actor if actor else None,
             channel=old.channel, staff_notes=old.staff_notes)
-        hot_sql.insert([new])
         write_allocations(appointment=new, slot=slot)
         apply_status(appointment=old, to_status=S.RESCHEDULED, action="rescheduled", actor=actor,
                      reason=reason or override_reason,
@@ -130,7 +122,7 @@ def reschedule_appointment(*, appointment: Appointment, start: datetime, actor,
                      to_status=S.BOOKED, reason=reason or override_reason,
                      data={"rescheduled_from": old.pk, "old_start": old.start.isoformat(),
                            "override": bool(override_reason)})
-        planning.replan_for_appointment(new, new=True)
+        hooks.appointment_changed(new, action="booked", new=True)
         return new
 
     return place(request=request, now=now, write=write)
@@ -139,14 +131,14 @@ def reschedule_appointment(*, appointment: Appointment, start: datetime, actor,
 def check_request(*, patient: Patient, service: Service, location: Location | None, start: datetime, actor,
                   override_reason: str) -> Location | None:
     """Checks that need no calendar (the engine checks what is offered where), then the clinical
-    gates (care.gates), for every channel. A telehealth location means a video visit, stored
-    without a location."""
+    gates (the apps above register them, scheduling.hooks), for every channel. A telehealth
+    location means a video visit, stored without a location."""
     if override_reason and (actor is None or is_patient(actor)):
         raise Forbidden("Only the front desk may override booking rules.")
     if location is not None and location.is_virtual:
         location = None
-    enforce_gates(patient=patient, service=service, location=location, start=start, actor=actor,
-                  override_reason=override_reason)
+    hooks.check_booking(patient=patient, service=service, location=location, start=start, actor=actor,
+                        override_reason=override_reason)
     return location
 
 

@@ -8,14 +8,10 @@ rules is broken; moving one booked visit (from any channel: the booking service 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db import connection
-
 from core.errors import Unprocessable
-from config import hot_sql
 from scheduling import timeutils
 from scheduling.models import Appointment, AppointmentStatus, Course, CourseStep, CourseTemplate, CourseVisit
 
@@ -150,24 +146,17 @@ def course_zone(course: Course) -> ZoneInfo:
 
 def visit_of(appointment: Appointment) -> CourseVisit | None:
     """The course visit this appointment is the current booking of, if any: the visit of this
-    appointment or of the nearest one it replaced. One statement walks the moves back (every
-    move asks, and most visits belong to no course)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_visit_of_sql(), [appointment.pk])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return CourseVisit.objects.select_related("course__template").get(pk=row[0])
-
-
-@functools.cache
-def _visit_of_sql() -> str:
-    a, v = functools.partial(hot_sql.column, Appointment), functools.partial(hot_sql.column, CourseVisit)
-    return ("WITH RECURSIVE moves(id, depth) AS (SELECT CAST(%s AS BIGINT), 0 UNION ALL "  # nosec B608 - names and placeholders only
-            f"SELECT a.{a('id')}, moves.depth + 1 FROM {hot_sql.table(Appointment)} a "
-            f"JOIN moves ON a.{a('rescheduled_to')} = moves.id) "
-            f"SELECT v.{v('id')} FROM {hot_sql.table(CourseVisit)} v JOIN moves ON v.{v('appointment')} = moves.id "
-            "ORDER BY moves.depth LIMIT 1")
+    appointment or of the nearest one it replaced. A visit is moved a few times at most, so the
+    moves are walked back one query each."""
+    chain = [appointment.pk]
+    while True:
+        previous = Appointment.objects.filter(rescheduled_to_id=chain[-1]).values_list("pk", flat=True).first()
+        if previous is None or previous in chain:
+            break
+        chain.append(previous)
+    visits = {visit.appointment_id: visit
+              for visit in CourseVisit.objects.filter(appointment_id__in=chain).select_related("course__template")}
+    return next((visits[pk] for pk in chain if pk in visits), None)
 
 
 def ensure_move_keeps_spacing(*, appointment: Appointment, start: dt.datetime) -> None:

@@ -24,8 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, Unprocessable
-from care.gates import BOOKING_GATES, GateRequest, check_gates, refuse_unless_overridden
-from scheduling import timeutils
+from scheduling import hooks, timeutils
 from scheduling.availability import find_slots, offering_problem
 from scheduling.models import (
     Appointment, AppointmentStatus, BookingChannel, Course, CourseTemplate, CourseVisit, Location, Patient, Service,
@@ -194,9 +193,11 @@ def check_up_front(request: Request) -> None:
         if is_patient(request.actor) and not service.bookable_online:
             raise Unprocessable(f"{service.name} is booked by the clinic's staff only; please call the clinic.",
                                 code="staff_only")
-        failures = check_gates(GateRequest(patient=request.patient, service=service, location=location,
-                                           start=request.earliest, actor=request.actor), BOOKING_GATES)
-        refuse_unless_overridden(failures, override_reason=request.override_reason)
+        with transaction.atomic():
+            hooks.check_booking(patient=request.patient, service=service, location=location, start=request.earliest,
+                                actor=request.actor, override_reason=request.override_reason)
+            # A dry run: the overrides it records are each visit's booking's to record, with the course.
+            transaction.set_rollback(True)
 
 
 def book_visit(request: Request, visit: Visit, opening: Opening, staff: StaffMember | None) -> Appointment:

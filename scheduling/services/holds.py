@@ -12,8 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from config import hot_sql
-from notifications import planning
+from scheduling import hooks
 from scheduling.models import Appointment, AppointmentStatus as S, BookingChannel, Location, Patient, Service, StaffMember
 from scheduling.services.booking import check_request, modality_for
 from scheduling.services.events import record_event
@@ -34,15 +33,14 @@ def hold_slot(*, patient: Patient, service: Service, location: Location | None, 
                           by_staff=not is_patient(actor))
 
     def write(slot) -> Appointment:
-        hold = Appointment(
+        hold = Appointment.objects.create(
             patient=patient, service=service, location=location, modality=modality_for(location),
             start=slot.start, end=slot.end, status=S.HELD, hold_expires_at=expires_at,
             booked_by=actor if actor else None, channel=channel)
-        hot_sql.insert([hold])
         write_allocations(appointment=hold, slot=slot, hold_expires_at=expires_at)
         record_event(appointment=hold, action="held", actor=actor, actor_kind=actor_kind(actor), to_status=S.HELD,
                      data={"hold_expires_at": expires_at.isoformat()})
-        planning.replan_for_appointment(hold, new=True)
+        hooks.appointment_changed(hold, action="held", new=True)
         return hold
 
     return place(request=request, now=now, write=write)

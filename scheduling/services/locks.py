@@ -6,7 +6,8 @@ each other in a cycle (docs/concurrency.md says who takes which):
 2. calendar hours: one transaction-scoped advisory lock per (staff member or resource, UTC hour)
    that a new allocation covers, in key order; every write of allocations takes these;
 3. appointments, by primary key (`FOR NO KEY UPDATE`);
-4. the patients' messaging locks (notifications.locks), by patient id.
+4. the patients' locks (`lock_patients`), by patient id: what the apps above scheduling take
+   before deciding what to send a patient, so a booking that writes a patient's messages takes it last.
 
 Hour locks rather than row locks, because the engine packs visits onto the lowest-numbered
 chair and nurse: with a lock per row every booking of the day would queue on Nurse 1, while
@@ -23,7 +24,6 @@ from datetime import datetime
 
 from django.db import connection, transaction
 
-from notifications.locks import lock_patient_messages
 from scheduling import catalog
 from scheduling.models import Appointment, Resource, StaffMember
 
@@ -78,25 +78,29 @@ def lock_appointments(*, ids: Iterable[int]) -> list[Appointment]:
     return list(Appointment.objects.filter(pk__in=wanted).order_by("pk").select_for_update(no_key=True, of=("self",)))
 
 
-def lock_patients_messages(*, patient_ids: Iterable[int]) -> None:
-    """Take the messaging locks that replanning will take, up front and in order, when one
-    transaction touches more than one patient (a booking that expires someone else's hold)."""
+_PATIENT_NAMESPACE = 0x4E4F5446  # "NOTF": the first key of the patient's advisory lock, as it always was
+
+
+def lock_patients(patient_ids: Iterable[int | None]) -> None:
+    """The patients' locks, in one round trip and in id order (two transactions locking
+    overlapping sets cannot deadlock). Notifications takes a patient's before counting or
+    planning their messages; a booking takes them last, when it touches more than one patient
+    (it expires someone else's hold), or through the listeners that plan its messages."""
     _require_transaction()
-    for patient_id in sorted(set(patient_ids)):
-        lock_patient_messages(patient_id)
+    keys = sorted({pk % _INT4 for pk in patient_ids if pk})
+    if not keys or connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(pg_advisory_xact_lock(%s, key)) FROM unnest(%s::int4[]) AS key",
+                       [_PATIENT_NAMESPACE, keys])
 
 
-def lock_appointment(*, appointment_id: int, known: Appointment | None = None) -> Appointment:
+def lock_appointment(*, appointment_id: int) -> Appointment:
     """The appointment, re-read under its row lock (status changes are compare-and-set on it),
-    with its service and location from the clinic's set-up and its patient: the one `known` (this
-    appointment as the caller read it before the lock) holds, else read with it."""
+    with its patient, and its service and location from the clinic's set-up."""
     _require_transaction()
-    locked = Appointment.objects.select_for_update(no_key=True, of=("self",))
-    patient = known.patient if known is not None and Appointment.patient.is_cached(known) else None
-    appointment = (locked if patient is not None else locked.select_related("patient")).get(pk=appointment_id)
-    if patient is not None and patient.pk == appointment.patient_id:
-        Appointment.patient.field.set_cached_value(appointment, patient)
-    return catalog.attach(appointment)
+    return catalog.attach(Appointment.objects.select_for_update(no_key=True, of=("self",))
+                          .select_related("patient").get(pk=appointment_id))
 
 
 def _require_transaction() -> None:

@@ -11,7 +11,7 @@
    or picks another chair. The last attempt locks every candidate of the needed roles and
    kinds first and plans under those locks, so it cannot be overtaken.
 4. Lock the appointments it changes (lapsed holds in the way, the visit a reschedule replaces)
-   and, when there is more than one patient, their messaging locks, in primary-key order;
+   and, when there is more than one patient, the patients' locks, in primary-key order;
    expire those holds; insert.
 The PostgreSQL exclusion constraint is the last line of defence: if it ever fires, the
 violation becomes the same 409 as a lost race. Shared nurse capacity has no constraint; it is
@@ -21,28 +21,21 @@ checked by step 3 under the nurse's hour locks, which every booking that uses he
 from __future__ import annotations
 
 import copy
-import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from django.db import IntegrityError, OperationalError, connections, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 
 from core.errors import Conflict, Unprocessable
-from config import hot_sql
-from scheduling import catalog
 from scheduling.availability import Slot, SlotUnavailable, plan_slot
 from scheduling.availability.intervals import below_capacity, covers
-from scheduling.availability.loader import held_by
 from scheduling.models import (
-    Allocation, Appointment, AppointmentStatus, Location, Patient, Phase, Resource, Service, StaffMember,
+    Allocation, Appointment, AppointmentStatus, Location, Patient, Resource, Service, StaffMember,
 )
-from scheduling.services.locks import (
-    lock_appointment, lock_appointments, lock_calendars, lock_patients_messages,
-)
-from scheduling.selectors.appointments import keep_allocations_shown
+from scheduling.services.locks import lock_appointment, lock_appointments, lock_calendars, lock_patients
 from scheduling.services.transitions import apply_status
 from scheduling.timeutils import clock_range, zone
 
@@ -100,7 +93,7 @@ def place(*, request: SlotRequest, now: datetime, write: Callable[..., Appointme
                 locked = lock_appointments(ids=[*lapsed, *([request.replaces] if request.replaces else [])])
                 patients = {a.patient_id for a in locked} | ({request.patient.pk} if request.patient else set())
                 if len(patients) > 1:
-                    lock_patients_messages(patient_ids=patients)
+                    lock_patients(patients)
                 for hold_id in lapsed:
                     expire_hold(appointment_id=hold_id, now=now)
                 return write(slot)
@@ -181,29 +174,17 @@ class HeldRow(NamedTuple):
 
 def rows_in_the_way(*, slot, exclude_appointment_ids: Collection[int] = ()) -> list[HeldRow]:
     """The allocations of each planned staff member and resource that overlap what the plan
-    gives them, lapsed holds included: one query, read with those calendar hours locked. SQL
-    (config.hot_sql): every booking, hold and move runs it."""
+    gives them, lapsed holds included: one query, read with those calendar hours locked."""
     if not slot.assignments:
         return []
     lo = min(a.start for a in slot.assignments)
     hi = max(a.end for a in slot.assignments)
-    connection = connections["default"]
-    adapt = connection.ops.adapt_datetimefield_value
-    c = functools.partial(hot_sql.column, Allocation)
-    holders, holder_params = held_by(staff_ids=slot.staff_ids, resource_ids=slot.resource_ids,
-                                     exclude_appointment_ids=exclude_appointment_ids, alias="a.")
-    sql = (f"SELECT a.{c('appointment')}, a.{c('staff')}, a.{c('resource')}, a.{c('start')}, a.{c('end')}, "  # nosec B608 - column names and placeholders only
-           f"a.{c('exclusive')}, a.{c('share')}, a.{c('hold_expires_at')}, "
-           f"s.{hot_sql.column(StaffMember, 'watch_capacity')} FROM {hot_sql.table(Allocation)} a "
-           f"LEFT JOIN {hot_sql.table(StaffMember)} s ON s.{hot_sql.column(StaffMember, 'id')} = a.{c('staff')} "
-           f"WHERE a.{c('start')} < %s AND a.{c('end')} > %s AND {holders}")
-    params = [adapt(hi), adapt(lo), *holder_params]
-    instant = hot_sql.converter(Allocation._meta.get_field("start"))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = [HeldRow(appointment, staff, resource, instant(start), instant(end), bool(exclusive), share,
-                        instant(expires) if expires is not None else None, capacity)
-                for appointment, staff, resource, start, end, exclusive, share, expires, capacity in cursor.fetchall()]
+    rows = Allocation.objects.filter(Q(staff_id__in=slot.staff_ids) | Q(resource_id__in=slot.resource_ids),
+                                     start__lt=hi, end__gt=lo)
+    if exclude_appointment_ids:
+        rows = rows.exclude(appointment_id__in=list(exclude_appointment_ids))
+    rows = [HeldRow(*row) for row in rows.values_list("appointment_id", "staff_id", "resource_id", "start", "end",
+                                                      "exclusive", "share", "hold_expires_at", "staff__watch_capacity")]
     return [r for r in rows if any(_same_holder(r, a) and r.start < a.end and r.end > a.start
                                    for a in slot.assignments)]
 
@@ -249,24 +230,10 @@ def expire_hold(*, appointment_id: int, now: datetime) -> bool:
 
 
 def write_allocations(*, appointment: Appointment, slot, hold_expires_at: datetime | None = None) -> None:
-    """Insert the slot's allocations and keep them on the appointment, with their phase, staff
-    member and resource from the clinic's set-up, as `appointment.allocations.all()`: the
-    response that shows the new booking then costs no further query."""
-    rows = [Allocation(appointment=appointment, phase_id=a.phase_id, staff_id=a.staff_id, resource_id=a.resource_id,
-                       start=a.start, end=a.end, exclusive=a.exclusive, share=a.share, hold_expires_at=hold_expires_at)
-            for a in slot.assignments]
-    hot_sql.insert(rows)
-    setup = catalog.current()
-    service = setup.services.get(appointment.service_id)
-    phases = {phase.pk: phase for phase in service.phases.all()} if service is not None else {}
-    for row in rows:
-        row.phase = phases.get(row.phase_id) or Phase.objects.get(pk=row.phase_id)
-        if row.staff_id:
-            row.staff = setup.active_staff_member(row.staff_id) or StaffMember.objects.get(pk=row.staff_id)
-        if row.resource_id:
-            row.resource = setup.resource(row.resource_id) or Resource.objects.get(pk=row.resource_id)
-    if all(row.pk is not None for row in rows):
-        keep_allocations_shown(appointment, sorted(rows, key=lambda row: (row.start, row.pk)))
+    Allocation.objects.bulk_create([
+        Allocation(appointment=appointment, phase_id=a.phase_id, staff_id=a.staff_id, resource_id=a.resource_id,
+                   start=a.start, end=a.end, exclusive=a.exclusive, share=a.share, hold_expires_at=hold_expires_at)
+        for a in slot.assignments])
 
 
 def describe_taken(*, request: SlotRequest, slot) -> str:

@@ -1,6 +1,6 @@
 """The appointment status machine and the changes that are only a status change: check-in,
 no-show, completion and cancellation. Each runs under the appointment's row lock, writes one
-AppointmentEvent and replans the appointment's messages in the same transaction.
+AppointmentEvent and tells the apps above scheduling (scheduling.hooks) in the same transaction.
 
     held -> booked -> checked_in -> completed
     held -> cancelled | expired
@@ -16,12 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role
-from core.errors import Conflict, DomainError, Forbidden, Unprocessable
-from care.gates import enforce_check_in_gates
-from checkins.planning import plan_after_visit
-from notifications import planning
+from core.errors import Conflict, Forbidden, Unprocessable
+from scheduling import hooks
 from scheduling.models import Allocation, Appointment, AppointmentStatus as S
-from scheduling.selectors.appointments import keep_allocations_shown
 from scheduling.services.events import record_event
 from scheduling.services.locks import lock_appointment
 from scheduling.timeutils import describe, zone
@@ -56,9 +53,11 @@ def is_patient(actor) -> bool:
 
 
 def apply_status(*, appointment: Appointment, to_status: str, action: str, actor, reason: str = "",
-                 data: dict[str, Any] | None = None, fields: dict[str, Any] | None = None) -> Appointment:
+                 data: dict[str, Any] | None = None, fields: dict[str, Any] | None = None,
+                 now: datetime | None = None) -> Appointment:
     """Change the status of an appointment the caller has locked: check the move is legal, free
-    its time if it no longer holds any, record the event, replan its messages."""
+    its time if it no longer holds any, record the event, tell the apps above (their messages,
+    a completed visit's check-ins)."""
     ensure_transition(appointment, to_status)
     from_status = appointment.status
     appointment.status = to_status
@@ -72,10 +71,9 @@ def apply_status(*, appointment: Appointment, to_status: str, action: str, actor
     appointment.save(update_fields=changed)
     if to_status in RELEASES_TIME:
         Allocation.objects.filter(appointment_id=appointment.pk).delete()
-        keep_allocations_shown(appointment, [])
     record_event(appointment=appointment, action=action, actor=actor, actor_kind=actor_kind(actor),
                  from_status=from_status, to_status=to_status, reason=reason, data=data)
-    planning.replan_for_appointment(appointment)
+    hooks.appointment_changed(appointment, action=action, now=now)
     return appointment
 
 
@@ -109,7 +107,7 @@ def cancel_appointment(*, appointment: Appointment, actor, reason: str = "", can
     """Cancel a visit (or release a hold). A patient's cancellation inside the service's window is
     flagged late; patients themselves may cancel only before it. Cancellations by the clinic are never late."""
     with transaction.atomic():
-        appt = lock_appointment(appointment_id=appointment.pk, known=appointment)
+        appt = lock_appointment(appointment_id=appointment.pk)
         ensure_transition(appt, S.CANCELLED)
         now = now or timezone.now()
         if is_patient(actor):
@@ -125,23 +123,24 @@ def cancel_appointment(*, appointment: Appointment, actor, reason: str = "", can
 
 
 def check_in(*, appointment: Appointment, actor, override_reason: str = "", now: datetime | None = None) -> Appointment:
-    """The check-in gates (care.gates: an adult escort for in-person dosing) are enforced under the
-    appointment's lock; the desk may override where the clinic allows, and the reason is kept."""
+    """The check-in gates (registered by the apps above, scheduling.hooks: an adult escort for
+    in-person dosing) are enforced under the appointment's lock; the desk may override where the
+    clinic allows, and the reason is kept."""
     with transaction.atomic():
-        appt = lock_appointment(appointment_id=appointment.pk, known=appointment)
+        appt = lock_appointment(appointment_id=appointment.pk)
         ensure_transition(appt, S.CHECKED_IN)
         if override_reason and (actor is None or is_patient(actor)):
             raise Forbidden("Only the front desk may override a check-in gate.")
-        overrides = enforce_check_in_gates(appointment=appt, actor=actor, override_reason=override_reason)
+        overrides = hooks.check_check_in(appointment=appt, actor=actor, override_reason=override_reason)
         return apply_status(appointment=appt, to_status=S.CHECKED_IN, action="checked_in", actor=actor,
                             reason=override_reason if overrides else "",
-                            data={"overridden_gates": [o.gate for o in overrides]} if overrides else None)
+                            data={"overridden_gates": overrides} if overrides else None)
 
 
 def mark_no_show(*, appointment: Appointment, actor, reason: str = "", now: datetime | None = None) -> Appointment:
     """Only once the visit should have started; frees the rest of its time for a walk-in."""
     with transaction.atomic():
-        appt = lock_appointment(appointment_id=appointment.pk, known=appointment)
+        appt = lock_appointment(appointment_id=appointment.pk)
         ensure_transition(appt, S.NO_SHOW)
         now = now or timezone.now()
         if now < appt.start:
@@ -153,9 +152,7 @@ def mark_no_show(*, appointment: Appointment, actor, reason: str = "", now: date
 
 def complete(*, appointment: Appointment, actor, now: datetime | None = None) -> Appointment:
     """A completed dosing visit (or a service with its own plan) gets its post-session check-ins
-    planned in the same transaction (checkins/planning.py)."""
+    planned in the same transaction, by the check-ins app's listener (scheduling.hooks)."""
     with transaction.atomic():
-        appt = lock_appointment(appointment_id=appointment.pk, known=appointment)
-        apply_status(appointment=appt, to_status=S.COMPLETED, action="completed", actor=actor)
-        plan_after_visit(appointment=appt, now=now)
-        return appt
+        appt = lock_appointment(appointment_id=appointment.pk)
+        return apply_status(appointment=appt, to_status=S.COMPLETED, action="completed", actor=actor, now=now)

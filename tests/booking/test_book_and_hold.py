@@ -4,14 +4,13 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from core.errors import Conflict, NotFound, Unprocessable
+from core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from config.celery import app
-from notifications import planning
+from scheduling import hooks
 from scheduling.models import Allocation, Appointment, AppointmentEvent, AppointmentStatus as S, ResourceKind
 from scheduling.services.booking import book_appointment, convert_hold
 from scheduling.services.holds import hold_slot
 from scheduling.services.housekeeping import expire_lapsed_holds
-from scheduling.services.transitions import Forbidden
 from tests.factories import PhaseFactory, ServiceFactory, StaffMemberFactory, video_therapy_service, weekly_hours
 
 from .conftest import NOW, at
@@ -156,13 +155,14 @@ def test_hold_minutes_is_a_setting(clinic, people, frozen, settings):
     assert hold(clinic, people.ana, at(9)).hold_expires_at == NOW + dt.timedelta(minutes=10)
 
 
-def test_every_change_replans_messages_inside_the_transaction(clinic, people, frozen, monkeypatch):
+def test_every_change_tells_the_apps_above_inside_the_transaction(clinic, people, frozen, monkeypatch):
     seen = []
-    monkeypatch.setattr(planning, "replan_for_appointment",
-                        lambda appointment, **_: seen.append((appointment.status, transaction.get_connection().in_atomic_block)))
+    monkeypatch.setattr(hooks, "_changed", [])  # only this test's listener
+    hooks.on_appointment_changed(lambda appointment, action, new, now: seen.append(
+        (appointment.status, action, new, transaction.get_connection().in_atomic_block)))
     held = hold(clinic, people.ana, at(9))
     convert_hold(hold=held, patient=people.ana, actor=people.ana.user)
-    assert seen == [(S.HELD, True), (S.BOOKED, True)]
+    assert seen == [(S.HELD, "held", True, True), (S.BOOKED, "booked", False, True)]
 
 
 def test_a_video_visit_is_stored_without_a_location(db, people):
@@ -178,4 +178,4 @@ def test_a_video_visit_is_stored_without_a_location(db, people):
 
 def test_housekeeping_runs_from_celery_beat():
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
-    assert {"scheduling.expire_lapsed_holds", "scheduling.purge_idempotency_records"} <= tasks
+    assert "scheduling.expire_lapsed_holds" in tasks
