@@ -9,7 +9,3 @@ from scheduling.services import housekeeping
 def expire_lapsed_holds() -> int:
     return housekeeping.expire_lapsed_holds()
 
-
-@shared_task(name="scheduling.purge_idempotency_records")
-def purge_idempotency_records() -> int:
-    return housekeeping.purge_idempotency_records()

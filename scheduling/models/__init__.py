@@ -1,4 +1,4 @@
-from .booking import Allocation, Appointment, AppointmentEvent, AppointmentStatus, BookingChannel, IdempotencyRecord
+from .booking import Allocation, Appointment, AppointmentEvent, AppointmentStatus, BookingChannel
 from .catalog_version import CatalogVersion
 from .clinic import Location, Modality, Phase, Resource, ResourceKind, Service, StaffMember, StaffRole, StaffUsage
 from .courses import Course, CourseStatus, CourseStep, CourseTemplate, CourseVisit
@@ -8,6 +8,6 @@ from .patients import Patient
 __all__ = [
     "Allocation", "Appointment", "AppointmentEvent", "AppointmentStatus", "BookingChannel", "CatalogVersion",
     "Closure", "Course", "CourseStatus", "CourseStep", "CourseTemplate", "CourseVisit", "HoursOverride",
-    "IdempotencyRecord", "Location", "Modality", "Patient", "Phase",
+    "Location", "Modality", "Patient", "Phase",
     "Resource", "ResourceKind", "Service", "StaffMember", "StaffRole", "StaffUsage", "WorkingHours",
 ]

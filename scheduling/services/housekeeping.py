@@ -1,18 +1,16 @@
 """Housekeeping that correctness never waits for: run by Celery beat, safe to run late or twice.
 
 Lapsed holds already count as free (the engine ignores them, bookings expire the ones they
-collide with); this only tidies their status for people reading the calendar. Old
-idempotency keys are already ignored past their TTL; this only keeps the table small."""
+collide with); this only tidies their status for people reading the calendar."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from scheduling.models import Allocation, Appointment, AppointmentStatus, IdempotencyRecord
+from scheduling.models import Allocation, Appointment, AppointmentStatus
 from scheduling.services.locks import lock_calendars
 from scheduling.services.placement import expire_hold
 
@@ -31,9 +29,3 @@ def expire_lapsed_holds(*, now: datetime | None = None, batch: int = 500) -> int
             expired += expire_hold(appointment_id=appointment_id, now=now)
     return expired
 
-
-def purge_idempotency_records(*, now: datetime | None = None) -> int:
-    """Forget Idempotency-Keys older than IDEMPOTENCY_KEY_TTL_HOURS."""
-    cutoff = (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
-    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
-    return deleted

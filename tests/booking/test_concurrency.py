@@ -16,7 +16,8 @@ from django.db import connection, transaction
 
 from core.errors import DomainError
 from notifications.models import MessagingPolicy
-from scheduling.models import Allocation, Appointment, AppointmentStatus as S, IdempotencyRecord
+from api.models import IdempotencyRecord
+from scheduling.models import Appointment, AppointmentStatus as S
 from scheduling.services import placement, transitions
 from scheduling.services.booking import book_appointment, reschedule_appointment
 from scheduling.services.holds import hold_slot
