@@ -1,7 +1,7 @@
-"""The demo clinic: sites, chairs and rooms, staff and their hours, the services of DOMAIN.md
-section 1 with their phases, holidays, time off and patients.
+"""The demo clinic: sites, chairs and rooms, staff and their hours, the clinic's services with
+their phases, holidays, time off and patients.
 
-`size="demo"` is the clinic of issue 3 (Phoenix, San Diego, telehealth; 6 chairs, 2 monitoring
+`size="demo"` is a small network (Phoenix, San Diego, telehealth; 6 chairs, 2 monitoring
 rooms, 2 therapy rooms; 8 clinicians). `size="large"` is the benchmark clinic: three sites with
 eight or nine chairs and rooms each and about thirty staff.
 """

@@ -1,6 +1,6 @@
 """`manage.py seed_demo`: load the demo clinic (idempotent: a second run changes nothing).
 
-    manage.py seed_demo                       the demo clinic of issue 3 and a few weeks of visits
+    manage.py seed_demo                       the demo clinic (Phoenix, San Diego, telehealth) and a few weeks of visits
     manage.py seed_demo --reset               empty the database and load it again
     manage.py seed_demo --size large          the benchmark clinic: 3 sites, ~30 staff, 20,000 visits
     manage.py seed_demo --size large --appointments 200000
@@ -19,9 +19,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from care.demo import seed_demo_records
-from checkins.models import OnCallClinician
 from scheduling import timeutils
+from scheduling.demo import run_seeders
 from scheduling.demo.catalog import DEMO_PASSWORD, create_clinic
 from scheduling.demo.history import book_visits, write_visits
 from scheduling.models import Location
@@ -81,9 +80,7 @@ class Command(BaseCommand):
             create_default_templates(services={
                 "iv": services.get("iv-infusion"), "spravato": services.get("spravato"), "kap": services.get("kap-dosing"),
                 "integration": services.get("integration"), "booster": services.get("booster-infusion")})
-            seed_demo_records(patient_ids=clinic["patients"], clinician=clinic["staff"]["dr.rivera"].user, today=today)
-            # Risk alerts page someone from the first minute of the demo.
-            OnCallClinician.objects.create(staff=clinic["staff"]["dr.rivera"], sms_number="+16025550199")
+            run_seeders(clinic=clinic, today=today)  # the apps above scheduling: clinical records, on-call
             sites = [s for s in clinic["sites"].values() if not s.is_virtual]
             visits = rows = 0
             for block in book_visits(services=clinic["services"], sites=sites, first_day=first_day,
