@@ -1,4 +1,4 @@
-"""Treatment courses (DOMAIN.md section 1): a series of dosing visits booked together, with the
+"""Treatment courses: a series of dosing visits booked together, with the
 spacing rules of its template and, optionally, a companion visit after each dose."""
 
 from django.conf import settings

@@ -1,4 +1,4 @@
-"""The default course templates of DOMAIN.md section 1, for a clinic to start from (seed_demo
+"""The default course templates of a ketamine clinic, for a clinic to start from (seed_demo
 loads them; an admin edits them like any other row).
 
 - IV induction: 6 infusions within 21 days, at least 48 h apart; integration therapy 1-3 days

@@ -1,6 +1,6 @@
 """`manage.py seed_demo`: load the demo clinic (idempotent: a second run changes nothing).
 
-    manage.py seed_demo                       the demo clinic (Phoenix, San Diego, telehealth) and a few weeks of visits
+    manage.py seed_demo                       the demo clinic and a few weeks of visits
     manage.py seed_demo --reset               empty the database and load it again
     manage.py seed_demo --size large          the benchmark clinic: 3 sites, ~30 staff, 20,000 visits
     manage.py seed_demo --size large --appointments 200000
