@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from care.models import GateOverride
 from scheduling.availability import find_slots
 from scheduling.models import Appointment, Closure, Course, CourseVisit
 from tests.care.conftest import PHX
@@ -135,6 +136,20 @@ def test_a_course_for_a_patient_without_clearance_fails_the_gate_and_books_nothi
     assert response.status_code == 422
     assert (response.json()["code"], response.json()["gate"]) == ("gate_failed", "clearance")
     assert not Appointment.objects.exists()
+
+
+def test_the_desks_override_is_recorded_once_per_visit_booked_and_not_for_the_check_up_front(clinic, people, frozen,
+                                                                                              settings):
+    settings.CARE_OVERRIDABLE_GATES = ["clearance"]
+    ben = PatientFactory()
+    body = course_body(clinic, patient=ben.pk, with_companions=False, override_reason="Cleared at the other clinic")
+
+    response = client_for(people.desk).post("/api/v1/courses", body, format="json")
+
+    assert response.status_code == 201, response.json()
+    doses = Appointment.objects.filter(patient=ben).count()
+    assert doses == 6
+    assert GateOverride.objects.filter(patient=ben, gate="clearance").count() == doses
 
 
 def test_a_clearance_that_lapses_mid_course_refuses_the_whole_course(clinic, people, frozen):
