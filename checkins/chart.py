@@ -57,7 +57,7 @@ def _series(points: list[Point], scale: _Scale, *, color: str, dashed: bool, squ
     dash = ' stroke-dasharray="6 4"' if dashed else ""
     parts = [f'<polyline fill="none" stroke="{color}" stroke-width="2"{dash} '
              f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in coords)}"/>']
-    for point, (x, y) in zip(points, coords):
+    for point, (x, y) in zip(points, coords, strict=True):
         title = f"<title>{escape(point.label)} on {escape(_day(point.at, zone_name))}</title>"
         if square:
             parts.append(f'<rect x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" fill="{color}">{title}</rect>')

@@ -14,7 +14,7 @@ from checkins import questionnaires as q
 from checkins.wording import NO_SIDE_EFFECTS, SIDE_EFFECTS, say
 
 FIRST, REST = "first", "rest"
-SCALE = [(value, str(value)) for value in range(0, 11)]
+SCALE = [(value, str(value)) for value in range(11)]
 FREE_TEXT_LIMIT = 2000
 OTHER_LIMIT = 300
 

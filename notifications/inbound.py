@@ -25,12 +25,12 @@ from scheduling.services.events import record_event
 Action = InboundMessage.Action
 
 KEYWORDS: dict[str, str] = {
-    **{word: Action.STOP for word in ("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE",
-                                      "OPTOUT", "OPT OUT")},
-    **{word: Action.START for word in ("START", "UNSTOP")},
-    **{word: Action.HELP for word in ("HELP", "AYUDA", "INFO")},
-    **{word: Action.CONFIRM for word in ("C", "CONFIRM", "SI", "CONFIRMAR")},
-    **{word: Action.RESCHEDULE for word in ("R", "RESCHEDULE", "CAMBIAR")},
+    **dict.fromkeys(("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "OPT OUT"),
+                    Action.STOP),
+    **dict.fromkeys(("START", "UNSTOP"), Action.START),
+    **dict.fromkeys(("HELP", "AYUDA", "INFO"), Action.HELP),
+    **dict.fromkeys(("C", "CONFIRM", "SI", "CONFIRMAR"), Action.CONFIRM),
+    **dict.fromkeys(("R", "RESCHEDULE", "CAMBIAR"), Action.RESCHEDULE),
 }
 # Asking for help in Spanish gets the answer in Spanish; other keywords answer in the patient's language.
 SPANISH_HELP = "AYUDA"

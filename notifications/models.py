@@ -38,7 +38,7 @@ def validate_state_quiet_hours(value) -> None:
         try:
             start, end = (dt.time.fromisoformat(part) for part in window)
         except (TypeError, ValueError):
-            raise ValidationError(f'{state}: give the window as ["HH:MM", "HH:MM"], for example ["08:00", "20:00"].')
+            raise ValidationError(f'{state}: give the window as ["HH:MM", "HH:MM"], for example ["08:00", "20:00"].') from None
         if start >= end:
             raise ValidationError(f"{state}: the window must start before it ends ({window[0]}-{window[1]}).")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 from dataclasses import dataclass
 from email.utils import make_msgid
 
@@ -36,7 +35,7 @@ def send_email(*, to: str, subject: str, body: str) -> EmailResult:
     except smtplib.SMTPResponseException as exc:
         # 5xx is a permanent refusal, 4xx a try-again-later.
         raise EmailError(f"The mail server answered {exc.smtp_code}.", temporary=exc.smtp_code < 500) from exc
-    except (smtplib.SMTPServerDisconnected, socket.timeout) as exc:
+    except (TimeoutError, smtplib.SMTPServerDisconnected) as exc:
         raise EmailError("The mail server went away mid-send; the message may have gone.", temporary=True,
                          uncertain=True) from exc
     except (smtplib.SMTPException, OSError) as exc:

@@ -127,7 +127,7 @@ CALM = {"mood": "7", "sleep": "6", "side_effects": ["none"], "free_text": "Feeli
 
 def first_page(item: CheckIn, **overrides) -> dict:
     """A complete first page for this check-in (all items 0 unless overridden), as a browser posts it."""
-    data = {key: value for key, value in CALM.items()}
+    data = dict(CALM)
     if "sleep" not in item.sections:
         data.pop("sleep")
     if "mood" not in item.sections:
