@@ -21,6 +21,7 @@ from scheduling.models import Appointment, AppointmentStatus as S
 from scheduling.services import placement, transitions
 from scheduling.services.booking import book_appointment, reschedule_appointment
 from scheduling.services.holds import hold_slot
+from scheduling.services.locks import lock_patients
 
 from .conftest import at, client_for, iso, make_clinic, patient_user
 
@@ -274,3 +275,32 @@ def test_bookings_for_the_same_nurse_and_chair_at_other_hours_do_not_wait_for_ea
     overlap.join()
     assert isinstance(results["overlap"], DomainError) and results["overlap"].code == "slot_taken"
     assert "Chair 1 is taken 09:00-10:25" in results["overlap"].detail
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks are PostgreSQL's")
+def test_a_patients_lock_makes_a_second_transaction_for_that_patient_wait_until_the_first_commits():
+    locked, order = threading.Event(), []
+
+    def first():
+        with transaction.atomic():
+            lock_patients([7, 3])
+            locked.set()
+            threading.Event().wait(0.3)
+            order.append("first commits")
+        connection.close()
+
+    def second():
+        locked.wait()
+        with transaction.atomic():
+            lock_patients([3])
+            order.append("second locked")
+        connection.close()
+
+    threads = [threading.Thread(target=job) for job in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert order == ["first commits", "second locked"]
+    with pytest.raises(RuntimeError):
+        lock_patients([3])  # outside a transaction it would protect nothing
