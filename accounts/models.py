@@ -1,7 +1,6 @@
 """People who sign in. A role says what they may do; the server checks it on every request."""
 
-from django.contrib.auth.models import AbstractUser
-from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.contrib.auth.models import AbstractUser, UserManager as DjangoUserManager
 from django.db import models
 
 

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from knox.models import AuthToken
 
-from core.errors import DomainError
 from audit.services import Action, record
+from core.errors import DomainError
 from notifications.channels.sms import get_sms_backend
 
 from .destinations import Destination

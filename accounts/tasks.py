@@ -21,6 +21,6 @@ def send_sign_in_code(self, code_id: int, code: str) -> None:
         if not exc.temporary:
             logger.warning("Sign-in code %s not sent: %s", code_id, exc)
             return
-        raise self.retry(exc=exc, countdown=10 * (self.request.retries + 1))
+        raise self.retry(exc=exc, countdown=10 * (self.request.retries + 1)) from exc
     except (smtplib.SMTPException, OSError) as exc:
-        raise self.retry(exc=exc, countdown=10 * (self.request.retries + 1))
+        raise self.retry(exc=exc, countdown=10 * (self.request.retries + 1)) from exc

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rest_framework.throttling import BaseThrottle
 
-from config.request_id import NO_REQUEST, current_request_id
+from config.request_id import current_request_id, NO_REQUEST
 
 _request: ContextVar[object | None] = ContextVar("audit_request", default=None)
 

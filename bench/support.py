@@ -23,7 +23,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.load import LoadResult, http_load, percentiles
+from bench.load import http_load, LoadResult, percentiles
 
 __all__ = [
     "ROOT", "PG_ADMIN_URL", "DEFAULT_REDIS_URL", "DEFAULT_GUNICORN_WORKERS", "fresh_database", "database_url",

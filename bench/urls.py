@@ -2,8 +2,7 @@
 
 from django.urls import include, path
 
-from config.urls import handler400, handler403, handler404, handler500
-from config.urls import urlpatterns as product_urlpatterns
+from config.urls import handler400, handler403, handler404, handler500, urlpatterns as product_urlpatterns
 
 urlpatterns = [path("bench/ceiling/", include("bench.ceiling.urls")), *product_urlpatterns]
 

@@ -8,10 +8,9 @@ class CareConfig(AppConfig):
 
     def ready(self) -> None:
         # Scheduling asks before it books, holds, moves or checks in a visit (scheduling.hooks).
+        from care import demo, gates
         from scheduling import hooks
         from scheduling.demo import register_seeder
-
-        from care import demo, gates
 
         hooks.on_booking_check(gates.enforce_gates)
         hooks.on_check_in_check(gates.check_in_gates)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from core.errors import Unprocessable
 from audit.services import Action, record
+from core.errors import Unprocessable
 from scheduling import timeutils
 from scheduling.models import Appointment, Location, Patient, Service
 from telehealth.gates import controlled_substance_telemedicine, video_licensure

@@ -7,8 +7,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from core.errors import Conflict, Unprocessable
 from audit.services import Action, record
+from core.errors import Conflict, Unprocessable
 from scheduling.models import Appointment, AppointmentStatus, Patient, Service
 
 from . import selectors

@@ -17,10 +17,10 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from core.errors import Conflict, NotFound, Unprocessable
 from audit.services import Action, record
 from checkins.models import AlertStatus, CheckIn, OnCallClinician, RiskAlert
 from checkins.risk import Reason
+from core.errors import Conflict, NotFound, Unprocessable
 from notifications.models import Channel, MessageStatus as M, OutboundMessage
 from notifications.planning import nudge_on_commit
 from notifications.plans import STAFF_PREFIX

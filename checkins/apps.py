@@ -8,12 +8,11 @@ class CheckinsConfig(AppConfig):
 
     def ready(self) -> None:
         # The outbox sends our messages; their links and their reasons to stop are ours.
+        from checkins import demo, outbox, planning
         from notifications.rendering import register_message_context
         from notifications.send_checks import register_follow_up_check
         from scheduling import hooks
         from scheduling.demo import register_seeder
-
-        from checkins import demo, outbox, planning
 
         for template in ("checkin", "checkin_nudge"):
             register_message_context(template, outbox.checkin_context)

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe, SafeString
 
 from scheduling import timeutils
 

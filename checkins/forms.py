@@ -11,7 +11,7 @@ from __future__ import annotations
 from django import forms
 
 from checkins import questionnaires as q
-from checkins.wording import NO_SIDE_EFFECTS, SIDE_EFFECTS, say
+from checkins.wording import NO_SIDE_EFFECTS, say, SIDE_EFFECTS
 
 FIRST, REST = "first", "rest"
 SCALE = [(value, str(value)) for value in range(11)]

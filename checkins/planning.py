@@ -21,7 +21,7 @@ from checkins.links import hash_token, new_nonce, token_from_nonce
 from checkins.models import CheckIn
 from notifications import caps, quiet_hours
 from notifications.models import Channel, MessageStatus as M, MessagingPolicy, OutboundMessage
-from notifications.planning import NUDGE_WINDOW, channels_for, nudge_on_commit
+from notifications.planning import channels_for, nudge_on_commit, NUDGE_WINDOW
 from notifications.plans import FOLLOW_UP_PREFIX
 from scheduling.models import AppointmentStatus as S, Patient
 from scheduling.services.locks import lock_patients

@@ -20,12 +20,12 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
-from core.errors import DomainError
 from audit.services import Action, record
 from checkins import alerts as alert_services, selectors
 from checkins.chart import Point, scores_svg
 from checkins.models import AlertStatus
 from checkins.questionnaires import gad7_band, phq9_band
+from core.errors import DomainError
 from scheduling import timeutils
 from scheduling.models import Patient
 

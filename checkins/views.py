@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Role
 from checkins import links, questionnaires as q, selectors, services, wording
-from checkins.forms import FIRST, CheckInForm
+from checkins.forms import CheckInForm, FIRST
 from checkins.models import RiskAlert
 from notifications.models import MessagingPolicy
 from notifications.rendering import display_zone, format_when

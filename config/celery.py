@@ -6,7 +6,7 @@ import os
 from celery import Celery, signals
 from celery.utils.log import get_task_logger
 
-from config.request_id import NO_REQUEST, bind_request_id, current_request_id, unbind_request_id
+from config.request_id import bind_request_id, current_request_id, NO_REQUEST, unbind_request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 logger = get_task_logger(__name__)

@@ -2,13 +2,13 @@
 
 import os
 
-from django.db import DatabaseError, connection
+from django.db import connection, DatabaseError
 from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from api.problems import PROBLEM_CONTENT_TYPE, problem_body
+from api.problems import problem_body, PROBLEM_CONTENT_TYPE
 from config.celery import app as celery_app
 
 BROKER_TIMEOUT_SECONDS = 3

@@ -14,8 +14,9 @@ class DomainError(Exception):
     code: str = "bad_request"
     title: str = "Bad request"
 
-    def __init__(self, detail: str, *, code: str | None = None, status: int | None = None,
-                 title: str | None = None, **extra: Any):
+    def __init__(
+        self, detail: str, *, code: str | None = None, status: int | None = None, title: str | None = None, **extra: Any
+    ):
         super().__init__(detail)
         self.detail = detail
         if code:

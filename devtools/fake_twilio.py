@@ -51,9 +51,19 @@ def _rfc2822(at: dt.datetime) -> str:
 class FakeTwilio:
     """The server and its state. Use start()/stop() (or `with`), or run the module as a script."""
 
-    def __init__(self, *, port: int = 0, account_sid: str = DEFAULT_ACCOUNT_SID, auth_token: str = DEFAULT_AUTH_TOKEN,
-                 callbacks: bool = True, callback_delay: float = 0.05, inbound_url: str = "",
-                 our_number: str = DEFAULT_FROM, echo: bool = False, clock=time.monotonic):
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        account_sid: str = DEFAULT_ACCOUNT_SID,
+        auth_token: str = DEFAULT_AUTH_TOKEN,
+        callbacks: bool = True,
+        callback_delay: float = 0.05,
+        inbound_url: str = "",
+        our_number: str = DEFAULT_FROM,
+        echo: bool = False,
+        clock=time.monotonic,
+    ):
         self.account_sid, self.auth_token = account_sid, auth_token
         self.callbacks, self.callback_delay = callbacks, callback_delay
         self.inbound_url, self.our_number = inbound_url, our_number
@@ -104,9 +114,13 @@ class FakeTwilio:
     def stats(self) -> dict:
         with self.lock:
             keys = Counter((m["to"], m["body"]) for m in self.messages)
-            stats = {"received": len(self.messages), "distinct": len(keys),
-                     "duplicates": sum(n - 1 for n in keys.values() if n > 1),
-                     "callbacks": dict(self.callback_results), "faults": self.faults_served}
+            stats = {
+                "received": len(self.messages),
+                "distinct": len(keys),
+                "duplicates": sum(n - 1 for n in keys.values() if n > 1),
+                "callbacks": dict(self.callback_results),
+                "faults": self.faults_served,
+            }
             if self.messages:
                 stats["first_at"] = self.messages[0]["date_created"].timestamp()
                 stats["last_at"] = self.messages[-1]["date_created"].timestamp()
@@ -165,8 +179,16 @@ class FakeTwilio:
             return 400, _error(400, 21610, "Attempt to send to unsubscribed recipient")
         now = dt.datetime.now(dt.UTC)
         sid = "SM" + uuid.uuid4().hex
-        message = {"sid": sid, "account_sid": account_sid, "to": to, "from": params.get("From", self.our_number),
-                   "body": body, "status": "queued", "date_created": now, "status_callback": params.get("StatusCallback", "")}
+        message = {
+            "sid": sid,
+            "account_sid": account_sid,
+            "to": to,
+            "from": params.get("From", self.our_number),
+            "body": body,
+            "status": "queued",
+            "date_created": now,
+            "status_callback": params.get("StatusCallback", ""),
+        }
         if failure and not failure["record"]:
             time.sleep(failure["hang"])
             return 500, _error(500, 20500, "Fake Twilio hung and dropped the message.")
@@ -186,16 +208,41 @@ class FakeTwilio:
         with self.lock:
             found = [m for m in reversed(self.messages) if not to or m["to"] == to][:size]
         path = f"/2010-04-01/Accounts/{account_sid}/Messages.json"
-        return {"messages": [self._resource(m) for m in found], "end": max(len(found) - 1, 0), "first_page_uri": path,
-                "next_page_uri": None, "page": 0, "page_size": size, "previous_page_uri": None, "start": 0, "uri": path}
+        return {
+            "messages": [self._resource(m) for m in found],
+            "end": max(len(found) - 1, 0),
+            "first_page_uri": path,
+            "next_page_uri": None,
+            "page": 0,
+            "page_size": size,
+            "previous_page_uri": None,
+            "start": 0,
+            "uri": path,
+        }
 
     def _resource(self, m: dict) -> dict:
-        return {"sid": m["sid"], "account_sid": m["account_sid"], "to": m["to"], "from": m["from"], "body": m["body"],
-                "status": m["status"], "direction": "outbound-api", "api_version": "2010-04-01", "num_segments": "1",
-                "num_media": "0", "price": None, "price_unit": "USD", "error_code": None, "error_message": None,
-                "messaging_service_sid": None, "date_created": _rfc2822(m["date_created"]),
-                "date_updated": _rfc2822(m["date_created"]), "date_sent": None,
-                "uri": f"/2010-04-01/Accounts/{m['account_sid']}/Messages/{m['sid']}.json", "subresource_uris": {}}
+        return {
+            "sid": m["sid"],
+            "account_sid": m["account_sid"],
+            "to": m["to"],
+            "from": m["from"],
+            "body": m["body"],
+            "status": m["status"],
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "num_segments": "1",
+            "num_media": "0",
+            "price": None,
+            "price_unit": "USD",
+            "error_code": None,
+            "error_message": None,
+            "messaging_service_sid": None,
+            "date_created": _rfc2822(m["date_created"]),
+            "date_updated": _rfc2822(m["date_created"]),
+            "date_sent": None,
+            "uri": f"/2010-04-01/Accounts/{m['account_sid']}/Messages/{m['sid']}.json",
+            "subresource_uris": {},
+        }
 
     # --- signed posts to the application ---------------------------------------------------------
     def signed_post(self, url: str, params: dict, *, session: requests.Session | None = None) -> int:
@@ -208,9 +255,16 @@ class FakeTwilio:
             for status in ("sent", "delivered"):
                 time.sleep(self.callback_delay)
                 message["status"] = status
-                params = {"MessageSid": message["sid"], "SmsSid": message["sid"], "AccountSid": message["account_sid"],
-                          "From": message["from"], "To": message["to"], "MessageStatus": status, "SmsStatus": status,
-                          "ApiVersion": "2010-04-01"}
+                params = {
+                    "MessageSid": message["sid"],
+                    "SmsSid": message["sid"],
+                    "AccountSid": message["account_sid"],
+                    "From": message["from"],
+                    "To": message["to"],
+                    "MessageStatus": status,
+                    "SmsStatus": status,
+                    "ApiVersion": "2010-04-01",
+                }
                 try:
                     code = self.signed_post(message["status_callback"], params, session=self._session)
                     self.callback_results[f"http_{code}"] += 1
@@ -220,14 +274,28 @@ class FakeTwilio:
     def send_inbound(self, *, sender: str, body: str) -> int:
         """A patient texts us: post it, signed, to the inbound webhook."""
         sid = "SM" + uuid.uuid4().hex
-        return self.signed_post(self.inbound_url, {
-            "MessageSid": sid, "SmsSid": sid, "AccountSid": self.account_sid, "From": sender,
-            "To": self.our_number, "Body": body, "NumMedia": "0", "ApiVersion": "2010-04-01"})
+        return self.signed_post(
+            self.inbound_url,
+            {
+                "MessageSid": sid,
+                "SmsSid": sid,
+                "AccountSid": self.account_sid,
+                "From": sender,
+                "To": self.our_number,
+                "Body": body,
+                "NumMedia": "0",
+                "ApiVersion": "2010-04-01",
+            },
+        )
 
 
 def _error(status: int, code: int, message: str) -> dict:
-    return {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
-            "status": status}
+    return {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
 
 
 def _handler_for(fake: FakeTwilio):
@@ -281,8 +349,11 @@ def _handler_for(fake: FakeTwilio):
 
         def _control(self, path: str, data: dict) -> None:
             if path == "/_fake/fail":
-                how = {"status": int(data.get("status", 500)), "hang": float(data.get("hang", 0)),
-                       "record": bool(data.get("record", False))}
+                how = {
+                    "status": int(data.get("status", 500)),
+                    "hang": float(data.get("hang", 0)),
+                    "record": bool(data.get("record", False)),
+                }
                 if "seconds" in data:
                     fake.fail_for(float(data["seconds"]), **how)
                 else:
@@ -310,9 +381,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-callbacks", action="store_true", help="Do not post status callbacks.")
     parser.add_argument("--echo", action="store_true", help="Print every text received.")
     args = parser.parse_args(argv)
-    fake = FakeTwilio(port=args.port, account_sid=args.account_sid, auth_token=args.auth_token,
-                      callbacks=not args.no_callbacks, inbound_url=args.inbound_url, our_number=args.our_number,
-                      echo=args.echo)
+    fake = FakeTwilio(
+        port=args.port,
+        account_sid=args.account_sid,
+        auth_token=args.auth_token,
+        callbacks=not args.no_callbacks,
+        inbound_url=args.inbound_url,
+        our_number=args.our_number,
+        echo=args.echo,
+    )
     fake.start()
     print(f"Fake Twilio listening on {fake.url}", flush=True)
     try:

@@ -21,13 +21,19 @@ def resolve() -> dict[str, str]:
     """{name: version} for everything a fresh install of the project would bring, the project itself excluded."""
     report = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet", "--report", "-", "."],
-        cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     found = (item["metadata"] for item in json.loads(report)["install"])
     return {meta["name"]: meta["version"] for meta in found if meta["name"] != "clearday"}
 
 
 def render(pins: dict[str, str]) -> str:
-    return HEADER + "".join(f"{name}=={version}\n" for name, version in sorted(pins.items(), key=lambda p: p[0].lower()))
+    return HEADER + "".join(
+        f"{name}=={version}\n" for name, version in sorted(pins.items(), key=lambda p: p[0].lower())
+    )
 
 
 def main() -> None:

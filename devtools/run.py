@@ -38,11 +38,18 @@ def fake_sms(base: str) -> tuple[dict[str, str], dict[str, str]]:
 
     port = int(os.environ.get("FAKE_TWILIO_PORT", "8025"))
     public = os.environ.get("PUBLIC_BASE_URL") or base
-    env = {"SMS_BACKEND": "notifications.channels.twilio.TwilioSmsBackend", "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
-           "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN, "TWILIO_FROM_NUMBER": DEFAULT_FROM,
-           "TWILIO_API_BASE_URL": f"http://127.0.0.1:{port}", "PUBLIC_BASE_URL": public}
-    command = (f"{shlex.quote(sys.executable)} -m devtools.fake_twilio --port {port} "
-               f"--auth-token {DEFAULT_AUTH_TOKEN} --inbound-url {public}/webhooks/sms/inbound --echo")
+    env = {
+        "SMS_BACKEND": "notifications.channels.twilio.TwilioSmsBackend",
+        "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": DEFAULT_FROM,
+        "TWILIO_API_BASE_URL": f"http://127.0.0.1:{port}",
+        "PUBLIC_BASE_URL": public,
+    }
+    command = (
+        f"{shlex.quote(sys.executable)} -m devtools.fake_twilio --port {port} "
+        f"--auth-token {DEFAULT_AUTH_TOKEN} --inbound-url {public}/webhooks/sms/inbound --echo"
+    )
     return env, {"sms": command}
 
 
@@ -51,7 +58,7 @@ def demo_logins(where_texts_go: str) -> list[str]:
     import django
 
     django.setup()
-    from django.db import DatabaseError, connection
+    from django.db import connection, DatabaseError
 
     from accounts.models import Role, User
     from scheduling.demo.catalog import DEMO_PASSWORD
@@ -59,8 +66,11 @@ def demo_logins(where_texts_go: str) -> list[str]:
 
     try:
         active = User.objects.filter(is_active=True).order_by("username")
-        staff = [(username, Role(role).label.lower()) for role in (Role.ADMIN, Role.FRONT_DESK, Role.CLINICIAN)
-                 for username in active.filter(role=role).values_list("username", flat=True)[:3]]
+        staff = [
+            (username, Role(role).label.lower())
+            for role in (Role.ADMIN, Role.FRONT_DESK, Role.CLINICIAN)
+            for username in active.filter(role=role).values_list("username", flat=True)[:3]
+        ]
         patients = list(Patient.objects.exclude(phone="").order_by("pk").values_list("phone", flat=True)[:2])
     except DatabaseError:
         return ["  The database is not migrated yet: run `make migrate` and `make seed`."]
@@ -68,11 +78,16 @@ def demo_logins(where_texts_go: str) -> list[str]:
         connection.close()
     lines = []
     if staff:
-        lines.append(f"  Staff logins (demo password '{DEMO_PASSWORD}'): "
-                     + ", ".join(f"{username} ({role})" for username, role in staff))
+        lines.append(
+            f"  Staff logins (demo password '{DEMO_PASSWORD}'): "
+            + ", ".join(f"{username} ({role})" for username, role in staff)
+        )
     if patients:
-        lines.append("  Patients sign in with a one-time code sent to e.g. "
-                     + ", ".join(str(phone) for phone in patients) + f" ({where_texts_go})")
+        lines.append(
+            "  Patients sign in with a one-time code sent to e.g. "
+            + ", ".join(str(phone) for phone in patients)
+            + f" ({where_texts_go})"
+        )
     return lines or ["  No demo users yet: run `make seed`, or create an admin with `manage.py createsuperuser`."]
 
 
@@ -84,18 +99,23 @@ def banner(base: str, sms_env: dict[str, str]) -> str:
     db = os.environ.get("DATABASE_URL") and "PostgreSQL (DATABASE_URL)" or "SQLite (var/clearday.sqlite3)"
     broker = os.environ.get("REDIS_URL") and "Redis (REDIS_URL)" or "file-system broker (var/broker)"
     where_texts_go = "texts go to the fake Twilio below" if sms_env else "texts print in this console"
-    lines = ["", "Clearday is running: web, Celery worker and beat.",
-             f"  Web:       {base}/",
-             f"  API docs:  {base}/api/docs/   (OpenAPI: {base}/api/schema/)",
-             f"  Admin:     {base}/admin/",
-             f"  Health:    {base}/healthz   {base}/readyz",
-             f"  Database:  {db}",
-             f"  Broker:    {broker}",
-             *demo_logins(where_texts_go)]
+    lines = [
+        "",
+        "Clearday is running: web, Celery worker and beat.",
+        f"  Web:       {base}/",
+        f"  API docs:  {base}/api/docs/   (OpenAPI: {base}/api/schema/)",
+        f"  Admin:     {base}/admin/",
+        f"  Health:    {base}/healthz   {base}/readyz",
+        f"  Database:  {db}",
+        f"  Broker:    {broker}",
+        *demo_logins(where_texts_go),
+    ]
     if sms_env:
         fake = sms_env["TWILIO_API_BASE_URL"]
-        lines.append(f"  Texts go to a fake Twilio at {fake}: see them at {fake}/_fake/messages; reply as a patient "
-                     f"with POST {fake}/_fake/inbound {{\"from\": \"+1...\", \"body\": \"C\"}}.")
+        lines.append(
+            f"  Texts go to a fake Twilio at {fake}: see them at {fake}/_fake/messages; reply as a patient "
+            f'with POST {fake}/_fake/inbound {{"from": "+1...", "body": "C"}}.'
+        )
     return "\n".join([*lines, "Press Ctrl-C to stop.", ""])
 
 

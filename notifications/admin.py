@@ -1,7 +1,12 @@
 from django.contrib import admin
 
 from notifications.models import (
-    AppointmentLink, ConsentEvent, InboundMessage, MessagingPolicy, OutboundMessage, ServiceMessagePlan,
+    AppointmentLink,
+    ConsentEvent,
+    InboundMessage,
+    MessagingPolicy,
+    OutboundMessage,
+    ServiceMessagePlan,
 )
 
 

@@ -7,8 +7,7 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Every change of an appointment replans its messages in the same transaction (scheduling.hooks).
-        from scheduling import hooks
-
         from notifications import planning
+        from scheduling import hooks
 
         hooks.on_appointment_changed(planning.replan_on_change)

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.channels.sms import SmsError, get_sms_backend
+from notifications.channels.sms import get_sms_backend, SmsError
 from notifications.models import Channel, MessageStatus as M, MessagingPolicy, OutboundMessage
 
 logger = logging.getLogger(__name__)

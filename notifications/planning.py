@@ -14,9 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from notifications import caps, plans, quiet_hours
-from notifications.models import (
-    Channel, MessageStatus as M, MessagingPolicy, OutboundMessage, PENDING_STATUSES,
-)
+from notifications.models import Channel, MessageStatus as M, MessagingPolicy, OutboundMessage, PENDING_STATUSES
 from scheduling.models import Appointment, AppointmentStatus as S, Patient
 from scheduling.services.locks import lock_patients
 

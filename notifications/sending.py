@@ -27,19 +27,17 @@ import logging
 from collections import Counter
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, DatabaseError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from notifications import caps, plans, send_checks
 from notifications.channels.email import EmailError, send_email
-from notifications.channels.sms import SmsBackend, SmsError, get_sms_backend
+from notifications.channels.sms import get_sms_backend, SmsBackend, SmsError
 from notifications.channels.twilio import UNSUBSCRIBED_CODE
 from notifications.models import Channel, MessageStatus as M, MessagingPolicy, OutboundMessage
-from notifications.rendering import (
-    MessageTooLong, build_context, message_context, public_url, render_email, render_sms,
-)
+from notifications.rendering import build_context, message_context, MessageTooLong, public_url, render_email, render_sms
 from scheduling.services.locks import lock_patients
 
 logger = logging.getLogger(__name__)

@@ -9,10 +9,19 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from .models import (
-    Allocation, Appointment, Closure, HoursOverride, Location, Patient, Phase, Resource, Service, StaffMember,
+    Allocation,
+    Appointment,
+    Closure,
+    HoursOverride,
+    Location,
+    Patient,
+    Phase,
+    Resource,
+    Service,
+    StaffMember,
     WorkingHours,
 )
-from .models.clinic import LANGUAGES, US_STATES, Modality, StaffRole, missing_resource_kinds
+from .models.clinic import LANGUAGES, missing_resource_kinds, Modality, StaffRole, US_STATES
 
 
 class ListChoiceField(forms.TypedMultipleChoiceField):

@@ -53,8 +53,14 @@ def appointment_changed(appointment, *, action: str, new: bool = False, now: dat
 
 def check_booking(*, patient, service, location, start: datetime, actor, override_reason: str = "") -> None:
     for check in _booking_checks:
-        check(patient=patient, service=service, location=location, start=start, actor=actor,
-              override_reason=override_reason)
+        check(
+            patient=patient,
+            service=service,
+            location=location,
+            start=start,
+            actor=actor,
+            override_reason=override_reason,
+        )
 
 
 def check_check_in(*, appointment, actor, override_reason: str = "") -> list[str]:

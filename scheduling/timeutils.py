@@ -14,14 +14,14 @@ Instants are aware UTC datetimes. Wall-clock rules ("9:00-17:00 on Mondays", "cl
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo
 
 UTC = dt.UTC
 DAY = dt.timedelta(days=1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 

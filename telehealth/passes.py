@@ -22,7 +22,7 @@ from scheduling.models import Allocation, Appointment, Modality, StaffMember
 
 from .backends import get_backend
 from .models import JoinPass, Participant, VideoRoom
-from .selectors import SCHEDULED, join_window
+from .selectors import join_window, SCHEDULED
 
 LOOKUP_LENGTH = 16
 MAC_LENGTH = 20

@@ -13,7 +13,7 @@ from core.errors import Unprocessable
 from scheduling import timeutils
 from scheduling.models import Appointment, Patient, StaffMember, StaffRole
 
-from .backends import RoomParticipant, get_backend
+from .backends import get_backend, RoomParticipant
 from .models import IdentityConfirmation, InPersonEvaluation, InterpreterNeed, JoinPass, Participant
 from .passes import room_for
 from .selectors import MAX_IDENTITY_ATTEMPTS, PRESENCE_TIMEOUT, visit_view

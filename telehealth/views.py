@@ -25,7 +25,7 @@ from scheduling import timeutils
 from . import services, wording
 from .models import JoinPass, Participant
 from .passes import resolve
-from .selectors import VisitView, dial_in_for, identity_confirmed_at, visit_view
+from .selectors import dial_in_for, identity_confirmed_at, visit_view, VisitView
 
 POLL_SECONDS = 10
 

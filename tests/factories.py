@@ -14,8 +14,21 @@ from django.contrib.auth import get_user_model
 
 from accounts.models import Role
 from scheduling.models import (
-    Allocation, Appointment, AppointmentStatus, Closure, HoursOverride, Location, Patient, Phase, Resource,
-    ResourceKind, Service, StaffMember, StaffRole, StaffUsage, WorkingHours,
+    Allocation,
+    Appointment,
+    AppointmentStatus,
+    Closure,
+    HoursOverride,
+    Location,
+    Patient,
+    Phase,
+    Resource,
+    ResourceKind,
+    Service,
+    StaffMember,
+    StaffRole,
+    StaffUsage,
+    WorkingHours,
 )
 
 DEMO_PASSWORD = "clearday-demo"

@@ -13,7 +13,6 @@ from scheduling.models import Allocation, Appointment, AppointmentStatus, Bookin
 from scheduling.timeutils import UTC
 from telehealth.passes import open_join_url
 
-
 VISIT_MODALITIES = [c for c in Modality.choices if c[0] != Modality.EITHER]
 
 
@@ -82,7 +81,7 @@ class BookingRequestSerializer(HoldRequestSerializer):
             return _Where.validate(self, attrs)
         missing = [name for name in ("service", "start") if name not in attrs]
         if missing:
-            raise serializers.ValidationError({name: "This field is required (or give a hold)." for name in missing})
+            raise serializers.ValidationError(dict.fromkeys(missing, "This field is required (or give a hold)."))
         return super().validate(attrs)
 
 

@@ -15,7 +15,6 @@ from checkins.models import CheckIn, CheckInAnswers, RiskAlert
 from checkins.questionnaires import gad7_band, phq9_band
 from notifications.models import OutboundMessage
 
-
 # --- The patient's check-in ------------------------------------------------------------------
 
 class ChoiceSerializer(serializers.Serializer):

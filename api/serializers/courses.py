@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from api.serializers.booking import AwareDateTimeField, _Where
+from api.serializers.booking import _Where, AwareDateTimeField
 from api.serializers.fields import IdField
 from scheduling.models import Appointment, CourseStep, CourseTemplate
 from scheduling.services.courses import DAY_NAMES, TIMES_OF_DAY

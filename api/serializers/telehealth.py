@@ -3,7 +3,6 @@ the record of a prescriber's in-person evaluation."""
 
 from __future__ import annotations
 
-
 from rest_framework import serializers
 
 from api.serializers.fields import IdField, utc_text

@@ -7,26 +7,30 @@ cannot be probed. What a role may do on something it can see is the `roles` of e
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view, OpenApiExample, OpenApiParameter
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 
 from accounts.models import Role
 from api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from api.permissions import IsFrontDesk, IsPatient
-from core.errors import NotFound, Unprocessable
 from api.serializers.booking import (
-    AppointmentQuerySerializer, AppointmentSerializer, BookingRequestSerializer, CancelRequestSerializer,
-    EmptyRequestSerializer, ReasonRequestSerializer, RescheduleRequestSerializer,
+    AppointmentQuerySerializer,
+    AppointmentSerializer,
+    BookingRequestSerializer,
+    CancelRequestSerializer,
+    EmptyRequestSerializer,
+    ReasonRequestSerializer,
+    RescheduleRequestSerializer,
 )
 from api.serializers.care import CheckInRequestSerializer
+from api.views.holds import problem_responses, render_appointment, resolve_target, Target
 from audit.services import Action, record
-from api.views.holds import Target, problem_responses, render_appointment, resolve_target
 from config.throttles import BookingThrottle
+from core.errors import Forbidden, NotFound, Unprocessable
 from scheduling.models import Appointment, Location
 from scheduling.selectors.appointments import filter_appointments, get_appointment, visible_appointments, with_details
 from scheduling.services import booking, transitions
-from core.errors import Forbidden
 
 SLOT_TAKEN_EXAMPLE = OpenApiExample(
     "Taken", status_codes=["409"], response_only=True,

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth import login, logout
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema, OpenApiResponse
 from knox.models import AuthToken
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication

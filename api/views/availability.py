@@ -7,7 +7,7 @@ service lets patients choose (or to staff), chairs and rooms to staff only."""
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import extend_schema, OpenApiExample
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
@@ -15,10 +15,10 @@ from rest_framework.response import Response
 
 from accounts.models import Role
 from api import problems
-from core.errors import DomainError
 from api.serializers.catalog import AvailabilityQuerySerializer, AvailabilitySerializer, render_availability
 from api.views.catalog import is_clinic_staff
 from config.throttles import AvailabilityThrottle
+from core.errors import DomainError
 from scheduling.availability import find_slots, offering_problem
 from scheduling.models import Patient, Resource, StaffMember
 

@@ -5,19 +5,19 @@ call one care service or selector, render."""
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema, OpenApiParameter
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from accounts.models import Role
 from api.permissions import IsClinician, IsClinicStaff, IsFrontDesk, IsPatient
-from core.errors import NotFound
 from api.problems import problem_responses
 from api.serializers import care as s
 from audit.services import Action, record
 from care import selectors, services
 from care.models import Clearance, Escort
+from core.errors import NotFound
 from scheduling.models import Appointment, Location, Patient
 from scheduling.selectors.appointments import desk_location_ids, get_appointment
 

@@ -4,14 +4,18 @@ list carries names, roles and languages, never contact details."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import extend_schema, OpenApiExample
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 
 from api import problems
 from api.serializers.catalog import (
-    LocationSerializer, ServiceQuerySerializer, ServiceSerializer, StaffQuerySerializer, StaffSerializer,
+    LocationSerializer,
+    ServiceQuerySerializer,
+    ServiceSerializer,
+    StaffQuerySerializer,
+    StaffSerializer,
 )
 from scheduling.models import Location, StaffMember
 from scheduling.selectors.catalog import active_locations, active_services, clinical_staff, service_by_code

@@ -4,7 +4,7 @@ the form, the services and the selectors in checkins/."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema, OpenApiParameter
 from rest_framework import status as http
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -13,13 +13,13 @@ from rest_framework.response import Response
 
 from accounts.models import Role
 from api.permissions import IsClinician, IsClinicStaff
-from core.errors import NotFound
 from api.problems import problem_responses
 from api.serializers import checkins as s
 from audit.services import Action, record
 from checkins import alerts, links, questionnaires as q, selectors, services, wording
-from checkins.forms import FIRST, CheckInForm, data_from_json
+from checkins.forms import CheckInForm, data_from_json, FIRST
 from checkins.models import CheckInStatus, RiskAlert
+from core.errors import NotFound
 from scheduling.models import Patient
 
 TOKEN = OpenApiParameter("token", str, OpenApiParameter.PATH,

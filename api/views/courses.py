@@ -5,7 +5,7 @@ call one service in scheduling.services.courses / course_lifecycle, render the p
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema, OpenApiExample, OpenApiParameter
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -13,18 +13,17 @@ from rest_framework.response import Response
 from accounts.models import Role
 from api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from api.permissions import IsFrontDesk, IsPatient
-from core.errors import NotFound
 from api.problems import problem_responses
 from api.serializers import courses as s
 from api.serializers.booking import RescheduleRequestSerializer
 from api.views.holds import resolve_target
 from config.throttles import BookingThrottle
+from core.errors import Forbidden, NotFound
 from scheduling.models import Course, CourseTemplate, StaffMember
 from scheduling.selectors.courses import course_plan, get_course, visible_courses
 from scheduling.services import course_lifecycle
 from scheduling.services.course_rules import current_appointment
-from scheduling.services.courses import DAY_NAMES, Preferences, book_course
-from core.errors import Forbidden
+from scheduling.services.courses import book_course, DAY_NAMES, Preferences
 
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
 UNPLACEABLE = OpenApiExample(

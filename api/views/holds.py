@@ -18,16 +18,16 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from accounts.models import Role
+from api import problems
 from api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from api.permissions import IsFrontDesk, IsPatient
-from api import problems
 from api.serializers.booking import AppointmentSerializer, HoldRequestSerializer
 from config.throttles import BookingThrottle
+from core.errors import Forbidden, NotFound, Unprocessable
 from scheduling import catalog
 from scheduling.models import Appointment, Location, Patient, Service, StaffMember
 from scheduling.selectors.appointments import allocations_for_display, desk_may_book_at
 from scheduling.services.holds import hold_slot
-from core.errors import Forbidden, NotFound, Unprocessable
 
 _PROBLEM_TEXT = {
     400: "The request is malformed; `errors` names each field.",

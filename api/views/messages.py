@@ -8,12 +8,15 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from api.permissions import IsClinicStaff
-from core.errors import NotFound
 from api.problems import problem_responses
 from api.serializers.messages import (
-    AppointmentMessagesSerializer, InboundMessageSerializer, InboxQuerySerializer, OutboundMessageSerializer,
+    AppointmentMessagesSerializer,
+    InboundMessageSerializer,
+    InboxQuerySerializer,
+    OutboundMessageSerializer,
 )
 from audit.services import Action, record
+from core.errors import NotFound
 from notifications import selectors
 from notifications.inbound import mark_handled
 from notifications.models import InboundMessage, OutboundMessage

@@ -4,19 +4,25 @@ and prescribers' in-person evaluations (the controlled-substance rule reads them
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import extend_schema, OpenApiExample
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from accounts.models import Role
 from api.permissions import IsClinician, IsFrontDesk
-from core.errors import DomainError, NotFound
 from api.problems import problem_responses
 from api.serializers.telehealth import (
-    InPersonEvaluationRequestSerializer, InPersonEvaluationSerializer, InterpreterRequestSerializer,
-    InterpreterSerializer, WaitingListSerializer, WaitingQuerySerializer, render_evaluation, render_waiting_row,
+    InPersonEvaluationRequestSerializer,
+    InPersonEvaluationSerializer,
+    InterpreterRequestSerializer,
+    InterpreterSerializer,
+    render_evaluation,
+    render_waiting_row,
+    WaitingListSerializer,
+    WaitingQuerySerializer,
 )
+from core.errors import DomainError, NotFound
 from scheduling import timeutils
 from scheduling.models import Appointment, Patient, StaffMember
 from scheduling.selectors.appointments import get_appointment, staff_member_for

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.parsers import FormParser
 from rest_framework.permissions import BasePermission

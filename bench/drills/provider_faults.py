@@ -20,7 +20,7 @@ import requests
 from bench.drills import clinic
 from bench.drills.outcome import DrillResult, log, run_drill
 from bench.drills.servers import throwaway_postgres, throwaway_redis
-from bench.drills.stack import Stack, app_env, wait_until
+from bench.drills.stack import app_env, Stack, wait_until
 
 NAME = "provider_faults"
 TITLE = "SMS provider answering 500s and timeouts"

@@ -33,7 +33,7 @@ from bench import support
 from bench.drills import clinic
 from bench.drills.outcome import DrillResult, log, run_drill
 from bench.drills.servers import throwaway_redis
-from bench.drills.stack import Stack, app_env, wait_until
+from bench.drills.stack import app_env, Stack, wait_until
 from bench.scenarios import booking
 from devtools.fake_twilio import DEFAULT_AUTH_TOKEN, DEFAULT_FROM
 

@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 
 from bench import support
 from bench.load import LoopbackSession
-from bench.scenarios.demo_clinic import LARGE_APPOINTMENTS, clinic_database
+from bench.scenarios.demo_clinic import clinic_database, LARGE_APPOINTMENTS
 
 SIZES = {
     # appointments at 1x; engine calls and HTTP requests per database and load level, split over

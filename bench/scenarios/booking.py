@@ -173,7 +173,7 @@ def _history(spec: dict) -> dict:
     django.setup()
     from django.db import transaction
 
-    from notifications.models import PENDING_STATUSES, MessageStatus, OutboundMessage
+    from notifications.models import MessageStatus, OutboundMessage, PENDING_STATUSES
     from scheduling.models import Allocation, Appointment, AppointmentEvent, AppointmentStatus
 
     originals = list(Appointment.objects.filter(status=AppointmentStatus.BOOKED).order_by("pk"))

@@ -34,7 +34,7 @@ import time
 
 from bench import support
 from bench.scenarios.booking import AUDIT_SQL
-from bench.scenarios.demo_clinic import LARGE_APPOINTMENTS, clinic_database
+from bench.scenarios.demo_clinic import clinic_database, LARGE_APPOINTMENTS
 
 SIZES = {
     True: {"iv_courses": 8, "rounds": 1, "clinic": "demo", "appointments": None, "with_10x": False},

@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .intervals import (
-    Span,
     below_capacity,
     covers,
     intersect,
     intersect_all,
     overlapping,
     peak_load,
+    Span,
     starts_fitting,
     subtract,
     union,

@@ -13,16 +13,16 @@ from scheduling import catalog, timeutils
 from scheduling.models import Location, Patient, Service, StaffMember
 
 from .core import (
-    EXCLUSIVE,
-    SHARED,
-    Assignment,
     assign_at,
+    Assignment,
     assignments_for,
     build_runs,
     choose_many,
+    EXCLUSIVE,
     first_staff_run,
     layout,
     prepare,
+    SHARED,
 )
 from .explain import explain, role_label
 from .hours import from_epoch, to_epoch

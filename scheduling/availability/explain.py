@@ -7,7 +7,7 @@ import datetime as dt
 from scheduling import timeutils
 from scheduling.models import ResourceKind, StaffRole
 
-from .core import EXCLUSIVE, Holder, Need, Run, build_runs, present_roles
+from .core import build_runs, EXCLUSIVE, Holder, Need, present_roles, Run
 from .hours import from_epoch, to_epoch
 from .intervals import covers, overlapping, peak_load
 from .loader import Context

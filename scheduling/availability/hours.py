@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from scheduling import timeutils
 
-from .intervals import Span, normalise, subtract
+from .intervals import normalise, Span, subtract
 
 
 @dataclass(frozen=True)

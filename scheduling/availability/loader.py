@@ -18,8 +18,8 @@ from scheduling import catalog, timeutils
 from scheduling.models import Allocation, HoursOverride, Location, Resource, Service, StaffMember, WorkingHours
 from scheduling.models.clinic import MAX_BUFFER_MINUTES, MAX_PHASE_MINUTES
 
-from .core import Calendar, Holder, Need, build_runs, present_roles
-from .hours import ClosedDays, DatedOverride, WeeklyRule, open_spans
+from .core import build_runs, Calendar, Holder, Need, present_roles
+from .hours import ClosedDays, DatedOverride, open_spans, WeeklyRule
 
 # No allocation is longer than this (see the limits on Phase and Service), which bounds the scan.
 MAX_ALLOCATION = dt.timedelta(minutes=MAX_PHASE_MINUTES + 2 * MAX_BUFFER_MINUTES)

@@ -17,11 +17,19 @@ from django.contrib.auth.hashers import make_password
 
 from accounts.models import Role
 from scheduling.models import (
-    Closure, HoursOverride, Location, Patient, Phase, Resource, Service, StaffMember, WorkingHours,
+    Closure,
+    HoursOverride,
+    Location,
+    Patient,
+    Phase,
+    Resource,
+    Service,
+    StaffMember,
+    WorkingHours,
 )
 
 DEMO_PASSWORD = "clearday-demo"  # nosec B105 - the demo clinic's logins, printed by seed_demo
-WEEKDAYS = range(0, 5)
+WEEKDAYS = range(5)
 
 # code, name, category, modality, dosing, online, patient picks, phases
 # phase: (name, minutes, staff role, usage, resource kind, present role)
@@ -148,7 +156,7 @@ def _location_hours(size: str, name: str) -> list[tuple[range | tuple[int, ...],
     if name == "Telehealth":
         return []
     if size == "large":
-        return [(range(0, 7), 7, 20)]
+        return [(range(7), 7, 20)]
     if name == "Phoenix":
         return [(WEEKDAYS, 8, 18), ((5,), 9, 13)]
     return [(WEEKDAYS, 9, 17)]

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from scheduling import timeutils
-from scheduling.availability.core import Calendar, Holder, assign, first_staff_run, prepare
+from scheduling.availability.core import assign, Calendar, first_staff_run, Holder, prepare
 from scheduling.availability.hours import from_epoch, to_epoch
 from scheduling.availability.intervals import contains, intersect
 from scheduling.availability.loader import Context, load
@@ -148,7 +148,7 @@ def _book_days(services, sites, days: list[dt.date], weights: list[float], targe
         booked: list[Booked] = []
         loaded = [(load(service=service, location=place, window_start=lo, window_end=hi, now=now), weight)
                   for service, place, weight in contexts]
-        for day, weight in zip(block, weights[block_start:block_start + BLOCK_DAYS]):
+        for day, weight in zip(block, weights[block_start:block_start + BLOCK_DAYS], strict=False):
             # Cumulative rounding hits the target exactly; a day that is full passes its rest on.
             cumulative += weight
             quota = round(cumulative * per_weight) - placed_count
@@ -225,7 +225,7 @@ def write_visits(booked: list[Booked], *, patient_ids: list[int], seed: int = 2,
             Allocation(appointment_id=appointment.id, phase_id=a.need.phase_id, staff_id=a.staff_id,
                        resource_id=a.resource_id, start=from_epoch(a.start), end=from_epoch(a.end),
                        exclusive=a.exclusive, share=a.share)
-            for appointment, b in zip(appointments, chunk) if b.status != AppointmentStatus.CANCELLED
+            for appointment, b in zip(appointments, chunk, strict=False) if b.status != AppointmentStatus.CANCELLED
             for a in b.assignments]
         Allocation.objects.bulk_create(allocations, batch_size=batch)
         rows += len(allocations)

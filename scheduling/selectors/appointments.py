@@ -18,7 +18,7 @@ from accounts.models import Role
 from core.errors import NotFound
 from scheduling import catalog
 from scheduling.models import Allocation, Appointment, Location, StaffMember
-from scheduling.timeutils import UTC, day_bounds, zone
+from scheduling.timeutils import day_bounds, UTC, zone
 
 
 def staff_member_for(user) -> StaffMember | None:

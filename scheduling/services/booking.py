@@ -11,17 +11,28 @@ from django.utils import timezone
 
 from core.errors import Conflict, Forbidden, NotFound
 from scheduling import hooks
+from scheduling.availability import Slot
 from scheduling.models import (
-    Allocation, Appointment, AppointmentStatus as S, BookingChannel, Location, Modality, Patient, Service,
+    Allocation,
+    Appointment,
+    AppointmentStatus as S,
+    BookingChannel,
+    Location,
+    Modality,
+    Patient,
+    Service,
     StaffMember,
 )
 from scheduling.services.course_rules import ensure_move_keeps_spacing
 from scheduling.services.events import record_event
 from scheduling.services.locks import lock_appointment, lock_calendars
-from scheduling.availability import Slot
-from scheduling.services.placement import SlotRequest, place, write_allocations
+from scheduling.services.placement import place, SlotRequest, write_allocations
 from scheduling.services.transitions import (
-    actor_kind, apply_status, appointment_zone, ensure_patient_may_change, ensure_transition,
+    actor_kind,
+    apply_status,
+    appointment_zone,
+    ensure_patient_may_change,
+    ensure_transition,
     is_patient,
 )
 from scheduling.timeutils import describe

@@ -14,13 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, Unprocessable
-from scheduling.models import (
-    Appointment, AppointmentStatus, Course, CourseStatus, CourseVisit, Location, StaffMember,
-)
+from scheduling.models import Appointment, AppointmentStatus, Course, CourseStatus, CourseVisit, Location, StaffMember
 from scheduling.services import booking, transitions
-from scheduling.services.course_rules import LIVE, booster_rule, course_visits, current_appointment, dose_rules
+from scheduling.services.course_rules import booster_rule, course_visits, current_appointment, dose_rules, LIVE
 from scheduling.services.course_search import DoseStep
-from scheduling.services.courses import START_WINDOW, Preferences, Request, Visit, place_visits
+from scheduling.services.courses import place_visits, Preferences, Request, START_WINDOW, Visit
 
 UPCOMING = (AppointmentStatus.HELD, AppointmentStatus.BOOKED)
 DOSES = (CourseVisit.Kind.DOSE, CourseVisit.Kind.BOOSTER)

@@ -75,7 +75,7 @@ def find_violations(*, template: CourseTemplate, rules: list[DoseRule], visits: 
     doses = sorted((v for v in visits if v.kind in (DOSE, BOOSTER)), key=lambda v: v.number)
     by_number = {rule.number: rule for rule in rules}
     found: list[Violation] = []
-    for before, visit in zip(doses, doses[1:]):
+    for before, visit in zip(doses, doses[1:], strict=False):
         rule = by_number.get(visit.number) if visit.kind == DOSE else booster_rule(template, visit.number)
         if rule is None:
             continue

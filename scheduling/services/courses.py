@@ -27,8 +27,17 @@ from core.errors import Conflict, Unprocessable
 from scheduling import hooks, timeutils
 from scheduling.availability import find_slots, offering_problem
 from scheduling.models import (
-    Appointment, AppointmentStatus, BookingChannel, Course, CourseTemplate, CourseVisit, Location, Patient, Service,
-    StaffMember, StaffRole,
+    Appointment,
+    AppointmentStatus,
+    BookingChannel,
+    Course,
+    CourseTemplate,
+    CourseVisit,
+    Location,
+    Patient,
+    Service,
+    StaffMember,
+    StaffRole,
 )
 from scheduling.services import booking
 from scheduling.services.course_rules import dose_rules, hours

@@ -13,10 +13,18 @@ from django.conf import settings
 from django.utils import timezone
 
 from scheduling import hooks
-from scheduling.models import Appointment, AppointmentStatus as S, BookingChannel, Location, Patient, Service, StaffMember
+from scheduling.models import (
+    Appointment,
+    AppointmentStatus as S,
+    BookingChannel,
+    Location,
+    Patient,
+    Service,
+    StaffMember,
+)
 from scheduling.services.booking import check_request, modality_for
 from scheduling.services.events import record_event
-from scheduling.services.placement import SlotRequest, place, write_allocations
+from scheduling.services.placement import place, SlotRequest, write_allocations
 from scheduling.services.transitions import actor_kind, is_patient
 
 

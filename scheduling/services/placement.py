@@ -30,10 +30,17 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 
 from core.errors import Conflict, Unprocessable
-from scheduling.availability import Slot, SlotUnavailable, plan_slot
+from scheduling.availability import plan_slot, Slot, SlotUnavailable
 from scheduling.availability.intervals import below_capacity, covers
 from scheduling.models import (
-    Allocation, Appointment, AppointmentStatus, Location, Patient, Resource, Service, StaffMember,
+    Allocation,
+    Appointment,
+    AppointmentStatus,
+    Location,
+    Patient,
+    Resource,
+    Service,
+    StaffMember,
 )
 from scheduling.services.locks import lock_appointment, lock_appointments, lock_calendars, lock_patients
 from scheduling.services.transitions import apply_status

@@ -5,7 +5,7 @@ import pytest
 from knox.models import AuthToken
 from rest_framework.exceptions import AuthenticationFailed
 
-from accounts.authentication import SIGN_IN_AGAIN, DeviceTokenAuthentication
+from accounts.authentication import DeviceTokenAuthentication, SIGN_IN_AGAIN
 from accounts.models import Role
 from tests.factories import PatientFactory, UserFactory
 

@@ -8,8 +8,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # The installed product: what the image ships. Tests, migrations, bench and dev tools are not in it.
-PRODUCT = ("core", "config", "accounts", "scheduling", "notifications", "care", "telehealth", "checkins", "api", "web",
-           "audit")
+PRODUCT = (
+    "core",
+    "config",
+    "accounts",
+    "scheduling",
+    "notifications",
+    "care",
+    "telehealth",
+    "checkins",
+    "api",
+    "web",
+    "audit",
+)
 
 
 @dataclass(frozen=True)

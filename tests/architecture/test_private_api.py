@@ -5,7 +5,7 @@ break us. Our own underscore names and dunder names are fine."""
 
 import ast
 
-from tests.architecture.source import Module, imports, is_first_party, product_modules
+from tests.architecture.source import imports, is_first_party, Module, product_modules
 
 # Underscore names that are documented public API: Django's model Options API (`Model._meta`) and
 # default managers, namedtuple's methods, os._exit.
@@ -95,7 +95,7 @@ def test_no_product_module_reads_or_assigns_a_dependencys_private_attribute_or_p
 
 
 def test_the_scan_finds_private_imports_reads_and_patches_and_allows_our_own(tmp_path):
-    source = '''
+    source = """
 import psycopg
 import django.db.backends.postgresql.base as pg
 from psycopg import _queries
@@ -111,14 +111,18 @@ pg.DatabaseWrapper.data_types = {}
 value = now().__class__
 name = psycopg.__version__
 fields = connection.__class__._meta if False else None
-'''
+"""
     path = tmp_path / "sample.py"
     path.write_text(source)
     module = Module(path, "scheduling.sample", ast.parse(source))
     annotate_parents(module.tree)
 
     assert [offence.split(":", 1)[1] for offence in private_imports(module)] == [
-        "4 imports psycopg._queries", "5 imports psycopg._encodings.conn_encoding"]
+        "4 imports psycopg._queries",
+        "5 imports psycopg._encodings.conn_encoding",
+    ]
     assert sorted(offence.split(":", 1)[1] for offence in private_attributes(module)) == [
-        "11 uses psycopg._queries.MAX_CACHED_STATEMENT_PARAMS", "12 uses django.db.connection._prepared",
-        "13 assigns django.db.backends.postgresql.base.DatabaseWrapper.data_types"]
+        "11 uses psycopg._queries.MAX_CACHED_STATEMENT_PARAMS",
+        "12 uses django.db.connection._prepared",
+        "13 assigns django.db.backends.postgresql.base.DatabaseWrapper.data_types",
+    ]

@@ -13,7 +13,12 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from checkins.models import CheckIn, RiskAlert
 from tests.factories import (
-    AppointmentFactory, LocationFactory, PatientFactory, ServiceFactory, StaffMemberFactory, UserFactory,
+    AppointmentFactory,
+    LocationFactory,
+    PatientFactory,
+    ServiceFactory,
+    StaffMemberFactory,
+    UserFactory,
 )
 
 BROWSER = "Mozilla/5.0 (desk PC)"

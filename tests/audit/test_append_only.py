@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.models import Role

@@ -17,7 +17,7 @@ from checkins.models import RiskRule
 from notifications.consent import revoke_sms
 from tests.audit.conftest import api_client, open_alert, page_client
 from tests.factories import AppointmentFactory, clearance, iv_infusion_service, screening
-from web.services.patients import PatientDetails, create_patient
+from web.services.patients import create_patient, PatientDetails
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from audit.models import Action, AuditEntry
 from notifications.models import InboundMessage
-from tests.audit.conftest import BROWSER, api_client, page_client
+from tests.audit.conftest import api_client, BROWSER, page_client
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from tests.factories import LocationFactory, ResourceFactory, StaffMemberFactory, iv_infusion_service, weekly_hours
+from tests.factories import iv_infusion_service, LocationFactory, ResourceFactory, StaffMemberFactory, weekly_hours
 
 # Monday 10 March 2025; Phoenix is UTC-7 all year.
 MONDAY = dt.date(2025, 3, 10)

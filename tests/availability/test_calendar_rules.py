@@ -6,9 +6,10 @@ import datetime as dt
 import pytest
 
 from scheduling import catalog
-from scheduling.availability import SlotUnavailable, find_slots, plan_slot
+from scheduling.availability import find_slots, plan_slot, SlotUnavailable
 from scheduling.models import HoursOverride
 from tests.factories import (
+    book_slot,
     ClosureFactory,
     HoursOverrideFactory,
     LocationFactory,
@@ -16,10 +17,9 @@ from tests.factories import (
     PhaseFactory,
     ResourceFactory,
     StaffMemberFactory,
-    WorkingHoursFactory,
-    book_slot,
     video_therapy_service,
     weekly_hours,
+    WorkingHoursFactory,
 )
 
 from .conftest import MONDAY, NOW

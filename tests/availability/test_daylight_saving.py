@@ -13,8 +13,8 @@ from tests.factories import (
     ResourceFactory,
     ServiceFactory,
     StaffMemberFactory,
-    WorkingHoursFactory,
     video_therapy_service,
+    WorkingHoursFactory,
 )
 
 pytestmark = pytest.mark.django_db

@@ -6,12 +6,11 @@ import datetime as dt
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
+from hypothesis import event, given, HealthCheck, settings, strategies as st
 
 from accounts.models import Role, User
 from scheduling import catalog, timeutils
-from scheduling.availability import SlotUnavailable, core, find_slots, loader, plan_slot
+from scheduling.availability import core, find_slots, loader, plan_slot, SlotUnavailable
 from scheduling.availability.hours import from_epoch, to_epoch
 from scheduling.models import (
     Allocation,

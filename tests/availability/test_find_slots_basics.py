@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from scheduling.availability import SlotUnavailable, find_slots, plan_slot
+from scheduling.availability import find_slots, plan_slot, SlotUnavailable
 from tests.factories import book_slot
 
 from .conftest import MONDAY, NOW

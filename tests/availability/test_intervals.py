@@ -1,6 +1,6 @@
 """The interval arithmetic the engine is built on, without a database."""
 
-from scheduling.availability.core import Calendar, Holder, Need, assign, assign_at, build_runs, prepare
+from scheduling.availability.core import assign, assign_at, build_runs, Calendar, Holder, Need, prepare
 from scheduling.availability.intervals import below_capacity, covers, peak_load, starts_fitting, subtract
 
 

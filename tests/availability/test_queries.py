@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from scheduling.availability import find_slots, plan_slot
 from scheduling.availability.loader import load
-from tests.factories import ResourceFactory, StaffMemberFactory, book_slot, weekly_hours
+from tests.factories import book_slot, ResourceFactory, StaffMemberFactory, weekly_hours
 
 from .conftest import MONDAY, NOW
 

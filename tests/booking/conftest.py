@@ -13,7 +13,12 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from tests.factories import (
-    LocationFactory, PatientFactory, ResourceFactory, StaffMemberFactory, UserFactory, iv_infusion_service,
+    iv_infusion_service,
+    LocationFactory,
+    PatientFactory,
+    ResourceFactory,
+    StaffMemberFactory,
+    UserFactory,
     weekly_hours,
 )
 

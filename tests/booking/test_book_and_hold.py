@@ -4,8 +4,8 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from config.celery import app
+from core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from scheduling import hooks
 from scheduling.models import Allocation, Appointment, AppointmentEvent, AppointmentStatus as S, ResourceKind
 from scheduling.services.booking import book_appointment, convert_hold
@@ -13,7 +13,7 @@ from scheduling.services.holds import hold_slot
 from scheduling.services.housekeeping import expire_lapsed_holds
 from tests.factories import PhaseFactory, ServiceFactory, StaffMemberFactory, video_therapy_service, weekly_hours
 
-from .conftest import NOW, at
+from .conftest import at, NOW
 
 pytestmark = pytest.mark.django_db
 

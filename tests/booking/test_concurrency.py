@@ -14,9 +14,9 @@ from collections.abc import Callable
 import pytest
 from django.db import connection, transaction
 
+from api.models import IdempotencyRecord
 from core.errors import DomainError
 from notifications.models import MessagingPolicy
-from api.models import IdempotencyRecord
 from scheduling.models import Appointment, AppointmentStatus as S
 from scheduling.services import placement, transitions
 from scheduling.services.booking import book_appointment, reschedule_appointment

@@ -6,7 +6,7 @@ from api.idempotency import purge_idempotency_records
 from api.models import IdempotencyRecord
 from scheduling.models import Appointment, AppointmentEvent
 
-from .conftest import NOW, at, client_for, iso
+from .conftest import at, client_for, iso, NOW
 
 pytestmark = pytest.mark.django_db
 

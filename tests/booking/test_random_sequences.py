@@ -28,17 +28,17 @@ import pytest
 import time_machine
 from django.db import transaction
 from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import invariant, precondition, rule, RuleBasedStateMachine, run_state_machine_as_test
 
 from core.errors import DomainError
-from notifications.models import PENDING_STATUSES, OutboundMessage
+from notifications.models import OutboundMessage, PENDING_STATUSES
 from notifications.plans import CANCELLATION, FOLLOW_UP_PREFIX
 from scheduling.models import Allocation, Appointment, AppointmentEvent, AppointmentStatus as S, BookingChannel
 from scheduling.services.booking import book_appointment, convert_hold, reschedule_appointment
 from scheduling.services.holds import hold_slot
 from scheduling.services.transitions import cancel_appointment
 
-from .conftest import NOW, at, desk_user, make_clinic, patient_user
+from .conftest import at, desk_user, make_clinic, NOW, patient_user
 
 # Quarter hours from 09:00 to 12:00 on one Monday: an IV visit lasts 85 minutes, so most of
 # them overlap and the chairs, the nurse's hands and her watch run short.
@@ -124,7 +124,7 @@ class BookingSequences(RuleBasedStateMachine):
                 by_holder["staff", row.staff_id].append(row)
         for holder, rows in by_holder.items():
             rows.sort(key=lambda r: r.start)
-            for earlier, later in zip(rows, rows[1:]):
+            for earlier, later in zip(rows, rows[1:], strict=False):
                 assert later.start >= earlier.end, (
                     f"{holder} double booked: appointment {earlier.appointment_id} {earlier.start:%H:%M}-"
                     f"{earlier.end:%H:%M} and {later.appointment_id} {later.start:%H:%M}-{later.end:%H:%M}")

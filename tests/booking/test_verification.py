@@ -5,14 +5,14 @@ import datetime as dt
 
 import pytest
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, HealthCheck, settings, strategies as st
 
-from scheduling.availability import SlotUnavailable, plan_slot
+from scheduling.availability import plan_slot, SlotUnavailable
 from scheduling.models import Resource, StaffMember
 from scheduling.services.placement import rows_in_the_way, still_free
 from tests.factories import book_slot
 
-from .conftest import NOW, at, make_clinic
+from .conftest import at, make_clinic, NOW
 
 pytestmark = pytest.mark.django_db
 

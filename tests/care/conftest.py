@@ -15,8 +15,16 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from scheduling.models import ResourceKind, StaffRole, StaffUsage
 from tests.factories import (
-    LocationFactory, PatientFactory, PhaseFactory, ResourceFactory, ServiceFactory, StaffMemberFactory, UserFactory,
-    iv_infusion_service, video_therapy_service, weekly_hours,
+    iv_infusion_service,
+    LocationFactory,
+    PatientFactory,
+    PhaseFactory,
+    ResourceFactory,
+    ServiceFactory,
+    StaffMemberFactory,
+    UserFactory,
+    video_therapy_service,
+    weekly_hours,
 )
 
 PHX = ZoneInfo("America/Phoenix")

@@ -8,7 +8,7 @@ import pytest
 from care.models import Clearance
 from scheduling.models import AppointmentStatus
 from tests.care.conftest import client_for
-from tests.factories import AppointmentFactory, ServiceFactory, screening
+from tests.factories import AppointmentFactory, screening, ServiceFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,15 @@ from rest_framework.throttling import SimpleRateThrottle
 from accounts.models import Role
 from scheduling.models import WorkingHours
 from tests.factories import (
-    LocationFactory, PatientFactory, ResourceFactory, StaffMemberFactory, UserFactory, WorkingHoursFactory,
-    iv_infusion_service, video_therapy_service, weekly_hours,
+    iv_infusion_service,
+    LocationFactory,
+    PatientFactory,
+    ResourceFactory,
+    StaffMemberFactory,
+    UserFactory,
+    video_therapy_service,
+    weekly_hours,
+    WorkingHoursFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +76,7 @@ def test_clinic_staff_see_the_nurse_and_the_chair(clinic):
 
 
 def test_a_video_visit_shows_the_patients_and_the_clinicians_clock(clinic):
-    response = get(f"service=integration&modality=video&time_zone=America/Phoenix&"
+    response = get("service=integration&modality=video&time_zone=America/Phoenix&"
                    "start=2030-01-14T00:00:00-07:00&end=2030-01-15T00:00:00-07:00")
     first = response.json()["slots"][0]
     # 09:00 in Los Angeles (winter, UTC-8) is 10:00 in Phoenix.
@@ -171,4 +178,4 @@ def test_the_repeated_hour_on_fall_back_day_shows_both_offsets(clinic):
                "&start=2030-11-03T00:00:00-07:00&end=2030-11-03T03:00:00-08:00").json()
     starts = [s["local_start"] for s in body["slots"]]
     assert "2030-11-03T01:00:00-07:00" in starts and "2030-11-03T01:00:00-08:00" in starts
-    assert len(starts) == len(set(s["start"] for s in body["slots"]))
+    assert len(starts) == len({s["start"] for s in body["slots"]})

@@ -5,7 +5,12 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from tests.factories import (
-    LocationFactory, ResourceFactory, StaffMemberFactory, UserFactory, iv_infusion_service, video_therapy_service,
+    iv_infusion_service,
+    LocationFactory,
+    ResourceFactory,
+    StaffMemberFactory,
+    UserFactory,
+    video_therapy_service,
 )
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,15 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from scheduling.models import (
-    Allocation, Appointment, Closure, HoursOverride, Location, Patient, Resource, Service, StaffMember,
+    Allocation,
+    Appointment,
+    Closure,
+    HoursOverride,
+    Location,
+    Patient,
+    Resource,
+    Service,
+    StaffMember,
 )
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +43,7 @@ def assert_no_double_booking():
             shared[a.staff].append((a.start, a.end))
     for rows in exclusive.values():
         rows.sort()
-        assert all(earlier[1] <= later[0] for earlier, later in zip(rows, rows[1:]))
+        assert all(earlier[1] <= later[0] for earlier, later in zip(rows, rows[1:], strict=False))
     for nurse, rows in shared.items():
         for start, _ in rows:
             assert sum(1 for s, e in rows if s <= start < e) <= nurse.watch_capacity

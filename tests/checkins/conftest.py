@@ -22,8 +22,15 @@ from notifications.channels.sms import LocmemSmsBackend
 from scheduling.models import AppointmentStatus as S, StaffRole
 from scheduling.services import transitions
 from tests.factories import (
-    AllocationFactory, AppointmentFactory, LocationFactory, PatientFactory, PhaseFactory, ServiceFactory,
-    StaffMemberFactory, UserFactory, video_therapy_service,
+    AllocationFactory,
+    AppointmentFactory,
+    LocationFactory,
+    PatientFactory,
+    PhaseFactory,
+    ServiceFactory,
+    StaffMemberFactory,
+    UserFactory,
+    video_therapy_service,
 )
 
 PHX = ZoneInfo("America/Phoenix")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from checkins.models import RiskAlert
 from notifications.models import Channel, MessageStatus as M
 from tests.celery_worker import fake_twilio, twilio_worker, wait_for  # noqa: F401  (fixtures)
-from tests.checkins.conftest import ON_CALL_NUMBER, checkin, completed_visit, first_page, url
+from tests.checkins.conftest import checkin, completed_visit, first_page, ON_CALL_NUMBER, url
 
 
 @pytest.mark.redis

@@ -7,7 +7,7 @@ import pytest
 
 from checkins import links
 from checkins.models import CheckInAnswers, RiskAlert
-from tests.checkins.conftest import HOUR, VISIT_END, api_client, checkin, completed_visit, url
+from tests.checkins.conftest import api_client, checkin, completed_visit, HOUR, url, VISIT_END
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from django.utils import timezone
 from checkins import services
 from checkins.models import AlertStatus, CheckInAnswers, RiskAlert
 from checkins.planning import plan_after_visit
-from tests.checkins.conftest import ON_CALL_NUMBER, checkin, completed_visit, texts_to, url
-from tests.web.browser import DESKTOP, PHONE, browser, check_page, chromium  # noqa: F401  (fixtures)
+from tests.checkins.conftest import checkin, completed_visit, ON_CALL_NUMBER, texts_to, url
+from tests.web.browser import browser, check_page, chromium, DESKTOP, PHONE  # noqa: F401  (fixtures)
 
 
 @pytest.mark.django_db(transaction=True)

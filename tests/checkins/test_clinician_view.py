@@ -8,7 +8,7 @@ import re
 import pytest
 
 from checkins.chart import Point, scores_svg
-from tests.checkins.conftest import HOUR, VISIT_END, VISIT_START, checkin, completed_visit, first_page, phx, url
+from tests.checkins.conftest import checkin, completed_visit, first_page, HOUR, phx, url, VISIT_END, VISIT_START
 
 pytestmark = pytest.mark.django_db
 DAY = 24 * HOUR

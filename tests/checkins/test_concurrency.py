@@ -10,9 +10,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from core.errors import Conflict
 from checkins import alerts, services
 from checkins.models import CheckInAnswers, RiskAlert
+from core.errors import Conflict
 from tests.checkins.conftest import checkin, completed_visit
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from checkins.models import CheckInAnswers, CheckInStatus
 from scheduling.models import AppointmentStatus as S
+from tests.checkins.conftest import checkin, completed_visit, first_page, HOUR, url, VISIT_END
 from tests.factories import AppointmentFactory
-from tests.checkins.conftest import HOUR, VISIT_END, checkin, completed_visit, first_page, url
 
 pytestmark = pytest.mark.django_db
 

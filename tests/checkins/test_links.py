@@ -8,8 +8,8 @@ import pytest
 
 from checkins import links
 from checkins.models import CheckInAnswers
+from tests.checkins.conftest import api_client, checkin, completed_visit, first_page, HOUR, url, VISIT_END
 from tests.factories import PatientFactory, UserFactory
-from tests.checkins.conftest import HOUR, VISIT_END, api_client, checkin, completed_visit, first_page, url
 
 pytestmark = pytest.mark.django_db
 

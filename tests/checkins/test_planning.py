@@ -19,11 +19,20 @@ from notifications.rendering import deny_listed_words
 from notifications.segments import count_segments
 from scheduling.models import AppointmentStatus as S
 from scheduling.services import transitions
-from tests.factories import AppointmentFactory, PatientFactory
 from tests.checkins.conftest import (
-    COMPLETED_AT, HOUR, VISIT_END, VISIT_START, checkin, completed_visit, first_page, phx, run_dispatcher, texts_to,
+    checkin,
+    COMPLETED_AT,
+    completed_visit,
+    first_page,
+    HOUR,
+    phx,
+    run_dispatcher,
+    texts_to,
     url,
+    VISIT_END,
+    VISIT_START,
 )
+from tests.factories import AppointmentFactory, PatientFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,11 +14,21 @@ from checkins.models import AlertStatus, CheckInStatus, OnCallClinician, RiskAle
 from notifications.channels.sms import LocmemSmsBackend, SmsError, SmsResult
 from notifications.models import Channel, MessageStatus as M, OutboundMessage
 from notifications.rendering import deny_listed_words
-from tests.factories import LocationFactory
 from tests.checkins.conftest import (
-    HOUR, ON_CALL_EMAIL, ON_CALL_NUMBER, VISIT_END, api_client, checkin, completed_visit, first_page, phx,
-    run_dispatcher, texts_to, url,
+    api_client,
+    checkin,
+    completed_visit,
+    first_page,
+    HOUR,
+    ON_CALL_EMAIL,
+    ON_CALL_NUMBER,
+    phx,
+    run_dispatcher,
+    texts_to,
+    url,
+    VISIT_END,
 )
+from tests.factories import LocationFactory
 
 pytestmark = pytest.mark.django_db
 

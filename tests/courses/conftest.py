@@ -10,9 +10,17 @@ import pytest
 from scheduling.models import Allocation, Appointment, AppointmentStatus
 from scheduling.services.course_templates import create_default_templates
 from tests.care.conftest import (  # noqa: F401  (fixtures and helpers shared with tests/care)
-    NOW, _fast_password_hashing, at, client_for, desk_user, frozen, iso, make_clinic, patient_user,
+    _fast_password_hashing,
+    at,
+    client_for,
+    desk_user,
+    frozen,
+    iso,
+    make_clinic,
+    NOW,
+    patient_user,
 )
-from tests.factories import UserFactory, clearance
+from tests.factories import clearance, UserFactory
 
 
 def templates_for(clinic):

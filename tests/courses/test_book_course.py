@@ -12,7 +12,7 @@ from scheduling.availability import find_slots
 from scheduling.models import Appointment, Closure, Course, CourseVisit
 from tests.care.conftest import PHX
 from tests.courses.conftest import at, booked_for, client_for, course_body, overlapping_exclusive_allocations
-from tests.factories import PatientFactory, StaffMemberFactory, book_slot, clearance, weekly_hours
+from tests.factories import book_slot, clearance, PatientFactory, StaffMemberFactory, weekly_hours
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_a_six_infusion_course_is_booked_in_one_call_against_a_busy_calendar(cli
     starts = [local(v["start"]) for v in body["visits"]]
     assert [v["label"] for v in body["visits"]] == [f"Visit {n} of 6" for n in range(1, 7)]
     assert all(v["status"] == "booked" for v in body["visits"])
-    assert all(b - a >= dt.timedelta(hours=48) for a, b in zip(starts, starts[1:]))
+    assert all(b - a >= dt.timedelta(hours=48) for a, b in zip(starts, starts[1:], strict=False))
     assert starts[-1] - starts[0] <= dt.timedelta(days=21)
     assert all(s.hour < 12 for s in starts)
     assert not any(s.date() in busy_days for s in starts)
@@ -61,7 +61,7 @@ def test_each_infusion_is_followed_by_an_integration_session_before_the_next(cli
     assert response.status_code == 201, body
     visits = body["visits"]
     assert [v["kind"] for v in visits] == ["dose", "companion"] * 6
-    for dose, companion, following in zip(visits[::2], visits[1::2], visits[2::2] + [None]):
+    for dose, companion, following in zip(visits[::2], visits[1::2], visits[2::2] + [None], strict=False):
         days_after = (local(companion["start"]).date() - local(dose["start"]).date()).days
         assert 1 <= days_after <= 3
         assert companion["modality"] == "video"

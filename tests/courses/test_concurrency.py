@@ -11,7 +11,14 @@ from django.db import connection
 
 from scheduling.models import Appointment, AppointmentStatus, Course, CourseVisit
 from tests.courses.conftest import (
-    NOW, at, client_for, course_body, make_clinic, overlapping_exclusive_allocations, patient_user, templates_for,
+    at,
+    client_for,
+    course_body,
+    make_clinic,
+    NOW,
+    overlapping_exclusive_allocations,
+    patient_user,
+    templates_for,
 )
 from tests.factories import clearance
 

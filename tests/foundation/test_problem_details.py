@@ -15,7 +15,7 @@ def assert_problem(response, status: int, code: str) -> dict:
     assert response.status_code == status
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
-    assert PROBLEM_KEYS <= body.keys()
+    assert body.keys() >= PROBLEM_KEYS
     assert (body["status"], body["code"]) == (status, code)
     assert body["type"].endswith("/" + code.replace("_", "-"))
     assert body["detail"]

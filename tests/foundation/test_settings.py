@@ -6,7 +6,7 @@ import textwrap
 
 from django.conf import settings
 
-from tests.foundation.subprocess_env import PRODUCTION, environment, run_python, settings_json
+from tests.foundation.subprocess_env import environment, PRODUCTION, run_python, settings_json
 
 
 def test_with_nothing_set_the_database_is_sqlite_in_the_data_folder(tmp_path):

@@ -18,7 +18,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from scheduling.models import BookingChannel
 from scheduling.services.booking import book_appointment
 from scheduling.services.holds import hold_slot
-from tests.booking.conftest import NOW, at, desk_user, iso, make_clinic, patient_user
+from tests.booking.conftest import at, desk_user, iso, make_clinic, NOW, patient_user
 
 # The module's users are made before the suite's per-test fast hasher applies.
 FAST_HASHER = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])

@@ -12,7 +12,7 @@ from notifications.channels.sms import SmsError
 from notifications.inbound import receive_sms
 from notifications.models import MessageStatus as M
 from tests.factories import LocationFactory, PatientFactory, StaffMemberFactory, UserFactory
-from tests.notifications.conftest import NOW, book, rows, run_dispatcher
+from tests.notifications.conftest import book, NOW, rows, run_dispatcher
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from notifications import caps
 from notifications.channels.sms import LocmemSmsBackend
 from notifications.models import MessageStatus as M
 from tests.factories import PatientFactory
-from tests.notifications.conftest import NOW, PHX, book, phx, rows, run_dispatcher, texts_to
+from tests.notifications.conftest import book, NOW, PHX, phx, rows, run_dispatcher, texts_to
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from notifications.models import MessageStatus as M, MessagingPolicy, ServiceMes
 from notifications.planning import plan_reply
 from scheduling.models import AppointmentStatus as S
 from tests.factories import LocationFactory, ServiceFactory
-from tests.notifications.conftest import NOW, book, change, phx, rows, run_dispatcher, texts_to
+from tests.notifications.conftest import book, change, NOW, phx, rows, run_dispatcher, texts_to
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from notifications.models import MessageStatus as M, MessagingPolicy
 from scheduling.models import AppointmentStatus as S
 from scheduling.services.transitions import cancel_appointment
 from tests.factories import LocationFactory, PatientFactory, ServiceFactory
-from tests.notifications.conftest import NOW, book, rows, run_dispatcher
+from tests.notifications.conftest import book, NOW, rows, run_dispatcher
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 DUE = NOW + dt.timedelta(minutes=5)

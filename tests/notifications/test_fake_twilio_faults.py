@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import requests
 
+from devtools.fake_twilio import DEFAULT_ACCOUNT_SID, FakeTwilio
 from notifications.channels import twilio as twilio_channel
 from notifications.channels.sms import SmsError
 from notifications.channels.twilio import TwilioSmsBackend
-from devtools.fake_twilio import DEFAULT_ACCOUNT_SID, FakeTwilio
 
 TOKEN = "fake-token-for-tests"
 

@@ -10,7 +10,7 @@ from notifications.models import MessageStatus as M, OutboundMessage, ServiceMes
 from notifications.planning import replan_for_appointment
 from scheduling.models import AppointmentStatus as S
 from tests.factories import ServiceFactory
-from tests.notifications.conftest import NOW, VISIT, book, change, phx, plan, rows, run_dispatcher, texts_to
+from tests.notifications.conftest import book, change, NOW, phx, plan, rows, run_dispatcher, texts_to, VISIT
 
 pytestmark = pytest.mark.django_db
 HOUR = dt.timedelta(hours=1)

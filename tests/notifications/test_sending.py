@@ -12,7 +12,7 @@ from notifications.channels.sms import LocmemSmsBackend, SmsError, SmsResult
 from notifications.consent import revoke_sms
 from notifications.models import ConsentEvent, MessageStatus as M, MessagingPolicy
 from scheduling.models import Appointment, AppointmentStatus as S
-from tests.notifications.conftest import NOW, VISIT, book, rows, run_dispatcher, texts_to
+from tests.notifications.conftest import book, NOW, rows, run_dispatcher, texts_to, VISIT
 
 pytestmark = pytest.mark.django_db
 MIN = dt.timedelta(minutes=1)

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 import requests
 
+from devtools.fake_twilio import DEFAULT_ACCOUNT_SID, FakeTwilio
 from notifications.channels import twilio as twilio_channel
 from notifications.channels.sms import SmsError
 from notifications.channels.twilio import TwilioSmsBackend
-from devtools.fake_twilio import DEFAULT_ACCOUNT_SID, FakeTwilio
 from tests.notifications.conftest import free_port
 
 TOKEN = "fake-token-for-tests"

@@ -12,7 +12,7 @@ from twilio.request_validator import RequestValidator
 from notifications.models import ConsentEvent, InboundMessage, MessageStatus as M, OutboundMessage
 from scheduling.models import AppointmentEvent
 from tests.factories import PatientFactory
-from tests.notifications.conftest import AUTH_TOKEN, NOW, book, rows, run_dispatcher, texts_to
+from tests.notifications.conftest import AUTH_TOKEN, book, NOW, rows, run_dispatcher, texts_to
 
 pytestmark = pytest.mark.django_db
 PUBLIC = "https://clinic.example"

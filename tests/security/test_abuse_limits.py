@@ -23,7 +23,12 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import OneTimeCode, Role
 from tests.factories import (
-    LocationFactory, PatientFactory, ResourceFactory, StaffMemberFactory, UserFactory, iv_infusion_service,
+    iv_infusion_service,
+    LocationFactory,
+    PatientFactory,
+    ResourceFactory,
+    StaffMemberFactory,
+    UserFactory,
     weekly_hours,
 )
 

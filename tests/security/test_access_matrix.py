@@ -30,7 +30,7 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls import get_resolver, resolve, URLPattern, URLResolver
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -42,8 +42,16 @@ from notifications.rendering import appointment_token
 from scheduling.models import Allocation, Course, CourseTemplate, CourseVisit, Phase
 from telehealth import passes
 from tests.factories import (
-    AppointmentFactory, LocationFactory, PatientFactory, ResourceFactory, StaffMemberFactory, UserFactory,
-    clearance, iv_infusion_service, video_therapy_service, weekly_hours,
+    AppointmentFactory,
+    clearance,
+    iv_infusion_service,
+    LocationFactory,
+    PatientFactory,
+    ResourceFactory,
+    StaffMemberFactory,
+    UserFactory,
+    video_therapy_service,
+    weekly_hours,
 )
 
 pytestmark = pytest.mark.django_db
@@ -115,8 +123,8 @@ class Row:
 
 
 # A patient's API: anonymous callers get 401 everywhere a sign-in is needed.
-API_SIGN_IN = dict(anonymous=401)
-PAGE_SIGN_IN = dict(anonymous=302)
+API_SIGN_IN = {"anonymous": 401}
+PAGE_SIGN_IN = {"anonymous": 302}
 VISIT = "{appt_a}"
 
 ROWS: list[Row] = [
@@ -177,9 +185,7 @@ ROWS: list[Row] = [
 
     # --- clinical records and gates -------------------------------------------------------
     Row("post", "/api/v1/care/screenings", expect(**API_SIGN_IN, patient_a=201, patient_b=404, staff=201),
-        {"patient": "{patient_a}", "answers": {name: False for name in (
-            "uncontrolled_hypertension", "psychosis_or_mania", "pregnancy", "aneurysmal_vascular_disease",
-            "intracerebral_hemorrhage", "hypersensitivity", "substance_use")}}),
+        {"patient": "{patient_a}", "answers": dict.fromkeys(("uncontrolled_hypertension", "psychosis_or_mania", "pregnancy", "aneurysmal_vascular_disease", "intracerebral_hemorrhage", "hypersensitivity", "substance_use"), False)}),
     Row("get", "/api/v1/care/patients/{patient_a}", expect(**API_SIGN_IN, patients=403, staff=200)),
     Row("post", "/api/v1/care/clearances", expect(**API_SIGN_IN, patients=403, desks=403, clinician=ACTED,
                                                   admin=ACTED),

@@ -19,10 +19,16 @@ from accounts.models import Role
 from scheduling.models import StaffRole
 from telehealth.passes import issue_pass, token_for
 from tests.factories import (
-    AllocationFactory, AppointmentFactory, LocationFactory, PatientFactory, PhaseFactory, ServiceFactory,
-    StaffMemberFactory, UserFactory,
+    AllocationFactory,
+    AppointmentFactory,
+    LocationFactory,
+    PatientFactory,
+    PhaseFactory,
+    ServiceFactory,
+    StaffMemberFactory,
+    UserFactory,
 )
-from tests.web.browser import DESKTOP, browser, check_page, chromium, csp_violations  # noqa: F401  (fixtures)
+from tests.web.browser import browser, check_page, chromium, csp_violations, DESKTOP  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -22,7 +22,12 @@ from scheduling.services import transitions
 from telehealth.passes import issue_pass, token_for
 from tests.checkins.conftest import checkin, url
 from tests.factories import (
-    AllocationFactory, AppointmentFactory, PatientFactory, PhaseFactory, ServiceFactory, UserFactory,
+    AllocationFactory,
+    AppointmentFactory,
+    PatientFactory,
+    PhaseFactory,
+    ServiceFactory,
+    UserFactory,
 )
 from tests.web.conftest import make_clinic, patient_with_user
 

@@ -36,8 +36,18 @@ from notifications.rendering import deny_listed_words
 from telehealth import services as telehealth_services
 from telehealth.models import InterpreterNeed
 from tests.checkins.conftest import (  # noqa: F401  (fixtures: a clinic with a clinician on call, a clock)
-    HOUR, ON_CALL_EMAIL, ON_CALL_NUMBER, VISIT_END, _messaging_settings, checkin, clinic, clock, completed_visit,
-    first_page, texts_to, url,
+    _messaging_settings,
+    checkin,
+    clinic,
+    clock,
+    completed_visit,
+    first_page,
+    HOUR,
+    ON_CALL_EMAIL,
+    ON_CALL_NUMBER,
+    texts_to,
+    url,
+    VISIT_END,
 )
 from tests.factories import AppointmentFactory, PatientFactory, UserFactory
 

@@ -18,8 +18,15 @@ from scheduling.models import Service, StaffRole
 from telehealth.models import DialIn
 from telehealth.passes import issue_pass, token_for
 from tests.factories import (
-    LocationFactory, PatientFactory, PhaseFactory, ServiceFactory, StaffMemberFactory, UserFactory, book_slot,
-    video_therapy_service, weekly_hours,
+    book_slot,
+    LocationFactory,
+    PatientFactory,
+    PhaseFactory,
+    ServiceFactory,
+    StaffMemberFactory,
+    UserFactory,
+    video_therapy_service,
+    weekly_hours,
 )
 
 LA = ZoneInfo("America/Los_Angeles")

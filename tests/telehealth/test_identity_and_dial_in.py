@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from telehealth.selectors import MAX_IDENTITY_ATTEMPTS
-from tests.telehealth.conftest import book_video, clinician_token, client_for, la, patient_token
+from tests.telehealth.conftest import book_video, client_for, clinician_token, la, patient_token
 
 RIGHT = {"first_name": "ana", "last_name": "RUIZ", "date_of_birth": "1985-06-01"}
 

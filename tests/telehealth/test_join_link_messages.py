@@ -13,7 +13,7 @@ from notifications.models import MessagingPolicy, OutboundMessage
 from notifications.rendering import build_context, render_sms
 from telehealth.models import Participant
 from telehealth.passes import resolve
-from tests.telehealth.conftest import NOW, book_video, clinician_token, la, patient_token
+from tests.telehealth.conftest import book_video, clinician_token, la, NOW, patient_token
 
 
 def test_a_video_visit_gets_a_join_link_message_due_fifteen_minutes_before(clinic):

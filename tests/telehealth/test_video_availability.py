@@ -11,7 +11,7 @@ import time_machine
 
 from scheduling.availability import find_slots
 from tests.factories import PatientFactory
-from tests.telehealth.conftest import LA, NOW, PHX, VISIT_DAY, client_for, la
+from tests.telehealth.conftest import client_for, LA, la, NOW, PHX, VISIT_DAY
 
 
 def day_range(day: dt.date = VISIT_DAY) -> tuple[dt.datetime, dt.datetime]:

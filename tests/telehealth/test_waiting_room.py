@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from telehealth.models import IdentityConfirmation
-from tests.telehealth.conftest import book_video, clinician_token, client_for, la, patient_token
+from tests.telehealth.conftest import book_video, client_for, clinician_token, la, patient_token
 
 VISIT_DAY_NOON = la(12)
 

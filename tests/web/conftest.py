@@ -23,8 +23,14 @@ from config.celery import app as celery_app
 from notifications.channels.sms import LocmemSmsBackend
 from scheduling.models import ResourceKind, Service
 from tests.factories import (
-    LocationFactory, PatientFactory, ResourceFactory, StaffMemberFactory, UserFactory, iv_infusion_service,
-    video_therapy_service, weekly_hours,
+    iv_infusion_service,
+    LocationFactory,
+    PatientFactory,
+    ResourceFactory,
+    StaffMemberFactory,
+    UserFactory,
+    video_therapy_service,
+    weekly_hours,
 )
 from tests.web.browser import browser, chromium  # noqa: F401  (the browser tests' fixtures)
 

@@ -13,7 +13,7 @@ from rest_framework.settings import api_settings
 from scheduling.models import Appointment, AppointmentStatus as S, Patient
 from tests.factories import PatientFactory
 
-from .conftest import NOW, at, code_sent_to, patient_with_user
+from .conftest import at, code_sent_to, NOW, patient_with_user
 
 pytestmark = pytest.mark.django_db
 

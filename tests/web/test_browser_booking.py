@@ -13,7 +13,7 @@ from django.utils import timezone
 from notifications.channels.sms import LocmemSmsBackend
 from scheduling.models import Appointment, AppointmentStatus as S
 
-from .browser import PHONE, check_page
+from .browser import check_page, PHONE
 from .conftest import make_clinic
 
 pytestmark = [pytest.mark.django_db(transaction=True)]

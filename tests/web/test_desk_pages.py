@@ -12,7 +12,7 @@ from notifications.models import InboundMessage, OutboundMessage
 from scheduling.models import Appointment, AppointmentStatus as S, Patient
 from scheduling.services.booking import book_appointment
 
-from .conftest import MONDAY, at, patient_with_user
+from .conftest import at, MONDAY, patient_with_user
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from scheduling.services.booking import book_appointment
 from scheduling.services.transitions import check_in
 from web.selectors.floor import floor_board
 
-from .conftest import MONDAY, at, patient_with_user
+from .conftest import at, MONDAY, patient_with_user
 
 pytestmark = pytest.mark.django_db
 

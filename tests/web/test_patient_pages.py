@@ -12,7 +12,7 @@ from notifications.rendering import appointment_token
 from scheduling.models import Appointment, AppointmentStatus as S
 from scheduling.services.booking import book_appointment
 
-from .conftest import MONDAY, at, code_sent_to, patient_with_user
+from .conftest import at, code_sent_to, MONDAY, patient_with_user
 
 pytestmark = pytest.mark.django_db
 

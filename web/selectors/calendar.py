@@ -20,7 +20,14 @@ from django.utils import timezone
 from accounts.models import Role
 from scheduling import timeutils
 from scheduling.models import (
-    Allocation, Appointment, Closure, HoursOverride, Location, Resource, StaffMember, WorkingHours,
+    Allocation,
+    Appointment,
+    Closure,
+    HoursOverride,
+    Location,
+    Resource,
+    StaffMember,
+    WorkingHours,
 )
 from scheduling.selectors.appointments import desk_location_ids, visible_appointments
 from scheduling.selectors.catalog import clinical_staff

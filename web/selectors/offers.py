@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from scheduling import timeutils
-from scheduling.availability import Slot, find_slots
+from scheduling.availability import find_slots, Slot
 from scheduling.models import Location, Patient, Service, StaffMember
 from scheduling.selectors.catalog import active_services
 

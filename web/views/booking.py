@@ -28,12 +28,19 @@ from notifications.models import MessagingPolicy
 from scheduling.models import Appointment, Location, Patient, Service, StaffMember
 from scheduling.services.holds import hold_slot
 from web import formatting, wording
-from web.forms.booking import CodeForm, DetailsForm, ZoneForm, sms_consent_label
+from web.forms.booking import CodeForm, DetailsForm, sms_consent_label, ZoneForm
 from web.selectors import offers
 from web.services import patients as registration
 from web.views.common import (
-    address_limit_error, clinic_phone, offer_context, parse_day, patient_page, signed_in_patient, time_buttons,
-    too_many_codes_text, too_many_requests_page,
+    address_limit_error,
+    clinic_phone,
+    offer_context,
+    parse_day,
+    patient_page,
+    signed_in_patient,
+    time_buttons,
+    too_many_codes_text,
+    too_many_requests_page,
 )
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import Role
-from config.throttles import SignInCodeRequestThrottle, SignInVerifyThrottle, seconds_to_wait
+from config.throttles import seconds_to_wait, SignInCodeRequestThrottle, SignInVerifyThrottle
 from core.errors import NotFound
 from notifications.models import MessagingPolicy
 from scheduling.models import Patient

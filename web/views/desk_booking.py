@@ -24,7 +24,7 @@ from web.selectors import offers
 from web.selectors.calendar import desk_locations
 from web.selectors.patients import search_patients, visit_zone
 from web.services.patients import create_patient
-from web.views.common import DESK_ROLES, audit, move_offer_context, offer_context, staff_page
+from web.views.common import audit, DESK_ROLES, move_offer_context, offer_context, staff_page
 
 
 @staff_page(*DESK_ROLES)

@@ -30,7 +30,12 @@ from web.forms.booking import CodeForm, SignInForm
 from web.selectors import offers
 from web.selectors.patients import own_visit, own_visits, visit_zone
 from web.views.common import (
-    address_limit_error, clinic_phone, move_offer_context, patient_page, safe_next, signed_in_patient,
+    address_limit_error,
+    clinic_phone,
+    move_offer_context,
+    patient_page,
+    safe_next,
+    signed_in_patient,
     too_many_codes_text,
 )
 

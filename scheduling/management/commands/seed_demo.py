@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from scheduling import timeutils
 from scheduling.demo import run_seeders
-from scheduling.demo.catalog import DEMO_PASSWORD, create_clinic
+from scheduling.demo.catalog import create_clinic, DEMO_PASSWORD
 from scheduling.demo.history import book_visits, write_visits
 from scheduling.models import Location
 from scheduling.services.course_templates import create_default_templates
