@@ -1,2 +1,2 @@
 """Clinical gates and the records behind them: clearance, contraindication screening, REMS
-enrolment and monitoring forms, escorts, and the desk's overrides (DOMAIN.md section 2)."""
+enrolment and monitoring forms, escorts, and the desk's overrides."""

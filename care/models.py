@@ -1,4 +1,4 @@
-"""The records the clinical gates read (DOMAIN.md section 2). Rows change only through
+"""The records the clinical gates read. Rows change only through
 care.services; the gates in care.gates only read them."""
 
 from django.conf import settings

@@ -1,7 +1,7 @@
 """Which check-ins follow a completed visit, and when.
 
-Dosing visits (IV, Spravato, KAP dosing: `Service.is_dosing`) get the default plan of DOMAIN.md
-section 4 unless their service has its own `CheckInPlan`; any other service (a preparation or
+Dosing visits (IV, Spravato, KAP dosing: `Service.is_dosing`) get the default plan (24 h, 72 h and
+7 days after, `DEFAULT_STEPS`) unless their service has its own `CheckInPlan`; any other service (a preparation or
 integration session) gets check-ins only when it carries a plan. A step is anchored to the
 visit's end: `hours_after` it the patient is asked, `nudge_after_hours` later they are reminded
 once if they have not answered, and the link works for `open_hours` from the first message.

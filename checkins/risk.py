@@ -1,6 +1,6 @@
 """Whether a check-in's answers signal risk: PHQ-9 item 9 above 0 (always), and the clinic's own
 rules (words or expressions in the patient's words, answers past a threshold). Item 9 alone
-misses risk (DOMAIN.md section 4), so the free text is always read.
+misses risk (people disclose it in their own words), so the free text is always read.
 
 The reasons are for clinicians (the alert page); the patient only ever sees the crisis page.
 """

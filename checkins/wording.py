@@ -120,7 +120,7 @@ LIFELINE_CHAT_URL = "https://988lifeline.org/chat/"
 
 
 def crisis_resources(language: str, *, clinic_phone: str) -> dict:
-    """The crisis page's facts for an API client (DOMAIN.md section 4)."""
+    """The crisis page's facts for an API client: 988, 911 and the clinic's own line."""
     return {
         "emergency_number": "911",
         "lifeline_number": "988",

@@ -309,7 +309,7 @@ TELEHEALTH_JOIN_OPENS_MINUTES = env_int("TELEHEALTH_JOIN_OPENS_MINUTES", 15)
 # refused like any unknown link.
 TELEHEALTH_LINK_EXPIRES_HOURS = env_int("TELEHEALTH_LINK_EXPIRES_HOURS", 24)
 # DEA/HHS telemedicine flexibilities: audio-video prescribing of controlled substances without a
-# prior in-person evaluation is allowed for visits on or before this date (DOMAIN.md section 2).
+# prior in-person evaluation is allowed for visits on or before this date (the temporary rule, extended year by year).
 try:
     TELEHEALTH_CS_FLEXIBILITY_UNTIL = date.fromisoformat(env_str("TELEHEALTH_CS_FLEXIBILITY_UNTIL", "2026-12-31"))
 except ValueError:

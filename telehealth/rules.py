@@ -1,4 +1,4 @@
-"""Who may be seen by video, and how (DOMAIN.md sections 2 and 6).
+"""Who may be seen by video, and how: licensure, the prescribing rules for video, and the zone a visit is read in.
 
 - Licensure: a clinician sees a patient by video only if licensed in the patient's state of
   residence. The availability engine filters clinicians by it (scheduling.availability.loader);
