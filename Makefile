@@ -14,7 +14,8 @@ PORT ?= 8000
 # `make test` runs in an environment of its own: only these variables come from the caller (the
 # suite's PostgreSQL and Redis, CI's strictness, the browser tests' Chromium); every setting the
 # suite does not choose takes its default, in UTC, whatever the shell has exported.
-TEST_ENV_KEEP := PATH HOME USER TMPDIR TERM DATABASE_URL REDIS_URL CI PLAYWRIGHT_BROWSERS_PATH FUZZ_EXAMPLES FUZZ_COVERAGE
+TEST_ENV_KEEP := PATH HOME USER TMPDIR TERM DATABASE_URL RUNTIME_DATABASE_URL REDIS_URL CI PLAYWRIGHT_BROWSERS_PATH \
+	FUZZ_EXAMPLES FUZZ_COVERAGE
 TEST_ENV := env -i $(foreach v,$(TEST_ENV_KEEP),$(if $(filter environment% command,$(origin $v)),$v='$($v)')) \
 	TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 PYTHONHASHSEED=0
 
@@ -34,6 +35,8 @@ install: $(STAMP)
 lock:
 	$(PY) -m devtools.lock
 
+# With MIGRATE_DATABASE_URL set (the schema's owner), manage.py migrates through it and then grants
+# DATABASE_URL's runtime role its privileges (README, Database roles); on SQLite there is one URL.
 migrate: install
 	$(PY) manage.py migrate --noinput
 

@@ -111,7 +111,25 @@ SQLITE_OPTIONS = {
     "timeout": 20,
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
 }
+# Two roles on PostgreSQL (README, Database roles; audit/owner.py). DATABASE_URL is the runtime
+# role the web, worker and beat connect as: it owns nothing and may only add to and read the
+# audit log. MIGRATE_DATABASE_URL, when set, is the schema's owner: manage.py's owner commands
+# (migrate, flush, seed_demo, grant_runtime_role, purge_audit_log) set CLEARDAY_DATABASE_AS_OWNER
+# and connect with it instead. After each migrate the runtime role, DATABASE_RUNTIME_ROLE or else
+# DATABASE_URL's user, gets its privileges. With one URL (SQLite, `make run`) nothing changes.
 DATABASE_URL = env_str("DATABASE_URL")
+MIGRATE_DATABASE_URL = env_str("MIGRATE_DATABASE_URL")
+DATABASE_RUNTIME_ROLE = env_str("DATABASE_RUNTIME_ROLE")
+if MIGRATE_DATABASE_URL:
+    if not DATABASE_URL:
+        raise ImproperlyConfigured("MIGRATE_DATABASE_URL is set without DATABASE_URL, the app's runtime role.")
+    DATABASE_RUNTIME_ROLE = DATABASE_RUNTIME_ROLE or dj_database_url.parse(DATABASE_URL)["USER"]
+    _owner = dj_database_url.parse(MIGRATE_DATABASE_URL)["USER"]
+    if DATABASE_RUNTIME_ROLE and _owner == DATABASE_RUNTIME_ROLE:
+        raise ImproperlyConfigured("DATABASE_URL and MIGRATE_DATABASE_URL name the same role: the app must connect as "
+                                   "a runtime role that does not own the schema (README, Database roles).")
+    if env_bool("CLEARDAY_DATABASE_AS_OWNER"):
+        DATABASE_URL = MIGRATE_DATABASE_URL
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
                                                   conn_health_checks=True)}

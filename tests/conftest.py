@@ -24,16 +24,6 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Transactional tests empty every table between tests with TRUNCATE, which the audit log's
-    PostgreSQL trigger refuses unless the session allows it (audit/maintenance.py)."""
-    from audit.maintenance import allow_truncate_in_this_database
-
-    with django_db_blocker.unblock():
-        allow_truncate_in_this_database()
-
-
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` skip with a reason elsewhere; under CI=true that skip is a failure."""
     on_postgres = connection.vendor == "postgresql"

@@ -109,9 +109,16 @@ def test_clinic_admins_filter_by_patient_and_search_and_other_staff_cannot_open_
 ])
 def test_postgresql_refuses_to_change_the_table_with_plain_sql(entry, statement):
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
-        # The test database allows TRUNCATE for its resets between tests; an ordinary session does not.
-        cursor.execute("SET LOCAL clearday.audit_truncate = 'refuse'")
         cursor.execute(statement)
 
     entry.refresh_from_db()
     assert entry.summary == "patient search"
+
+
+@pytest.mark.postgres
+def test_the_old_session_setting_no_longer_lets_truncate_through_even_for_the_owner(entry):
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL clearday.audit_truncate = 'allow'")
+        cursor.execute("TRUNCATE audit_auditentry")
+
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
