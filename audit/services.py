@@ -8,20 +8,26 @@ What is recorded:
   serving both is a no-op for a patient;
 - every change, whoever makes it (staff, a patient, or the system with no actor).
 
-A list read is one entry per request: `kind` names what was listed, `record_id` stays empty and
-`summary` names the filter. Summaries are short and non-clinical: never free text or answers.
+A list read (`record_read`) leaves `record_id` empty, `kind` names what was listed and `summary` the
+filter. It is one entry per patient the request names (the patient filtered on, the patients a
+search found), so the admin's patient filter finds it; a work list that names no patient (the
+day's calendar, the inbox, the waiting list) is one entry without a patient. Its rows are not
+expanded into one entry per patient shown: the entry says who listed what, when, with which
+filter, and that is enough to reconstruct the page. Summaries are short and non-clinical: never
+free text or answers.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from django.db import models
 
 from .context import current_request, origin
 from .models import Action, AuditEntry
 
-__all__ = ["Action", "record"]
+__all__ = ["Action", "record", "record_read"]
 
 logger = logging.getLogger("clearday.audit")
 
@@ -61,6 +67,17 @@ def record(*, action: str, target: models.Model | None = None, kind: str = "", r
     return entry
 
 
+def record_read(*, kind: str, summary: str, patients: Iterable[object] = (), request: object = None
+                ) -> list[AuditEntry]:
+    """A staff read of a list or a search: one entry per distinct patient in `patients` (models or
+    ids: the filter's, a search's results), or one entry without a patient when there are none.
+    Nothing for a reader who is not staff, as with `record`."""
+    ids = sorted({int(getattr(p, "pk", p)) for p in patients if p is not None})
+    entries = [record(action=Action.READ, kind=kind, patient=pid, summary=summary, request=request)
+               for pid in ids or [None]]
+    return [entry for entry in entries if entry is not None]
+
+
 # How a record belongs to a patient: directly, or through its visit or its check-in.
 PATIENT_LINKS = ("patient", "appointment", "checkin")
 
@@ -86,7 +103,9 @@ def patient_id_of(target: models.Model) -> int | None:
 
 def _log(entry: AuditEntry) -> None:
     who = f"user {entry.actor_id}" if entry.actor_id else "the system"
-    what = f"{entry.record_kind.rsplit('.', 1)[-1]} {entry.record_id}".strip()
+    # A list of patients (a search) names each patient it found as the record read.
+    shown = entry.record_id or (entry.patient_id if entry.record_kind == PATIENT else "")
+    what = f"{entry.record_kind.rsplit('.', 1)[-1]} {shown or ''}".strip()
     whose = f" of patient {entry.patient_id}" if entry.patient_id and entry.record_kind != PATIENT else ""
     logger.info("%s %s %s%s%s", who, _VERBS.get(entry.action, entry.action), what, whose,
                 f": {entry.summary}" if entry.summary else "")

@@ -25,7 +25,7 @@ from api.serializers.booking import (
 )
 from api.serializers.care import CheckInRequestSerializer
 from api.views.holds import problem_responses, render_appointment, resolve_target, Target
-from audit.services import Action, record
+from audit.services import Action, record, record_read
 from config.throttles import BookingThrottle
 from core.errors import Forbidden, NotFound, Unprocessable
 from scheduling.models import Appointment, Location
@@ -70,7 +70,8 @@ class AppointmentListView(GenericAPIView):
             staff_ids=q.get("staff"), resource_ids=q.get("resource"), patient_ids=q.get("patient"),
             statuses=q.get("status"))
         page = self.paginate_queryset(with_details(qs))
-        record(action=Action.READ, kind="scheduling.appointment", summary=f"list {request.query_params.urlencode()}")
+        record_read(kind="scheduling.appointment", patients=q.get("patient") or (),
+                    summary=f"list {request.query_params.urlencode()}")
         context = {"viewer_is_patient": request.user.role == Role.PATIENT}
         return self.get_paginated_response(AppointmentSerializer(page, many=True, context=context).data)
 

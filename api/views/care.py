@@ -14,7 +14,7 @@ from accounts.models import Role
 from api.permissions import IsClinician, IsClinicStaff, IsFrontDesk, IsPatient
 from api.problems import problem_responses
 from api.serializers import care as s
-from audit.services import Action, record
+from audit.services import Action, record, record_read
 from care import selectors, services
 from care.models import Clearance, Escort
 from core.errors import NotFound
@@ -174,6 +174,8 @@ class MonitoringFormListView(GenericAPIView):
                                                 include_submitted=query.validated_data["include_submitted"])
         if query.validated_data["overdue"]:
             tasks = [t for t in tasks if t.overdue(selectors.visit_day(t.appointment, now))]
+        record_read(kind="care.monitoringform", summary=f"monitoring forms to file, overdue="
+                    f"{query.validated_data['overdue']}, submitted={query.validated_data['include_submitted']}")
         return Response(s.MonitoringFormTaskSerializer(tasks, many=True, context={"now": now}).data)
 
 
@@ -209,6 +211,7 @@ class EscortView(GenericAPIView):
         escort = Escort.objects.filter(appointment=appointment).first()
         if escort is None:
             raise NotFound("No escort is recorded for this visit yet.", code="escort_not_found")
+        record(action=Action.READ, target=escort, patient=appointment.patient_id, summary="escort name and phone")
         return Response(s.EscortSerializer(escort).data)
 
     @extend_schema(operation_id="appointments_escort_update", request=s.EscortRequestSerializer, parameters=[ID],
@@ -243,6 +246,8 @@ class MissingEscortListView(GenericAPIView):
             locations = locations.filter(pk=query.validated_data["location"])
         visits = selectors.visits_missing_escort(day=query.validated_data.get("date"), locations=locations,
                                                  now=timezone.now())
+        record_read(kind="care.escort", summary=f"visits missing an escort, day={query.validated_data.get('date')}, "
+                                                f"location={query.validated_data.get('location')}")
         return Response(s.MissingEscortSerializer(visits, many=True).data)
 
 
@@ -262,4 +267,5 @@ class GateOverrideListView(GenericAPIView):
             raise serializers.ValidationError({"patient": f"There is no patient {data['patient']}."})
         overrides = selectors.gate_overrides(user=request.user, patient=patient, gate=data.get("gate"))
         page = self.paginate_queryset(overrides)
+        record_read(kind="care.gateoverride", patients=[patient], summary=f"gate overrides, gate={data.get('gate')}")
         return self.get_paginated_response(s.GateOverrideSerializer(page, many=True).data)

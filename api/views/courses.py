@@ -17,6 +17,7 @@ from api.problems import problem_responses
 from api.serializers import courses as s
 from api.serializers.booking import RescheduleRequestSerializer
 from api.views.holds import resolve_target
+from audit.services import Action, record, record_read
 from config.throttles import BookingThrottle
 from core.errors import Forbidden, NotFound
 from scheduling.models import Course, CourseTemplate, StaffMember
@@ -91,6 +92,8 @@ class CourseListView(GenericAPIView):
         if query.validated_data.get("status"):
             courses = courses.filter(status=query.validated_data["status"])
         page = self.paginate_queryset(courses)
+        record_read(kind="scheduling.course", patients=[query.validated_data.get("patient")],
+                    summary=f"course list, status={query.validated_data.get('status') or 'any'}")
         now = timezone.now()
         return self.get_paginated_response(s.CourseSerializer([course_plan(c, now=now) for c in page], many=True).data)
 
@@ -130,7 +133,9 @@ class CourseDetailView(GenericAPIView):
     @extend_schema(operation_id="courses_retrieve", parameters=[ID], summary="One course as a plan",
                    responses={200: s.CourseSerializer, **problem_responses(401, 404)})
     def get(self, request, pk: int):
-        return render(request, get_course(user=request.user, course_id=pk))
+        course = get_course(user=request.user, course_id=pk)
+        record(action=Action.READ, target=course, summary="course plan")
+        return render(request, course)
 
 
 class _CourseAction(GenericAPIView):

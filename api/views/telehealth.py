@@ -22,6 +22,7 @@ from api.serializers.telehealth import (
     WaitingListSerializer,
     WaitingQuerySerializer,
 )
+from audit.services import record_read
 from core.errors import DomainError, NotFound
 from scheduling import timeutils
 from scheduling.models import Appointment, Patient, StaffMember
@@ -74,6 +75,7 @@ class WaitingView(GenericAPIView):
         now = timezone.now()
         day = query.validated_data.get("date") or timeutils.local_date(now, timeutils.zone(staff.time_zone))
         rows = waiting_list(staff=staff, day=day, now=now)
+        record_read(kind="scheduling.appointment", summary=f"video waiting list, {day.isoformat()}")
         return Response({"date": day.isoformat(), "time_zone": staff.time_zone,
                           "visits": [render_waiting_row(row, staff=staff) for row in rows]})
 

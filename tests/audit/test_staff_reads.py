@@ -165,3 +165,38 @@ def test_reading_the_audit_log_itself_in_the_admin_writes_no_entry(site):
 
     assert page.status_code == 200
     assert AuditEntry.objects.count() == before
+
+
+def test_a_list_filtered_on_a_patient_carries_the_patients_id(site):
+    api = api_client(site.desk)
+
+    courses = api.get(reverse("api:courses"), {"patient": site.patient.pk})
+    visits = api.get(reverse("api:appointments"), {"patient": site.patient.pk})
+    everyone = api.get(reverse("api:appointments"))
+
+    assert (courses.status_code, visits.status_code, everyone.status_code) == (200, 200, 200)
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert [(e.record_kind, e.patient_id) for e in entries] == [
+        ("scheduling.course", site.patient.pk), ("scheduling.appointment", site.patient.pk),
+        ("scheduling.appointment", None)]
+
+
+def test_the_desks_patient_search_is_one_entry_per_patient_found_without_the_query(site):
+    from tests.factories import PatientFactory
+
+    namesake = PatientFactory(legal_first_name="Ana", legal_last_name="Other")
+
+    page = page_client(site.desk).get(reverse("web:desk-find-patient"), {"q": "Ana"})
+
+    assert page.status_code == 200
+    entries = list(AuditEntry.objects.order_by("patient_id"))
+    assert [(e.record_kind, e.patient_id) for e in entries] == [
+        ("scheduling.patient", p) for p in sorted([site.patient.pk, namesake.pk])]
+    assert all("Ana" not in e.summary for e in entries)
+
+
+def test_a_patient_listing_their_own_courses_leaves_no_entry(site):
+    response = api_client(site.patient.user).get(reverse("api:courses"), {"patient": site.patient.pk})
+
+    assert response.status_code == 200
+    assert not AuditEntry.objects.exists()

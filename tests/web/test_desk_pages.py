@@ -98,7 +98,7 @@ def test_a_desk_user_books_a_caller_found_by_phone(desk, clinic, ana, frozen, ca
     with caplog.at_level("INFO", logger="clearday.audit"):
         found = desk.get(reverse("web:desk-find-patient"), {"q": "602 555 0101"}).content.decode()
     assert "Ana Lopez" in found
-    assert f"user {clinic.desk.pk} searched patients and read [{ana.pk}]" in caplog.text
+    assert f"user {clinic.desk.pk} read patient {ana.pk}: patient search" in caplog.text
 
     url = reverse("web:desk-book", args=[ana.pk])
     query = {"service": clinic.check_up.pk, "where": clinic.phoenix.pk, "day": "2025-03-04"}

@@ -4,7 +4,6 @@ refusal into words on the page, and the per-address limits on sign-in codes."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -24,9 +23,6 @@ from scheduling.models import Patient
 from web import formatting
 from web.selectors import offers
 from web.selectors.offers import Offer, slot_value
-
-# Every time staff read a patient's record it is logged, on the logger the check-ins use for the same purpose.
-audit = logging.getLogger("clearday.audit")
 
 DESK_ROLES = (Role.FRONT_DESK, Role.ADMIN)
 STAFF_ROLES = (Role.FRONT_DESK, Role.CLINICIAN, Role.ADMIN)

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
-from audit.services import Action, record
+from audit.services import Action, record, record_read
 from core.errors import DomainError, Unprocessable
 from scheduling import timeutils
 from scheduling.models import BookingChannel, Location, Patient, Service
@@ -24,7 +24,7 @@ from web.selectors import offers
 from web.selectors.calendar import desk_locations
 from web.selectors.patients import search_patients, visit_zone
 from web.services.patients import create_patient
-from web.views.common import audit, DESK_ROLES, move_offer_context, offer_context, staff_page
+from web.views.common import DESK_ROLES, move_offer_context, offer_context, staff_page
 
 
 @staff_page(*DESK_ROLES)
@@ -34,8 +34,7 @@ def find_patient(request):
     query = request.GET.get("q", "")
     results = list(search_patients(query=query)) if query else []
     if results:
-        audit.info("user %s searched patients and read %s", request.user.pk, [p.pk for p in results])
-        record(action=Action.READ, kind="scheduling.patient", summary=f"patient search: {[p.pk for p in results]}")
+        record_read(kind="scheduling.patient", patients=results, summary=f"patient search, {len(results)} found")
     form = NewPatientForm(request.POST or None, initial={"time_zone": "America/Phoenix", "language": "en"})
     error = ""
     if request.method == "POST" and form.is_valid():
@@ -128,6 +127,8 @@ def move(request, appointment_id: int):
     """Move a visit to another time at the same place; the old time is freed in the same step,
     and its pending reminders move with it (the booking service replans them)."""
     appointment = get_appointment(user=request.user, appointment_id=appointment_id)
+    if request.method == "GET":
+        record(action=Action.READ, target=appointment, summary="move page: the visit and the times it may move to")
     zone_name = visit_zone(appointment)
     context = {"appointment": appointment, "patient": appointment.patient,
                "when": formatting.when_label(appointment.start, zone_name), "override": OverrideForm(),

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audit.services import Action, record
+from audit.services import Action, record, record_read
 from core.errors import DomainError
 from notifications import selectors as message_selectors
 from notifications.inbound import mark_handled
@@ -35,6 +35,8 @@ def floor(request):
     if location is None:
         return render(request, "web/desk/no_location.html", status=403)
     now = timezone.now()
+    if not request.htmx:  # its 30-second refreshes re-show the board this entry records as opened
+        record_read(kind="scheduling.appointment", summary=f"floor board, location={location.pk}")
     context = {"locations": locations, "location": location, "bays": floor_board(location=location, now=now),
                "updated": formatting.time_label(now, location.time_zone), "refresh": FLOOR_REFRESH_SECONDS}
     template = "web/desk/_floor_board.html" if request.htmx else "web/desk/floor.html"
@@ -85,6 +87,8 @@ def block(request):
         found = collisions(day=data["day"], start_time=data["start_time"], end_time=data["end_time"],
                            resource=resource, staff=staff, location=location)
         context["collisions"] = [{"appointment": a, "when": formatting.when_label(a.start, visit_zone(a))} for a in found]
+        if found:
+            record_read(kind="scheduling.appointment", summary=f"block preview: visits in the way, {data['day']}")
         context["previewed"] = True
         if request.POST.get("action") == "save":
             try:
