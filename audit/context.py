@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rest_framework.throttling import BaseThrottle
 
-from config.request_id import current_request_id, NO_REQUEST
+from config.request_id import current_request_id, is_request_id, NO_REQUEST
 
 _request: ContextVar[object | None] = ContextVar("audit_request", default=None)
 
@@ -43,8 +43,11 @@ def origin(request=None) -> Origin:
     request_id = "" if request_id == NO_REQUEST else request_id
     if request is None:
         return Origin(ip=None, user_agent="", request_id=request_id)
+    # Only the sanitised id (config.request_id), never a raw header: a request attribute that is
+    # not a safe token falls back to the id bound for this request.
+    own = getattr(request, "request_id", "")
     return Origin(ip=client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
-                  request_id=getattr(request, "request_id", "") or request_id)
+                  request_id=own if is_request_id(own) else request_id)
 
 
 class AuditContextMiddleware:

@@ -1,7 +1,8 @@
 """Answering a check-in: store the answers with their scores, branch from the PHQ-2 to the rest
 of the PHQ-9, and escalate risk inside the same transaction as the answers.
 
-A check-in is answered once. The first page of a check-in with a PHQ-2 that comes out positive
+A check-in is answered from its due time (when the patient is first asked) until its link
+expires, and once. The first page of a check-in with a PHQ-2 that comes out positive
 (3 or more) is kept and the check-in waits for the rest of the PHQ-9; every other submission
 finishes it. Risk found on the first page finishes it at once (the crisis page is not delayed by
 seven more questions). Finishing retires the check-in's pending messages (the nudge).
@@ -19,8 +20,10 @@ from checkins import questionnaires as q, risk
 from checkins.alerts import raise_alert
 from checkins.forms import FIRST, REST
 from checkins.models import CheckIn, CheckInAnswers, CheckInStatus, RiskAlert
+from core.errors import Unprocessable
 from notifications import caps
 from notifications.models import MessageStatus as M, MessagingPolicy, PENDING_STATUSES
+from notifications.rendering import display_zone, format_when
 from scheduling.models import Patient
 from scheduling.services.locks import lock_patients
 
@@ -53,6 +56,16 @@ def page_for(checkin: CheckIn) -> str | None:
     return REST if checkin.status == CheckInStatus.IN_PROGRESS else FIRST
 
 
+def ensure_open(checkin: CheckIn, *, now: dt.datetime | None = None) -> None:
+    """Answers about "the day after your visit" mean nothing before that day: a check-in opens at
+    its due time. Refused with 422 `checkin_not_open`, saying when it opens in the visit's zone."""
+    if (now or timezone.now()) >= checkin.due_at:
+        return
+    when = format_when(checkin.due_at, time_zone=display_zone(checkin.appointment), language="en", with_zone=True)
+    raise Unprocessable(f"This check-in is not open yet: it can be answered from {when}.",
+                        code="checkin_not_open", opens_at=checkin.due_at.isoformat())
+
+
 def submit(*, checkin_id: int, page: str, answers: PageAnswers, now: dt.datetime | None = None) -> Outcome:
     now = now or timezone.now()
     patient_id = CheckIn.objects.values_list("patient_id", flat=True).get(pk=checkin_id)
@@ -64,6 +77,7 @@ def submit(*, checkin_id: int, page: str, answers: PageAnswers, now: dt.datetime
             return Outcome("already_answered", checkin)
         if checkin.expires_at <= now:
             return Outcome("closed", checkin)  # the link stopped working while the page was open
+        ensure_open(checkin, now=now)
         if expected != page:
             return Outcome("wrong_page", checkin)  # a second tab, or a form submitted twice
         record, _ = CheckInAnswers.objects.get_or_create(checkin=checkin)

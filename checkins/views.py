@@ -1,9 +1,10 @@
 """The patient's pages: the check-in form at /c/<token> and the crisis page.
 
-The link is the patient's key. Every refused link (malformed, unknown, expired, or opened by a
-signed-in patient whose record it is not) gets the same 404 page that names nobody. A risk answer
-gets the crisis page in the response to the very request that submitted it, after the alert and
-the page to the on-call clinician have committed. Nothing here needs JavaScript.
+The link is the patient's key; before the check-in is due it only says when it opens. Every
+refused link (malformed, unknown, expired, or opened by a signed-in patient whose record it is
+not) gets the same 404 page that names nobody. A risk answer gets the crisis page in the
+response to the very request that submitted it, after the alert and the page to the on-call
+clinician have committed. Nothing here needs JavaScript.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from accounts.models import Role
 from checkins import links, questionnaires as q, selectors, services, wording
 from checkins.forms import CheckInForm, FIRST
 from checkins.models import RiskAlert
+from core.errors import DomainError
 from notifications.models import MessagingPolicy
 from notifications.rendering import display_zone, format_when
 
@@ -58,6 +60,15 @@ def _not_theirs(request, checkin) -> bool:
     return bool(user.is_authenticated and user.role == Role.PATIENT and checkin.patient.user_id != user.pk)
 
 
+def _not_open(request, checkin, language: str) -> HttpResponse:
+    """A good link opened before its check-in is due: when it opens, and nothing else."""
+    context = _base_context(request, language, location=checkin.location)
+    when = format_when(checkin.due_at, time_zone=display_zone(checkin.appointment), language=language,
+                       with_zone=True)
+    context["not_open_text"] = wording.say("not_open", language, when=when)
+    return _private(render(request, "checkins/not_open.html", context))
+
+
 def _thanks(request, checkin, language: str, *, just_now: bool) -> HttpResponse:
     alert = RiskAlert.objects.filter(checkin=checkin).first()
     if alert is not None:
@@ -78,6 +89,10 @@ def answer(request, token: str):
     if checkin is None or _not_theirs(request, checkin):
         return _refused(request)
     language = wording.pick_language(request.POST.get("lang") or request.GET.get("lang"), checkin.language)
+    try:
+        services.ensure_open(checkin)
+    except DomainError:
+        return _not_open(request, checkin, language)
     page = services.page_for(checkin)
     if page is None:
         return _thanks(request, checkin, language, just_now=False)

@@ -67,6 +67,12 @@ TEXT: dict[str, dict[str, str]] = {
                            "es": "Tiene una sesión de integración reservada el {when}."},
     "questions_call": {"en": "Questions? Call the clinic at {phone}.",
                        "es": "¿Preguntas? Llame a la clínica al {phone}."},
+    # A link that works, before its check-in opens
+    "not_open_title": {"en": "Not open yet", "es": "Todavía no está abierto"},
+    "not_open": {"en": "This check-in is not open yet. You can answer it from {when}; we will send you a "
+                       "reminder then.",
+                 "es": "Este cuestionario todavía no está abierto. Puede contestarlo a partir del {when}; le "
+                       "enviaremos un recordatorio entonces."},
     # A link that does not work
     "refused_title": {"en": "This link does not work", "es": "Este enlace no funciona"},
     "refused": {"en": "This check-in link is not valid or has expired. To talk to your care team, call the clinic "

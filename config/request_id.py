@@ -15,7 +15,10 @@ from django.core.signals import request_finished, request_started
 
 NO_REQUEST = "-"
 _request_id: ContextVar[str] = ContextVar("request_id", default=NO_REQUEST)
-_VALID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Kept from a client or proxy only when it is a short token of safe characters. `fullmatch`, not
+# `match` with `$`: `$` also matches before a trailing newline, which let "id\n" through into the
+# audit rows and the response header.
+_VALID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 access_logger = logging.getLogger("clearday.access")
 
@@ -33,9 +36,14 @@ def current_request_id() -> str:
     return _request_id.get()
 
 
+def is_request_id(value: object) -> bool:
+    """A short token of safe characters: all that is kept from a client, logged or audited."""
+    return isinstance(value, str) and _VALID.fullmatch(value) is not None
+
+
 def bind_request_id(value: str | None) -> Token:
     """Bind `value` if it is a sane id (a proxy's), else a new one."""
-    return _request_id.set(value if _VALID.match(value or "") else uuid.uuid4().hex)
+    return _request_id.set(value if is_request_id(value) else uuid.uuid4().hex)
 
 
 def unbind_request_id(token: Token) -> None:

@@ -104,6 +104,13 @@ class CancelRequestSerializer(serializers.Serializer):
 class ReasonRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
+class CompleteRequestSerializer(serializers.Serializer):
+    override_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=300,
+        help_text="Front desk: mark the visit completed before its start (otherwise 422 `too_early_to_complete`). "
+                  "Kept on the appointment's history.")
+
+
 
 class EmptyRequestSerializer(serializers.Serializer):
     pass

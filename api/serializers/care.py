@@ -19,8 +19,9 @@ def _person(patient) -> dict:
 class CheckInRequestSerializer(serializers.Serializer):
     override_reason = serializers.CharField(
         required=False, allow_blank=True, max_length=300,
-        help_text="Front desk: check in despite a failed check-in gate the clinic lets the desk override "
-                  "(e.g. no escort on record). Kept on the record.")
+        help_text="Front desk: check in before check-in opens (the site's window before the start), or despite "
+                  "a failed check-in gate the clinic lets the desk override (e.g. no escort on record). Kept on "
+                  "the record.")
 
 
 class ScreeningAnswersSerializer(serializers.Serializer):

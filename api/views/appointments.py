@@ -19,6 +19,7 @@ from api.serializers.booking import (
     AppointmentSerializer,
     BookingRequestSerializer,
     CancelRequestSerializer,
+    CompleteRequestSerializer,
     EmptyRequestSerializer,
     ReasonRequestSerializer,
     RescheduleRequestSerializer,
@@ -210,7 +211,10 @@ class RescheduleView(_ActionView):
 
 
 @_action_schema("appointments_check_in", "Check the patient in",
-                "Front desk or the clinician on the visit. An in-person dosing visit needs an adult escort on "
+                "Front desk or the clinician on the visit. Check-in opens the site's `check_in_opens_minutes` "
+                "(60 unless the site says otherwise) before the start; earlier it is a 422 "
+                "`too_early_for_check_in` with `opens_at`, unless the desk gives an `override_reason`. "
+                "An in-person dosing visit needs an adult escort on "
                 "record (PUT /appointments/{id}/escort); without one it is a 422 `gate_failed` (gate `escort`) "
                 "unless the clinic lets the desk override it with `override_reason`.",
                 CheckInRequestSerializer, codes=(403, 404, 409, 422))
@@ -233,11 +237,15 @@ class NoShowView(_ActionView):
         return transitions.mark_no_show(appointment=appointment, actor=request.user, reason=data.get("reason", ""))
 
 
-@_action_schema("appointments_complete", "Mark a checked-in visit completed", "Front desk or the clinician.",
-                EmptyRequestSerializer, codes=(403, 404, 409))
+@_action_schema("appointments_complete", "Mark a checked-in visit completed",
+                "Front desk or the clinician, once the visit has started: earlier it is a 422 "
+                "`too_early_to_complete`, unless the desk gives an `override_reason`.",
+                CompleteRequestSerializer, codes=(403, 404, 409, 422))
 class CompleteView(_ActionView):
     roles = CARE
+    request_serializer = CompleteRequestSerializer
 
     def perform(self, request, appointment, data):
-        return transitions.complete(appointment=appointment, actor=request.user)
+        return transitions.complete(appointment=appointment, actor=request.user,
+                                    override_reason=data.get("override_reason", ""))
 

@@ -74,10 +74,12 @@ class CheckInView(GenericAPIView):
                                "above 0, or a pattern the clinic configured) answers `crisis` with the crisis "
                                "resources to show at once: the alert and the page to the on-call clinician are "
                                "committed before this response. A check-in is answered once; later posts answer "
-                               "`already_answered` and change nothing.",
-                   responses={200: s.CheckInOutcomeSerializer, **problem_responses(400, 404)})
+                               "`already_answered` and change nothing. Before its due time it is a 422 "
+                               "`checkin_not_open` with `opens_at`.",
+                   responses={200: s.CheckInOutcomeSerializer, **problem_responses(400, 404, 422)})
     def post(self, request, token: str):
         checkin = _checkin(request, token)
+        services.ensure_open(checkin)  # 422 checkin_not_open before its due time, whatever was sent
         language = wording.pick_language(request.query_params.get("lang"), checkin.language)
         page = services.page_for(checkin)
         outcome_state, alert = "already_answered", None

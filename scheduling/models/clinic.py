@@ -14,6 +14,9 @@ from phonenumber_field.modelfields import PhoneNumberField
 # read a window's allocations with a bounded range scan on `start`.
 MAX_PHASE_MINUTES = 12 * 60
 MAX_BUFFER_MINUTES = 4 * 60
+# Check-in opens this long before a visit starts (a site may choose); a video visit, with no site, uses the default.
+DEFAULT_CHECK_IN_OPENS_MINUTES = 60
+MAX_CHECK_IN_OPENS_MINUTES = 24 * 60
 
 
 @lru_cache(maxsize=1)
@@ -59,9 +62,18 @@ class Location(models.Model):
     is_virtual = models.BooleanField(default=False, help_text="A telehealth location: no rooms, clinicians' own zones.")
     rems_certified = models.BooleanField(default=False, help_text="Certified under the Spravato REMS.")
     active = models.BooleanField(default=True)
+    check_in_opens_minutes = models.PositiveSmallIntegerField(
+        default=DEFAULT_CHECK_IN_OPENS_MINUTES,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_CHECK_IN_OPENS_MINUTES)],
+        help_text="How many minutes before a visit starts the patient can be checked in (0 to 1440). "
+                  "Earlier, only the front desk can, with a reason.")
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(check_in_opens_minutes__lte=MAX_CHECK_IN_OPENS_MINUTES),
+                                   name="location_check_in_window_at_most_a_day"),
+        ]
 
     def __str__(self) -> str:
         return self.name

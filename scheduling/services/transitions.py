@@ -19,6 +19,7 @@ from accounts.models import Role
 from core.errors import Conflict, Forbidden, Unprocessable
 from scheduling import hooks
 from scheduling.models import Allocation, Appointment, AppointmentStatus as S
+from scheduling.models.clinic import DEFAULT_CHECK_IN_OPENS_MINUTES
 from scheduling.services.events import record_event
 from scheduling.services.locks import lock_appointment
 from scheduling.timeutils import describe, zone
@@ -122,19 +123,53 @@ def cancel_appointment(*, appointment: Appointment, actor, reason: str = "", can
             fields={"cancelled_by": cancelled_by, "cancel_reason": reason[:300], "late_cancellation": late})
 
 
+def check_in_opens_at(appointment: Appointment) -> datetime:
+    """From this instant the visit can be checked in without a reason: its site's window before
+    the start (a video visit, with no site, the clinic's default)."""
+    minutes = appointment.location.check_in_opens_minutes if appointment.location_id else DEFAULT_CHECK_IN_OPENS_MINUTES
+    return appointment.start - timedelta(minutes=minutes)
+
+
+def _ensure_staff_override(override_reason: str, actor, *, what: str) -> None:
+    if override_reason and (actor is None or is_patient(actor)):
+        raise Forbidden(f"Only the front desk may override {what}.")
+
+
 def check_in(*, appointment: Appointment, actor, override_reason: str = "", now: datetime | None = None) -> Appointment:
-    """The check-in gates (registered by the apps above, scheduling.hooks: an adult escort for
-    in-person dosing) are enforced under the appointment's lock; the desk may override where the
-    clinic allows, and the reason is kept."""
+    """Check-in opens a while before the start (the site's window), so a visit days away is not
+    checked in by a slip; the gates (registered by the apps above, scheduling.hooks: an adult
+    escort for in-person dosing) are enforced under the appointment's lock. The desk may override
+    either where the clinic allows, and the reason is kept on the event."""
     with transaction.atomic():
         appt = lock_appointment(appointment_id=appointment.pk)
         ensure_transition(appt, S.CHECKED_IN)
-        if override_reason and (actor is None or is_patient(actor)):
-            raise Forbidden("Only the front desk may override a check-in gate.")
+        _ensure_staff_override(override_reason, actor, what="a check-in rule")
+        now = now or timezone.now()
+        opens = check_in_opens_at(appt)
+        early = now < opens
+        if early and not override_reason:
+            raise Unprocessable(
+                f"Check-in for this visit opens at {describe(opens, appointment_zone(appt))}, "
+                f"{_before_start(appt.start - opens)}. "
+                "The front desk may check the patient in earlier with a reason.",
+                code="too_early_for_check_in", opens_at=opens.isoformat(), overridable=True)
         overrides = hooks.check_check_in(appointment=appt, actor=actor, override_reason=override_reason)
+        data: dict[str, Any] = {"overridden_gates": overrides} if overrides else {}
+        if early:
+            data["overridden_time_rule"] = "too_early_for_check_in"
         return apply_status(appointment=appt, to_status=S.CHECKED_IN, action="checked_in", actor=actor,
-                            reason=override_reason if overrides else "",
-                            data={"overridden_gates": overrides} if overrides else None)
+                            reason=override_reason if data else "", data=data or None)
+
+
+def _before_start(span: timedelta) -> str:
+    """'1 hour before it starts', '15 minutes before it starts', 'when it starts'."""
+    minutes = int(span.total_seconds() // 60)
+    if not minutes:
+        return "when it starts"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''} before it starts"
+    return f"{minutes} minute{'s' if minutes != 1 else ''} before it starts"
 
 
 def mark_no_show(*, appointment: Appointment, actor, reason: str = "", now: datetime | None = None) -> Appointment:
@@ -150,9 +185,21 @@ def mark_no_show(*, appointment: Appointment, actor, reason: str = "", now: date
         return apply_status(appointment=appt, to_status=S.NO_SHOW, action="no_show", actor=actor, reason=reason)
 
 
-def complete(*, appointment: Appointment, actor, now: datetime | None = None) -> Appointment:
-    """A completed dosing visit (or a service with its own plan) gets its post-session check-ins
+def complete(*, appointment: Appointment, actor, override_reason: str = "", now: datetime | None = None
+             ) -> Appointment:
+    """Only once the visit has started (the desk may override with a reason, kept on the event).
+    A completed dosing visit (or a service with its own plan) gets its post-session check-ins
     planned in the same transaction, by the check-ins app's listener (scheduling.hooks)."""
     with transaction.atomic():
         appt = lock_appointment(appointment_id=appointment.pk)
-        return apply_status(appointment=appt, to_status=S.COMPLETED, action="completed", actor=actor, now=now)
+        ensure_transition(appt, S.COMPLETED)
+        _ensure_staff_override(override_reason, actor, what="the visit's start time")
+        early = (now or timezone.now()) < appt.start
+        if early and not override_reason:
+            raise Unprocessable(
+                f"The visit starts at {describe(appt.start, appointment_zone(appt))}; it can be marked completed "
+                "only after that. The front desk may do it earlier with a reason.",
+                code="too_early_to_complete", starts_at=appt.start.isoformat(), overridable=True)
+        return apply_status(appointment=appt, to_status=S.COMPLETED, action="completed", actor=actor, now=now,
+                            reason=override_reason if early else "",
+                            data={"overridden_time_rule": "too_early_to_complete"} if early else None)

@@ -166,8 +166,36 @@ def test_the_desk_of_another_location_cannot_see_or_act(clinic, people, frozen):
 def test_the_desk_runs_the_day_at_its_location(clinic, people, frozen):
     visit = booked_for(clinic, people.ana, at(9))
     client = client_for(people.desk)
+    frozen.move_to(at(8, 50))
     assert client.post(f"/api/v1/appointments/{visit.pk}/check-in").json()["status"] == "checked_in"
+    frozen.move_to(at(10, 30))
     assert client.post(f"/api/v1/appointments/{visit.pk}/complete").json()["status"] == "completed"
+
+
+def test_checking_in_or_completing_early_is_a_422_the_desk_overrides_with_a_reason(clinic, people, frozen):
+    visit = booked_for(clinic, people.ana, at(9))
+    client = client_for(people.desk)
+    early = client.post(f"/api/v1/appointments/{visit.pk}/check-in", {}, format="json")
+    assert early.status_code == 422
+    assert (early.json()["code"], early.json()["opens_at"]) == ("too_early_for_check_in", at(8).isoformat())
+    assert "08:00 MST" in early.json()["detail"]
+    checked_in = client.post(f"/api/v1/appointments/{visit.pk}/check-in",
+                             {"override_reason": "Arrived for a consult the day before"}, format="json")
+    assert checked_in.status_code == 200 and checked_in.json()["status"] == "checked_in"
+    not_yet = client.post(f"/api/v1/appointments/{visit.pk}/complete", {}, format="json")
+    assert (not_yet.status_code, not_yet.json()["code"]) == (422, "too_early_to_complete")
+    done = client.post(f"/api/v1/appointments/{visit.pk}/complete", {"override_reason": "Entered in error"},
+                       format="json")
+    assert done.status_code == 200 and done.json()["status"] == "completed"
+    assert list(visit.events.values_list("action", "reason")) == [
+        ("booked", ""), ("checked_in", "Arrived for a consult the day before"), ("completed", "Entered in error")]
+
+
+def test_an_override_reason_is_at_most_300_characters(clinic, people, frozen):
+    visit = booked_for(clinic, people.ana, at(9))
+    response = client_for(people.desk).post(f"/api/v1/appointments/{visit.pk}/complete",
+                                            {"override_reason": "x" * 301}, format="json")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "override_reason"
 
 
 def test_an_illegal_transition_through_the_api_is_a_409_problem(clinic, people, frozen):
@@ -185,6 +213,7 @@ def test_a_clinician_sees_only_the_visits_they_are_allocated_to(clinic, people, 
     stranger = StaffMemberFactory(display_name="Dr Far", roles=["prescriber"]).user
     assert client_for(stranger).get("/api/v1/appointments").json()["count"] == 0
     assert client_for(stranger).get(f"/api/v1/appointments/{visit.pk}").status_code == 404
+    frozen.move_to(at(8, 30))
     assert client_for(people.nurse).post(f"/api/v1/appointments/{visit.pk}/check-in").status_code == 200
 
 
@@ -274,7 +303,7 @@ def test_the_list_filters_by_day_location_staff_resource_patient_and_status(clin
     assert ids(resource=f"{clinic.chair.pk},{chair2.pk}") == [a.pk, b.pk, c.pk]
     assert ids(staff=clinic.nurse.pk) == [a.pk, b.pk, c.pk]
     assert ids(patient=people.ben.pk) == [b.pk]
-    client.post(f"/api/v1/appointments/{a.pk}/check-in")
+    client.post(f"/api/v1/appointments/{a.pk}/check-in", {"override_reason": "Arrived early"}, format="json")
     assert ids(status="checked_in") == [a.pk]
     assert ids(status="booked,checked_in", date="2025-03-10", location=clinic.location.pk) == [a.pk, b.pk]
     assert ids(location=clinic.other_location.pk) == []

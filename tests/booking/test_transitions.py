@@ -1,8 +1,10 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
-from core.errors import Conflict, Unprocessable
+from core.errors import Conflict, Forbidden, Unprocessable
 from scheduling.models import Appointment, AppointmentEvent, AppointmentStatus as S
 from scheduling.services import transitions
 from scheduling.services.booking import book_appointment, convert_hold, reschedule_appointment
@@ -23,8 +25,10 @@ def move_to(appointment: Appointment, status: str, frozen, people):
     """Walk an appointment to `status` through the services."""
     desk = people.desk
     if status in (S.CHECKED_IN, S.COMPLETED):
+        frozen.move_to(appointment.start - dt.timedelta(minutes=15))
         transitions.check_in(appointment=appointment, actor=desk)
     if status == S.COMPLETED:
+        frozen.move_to(appointment.start + dt.timedelta(minutes=90))
         transitions.complete(appointment=appointment, actor=desk)
     if status == S.CANCELLED:
         transitions.cancel_appointment(appointment=appointment, actor=desk, reason="Clinic closed")
@@ -38,8 +42,10 @@ def move_to(appointment: Appointment, status: str, frozen, people):
     return appointment
 
 
-def test_the_happy_path_is_booked_checked_in_completed_each_on_record(booked, people):
+def test_the_happy_path_is_booked_checked_in_completed_each_on_record(booked, people, frozen):
+    frozen.move_to(booked.start - dt.timedelta(minutes=10))
     transitions.check_in(appointment=booked, actor=people.desk)
+    frozen.move_to(booked.end)
     transitions.complete(appointment=booked, actor=people.nurse)
     booked.refresh_from_db()
     assert booked.status == S.COMPLETED
@@ -206,3 +212,79 @@ def test_every_change_is_on_record_with_who_when_from_to_and_why(clinic, people,
         (moved.pk, "no_show", people.nurse.pk, "staff", S.BOOKED, S.NO_SHOW, "Did not arrive"),
     ]
     assert all(e.at is not None for e in AppointmentEvent.objects.all())
+
+
+# --- Time rules: check-in opens shortly before the start, completion waits for it ------------
+
+def test_check_in_opens_an_hour_before_the_start_unless_the_site_says_otherwise(booked, people, frozen):
+    frozen.move_to(booked.start - dt.timedelta(minutes=61))
+    with pytest.raises(Unprocessable) as err:
+        transitions.check_in(appointment=booked, actor=people.desk)
+    assert err.value.code == "too_early_for_check_in"
+    assert err.value.extra["opens_at"] == (booked.start - dt.timedelta(hours=1)).isoformat()
+    assert "opens at Mon 10 Mar 2025 08:00 MST, 1 hour before it starts" in err.value.detail  # the site's zone
+    frozen.move_to(booked.start - dt.timedelta(minutes=60))
+    transitions.check_in(appointment=booked, actor=people.desk)
+    booked.refresh_from_db()
+    assert booked.status == S.CHECKED_IN
+    assert booked.events.last().data == {} and booked.events.last().reason == ""
+
+
+def test_a_site_sets_its_own_check_in_window(clinic, booked, people, frozen):
+    clinic.location.check_in_opens_minutes = 15
+    clinic.location.save()
+    frozen.move_to(booked.start - dt.timedelta(minutes=20))
+    with pytest.raises(Unprocessable) as err:
+        transitions.check_in(appointment=booked, actor=people.desk)
+    assert "08:45 MST, 15 minutes before" in err.value.detail
+    frozen.move_to(booked.start - dt.timedelta(minutes=15))
+    assert transitions.check_in(appointment=booked, actor=people.desk).status == S.CHECKED_IN
+
+
+@pytest.mark.parametrize("minutes", [-1, 1441])
+def test_a_check_in_window_outside_0_to_1440_minutes_is_refused(clinic, minutes):
+    clinic.location.check_in_opens_minutes = minutes
+    with pytest.raises(ValidationError) as err:
+        clinic.location.full_clean()
+    assert "check_in_opens_minutes" in err.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        clinic.location.save()
+
+
+def test_the_desk_checks_in_early_with_a_reason_kept_on_the_event(booked, people, frozen):
+    transitions.check_in(appointment=booked, actor=people.desk, override_reason="Patient arrived a day early")
+    booked.refresh_from_db()
+    event = booked.events.last()
+    assert (booked.status, event.reason) == (S.CHECKED_IN, "Patient arrived a day early")
+    assert event.data == {"overridden_time_rule": "too_early_for_check_in"}
+
+
+def test_a_patient_can_never_override_the_check_in_window(booked, people, frozen):
+    with pytest.raises(Forbidden):
+        transitions.check_in(appointment=booked, actor=people.ana.user, override_reason="I am here already")
+    booked.refresh_from_db()
+    assert booked.status == S.BOOKED
+
+
+def test_completing_waits_for_the_start_unless_the_desk_gives_a_reason(booked, people, frozen):
+    frozen.move_to(booked.start - dt.timedelta(minutes=30))
+    transitions.check_in(appointment=booked, actor=people.desk)
+    frozen.move_to(booked.start - dt.timedelta(seconds=1))
+    with pytest.raises(Unprocessable) as err:
+        transitions.complete(appointment=booked, actor=people.nurse)
+    assert err.value.code == "too_early_to_complete"
+    assert "starts at Mon 10 Mar 2025 09:00 MST" in err.value.detail
+    booked.refresh_from_db()
+    assert booked.status == S.CHECKED_IN
+    transitions.complete(appointment=booked, actor=people.desk, override_reason="Visit moved up; chart closed early")
+    booked.refresh_from_db()
+    event = booked.events.last()
+    assert (booked.status, event.reason, event.data) == (
+        S.COMPLETED, "Visit moved up; chart closed early", {"overridden_time_rule": "too_early_to_complete"})
+
+
+def test_a_visit_is_completed_from_its_start(booked, people, frozen):
+    frozen.move_to(booked.start - dt.timedelta(minutes=30))
+    transitions.check_in(appointment=booked, actor=people.desk)
+    frozen.move_to(booked.start)
+    assert transitions.complete(appointment=booked, actor=people.nurse).status == S.COMPLETED

@@ -25,6 +25,12 @@ def visit(clinic, people, frozen):
     return response.json()
 
 
+@pytest.fixture
+def check_in_time(frozen):
+    """A quarter of an hour before the 9:00 visit: check-in is open (after the visit is booked)."""
+    frozen.move_to(at(8, 45))
+
+
 ESCORT = {"name": "Sam Doe", "phone": "+16025550199", "relationship": "Partner", "confirmed_adult": True}
 
 
@@ -32,7 +38,7 @@ def test_a_dosing_visit_is_booked_without_an_escort(visit):
     assert visit["status"] == "booked"
 
 
-def test_check_in_without_an_escort_is_refused_naming_the_gate(visit, people):
+def test_check_in_without_an_escort_is_refused_naming_the_gate(visit, people, check_in_time):
     response = client_for(people.desk).post(f"/api/v1/appointments/{visit['id']}/check-in", {}, format="json")
 
     body = response.json()
@@ -41,7 +47,7 @@ def test_check_in_without_an_escort_is_refused_naming_the_gate(visit, people):
     assert body["how_to_satisfy"] == "Record the escort's name and phone on the visit."
 
 
-def test_the_patient_records_the_escort_and_check_in_goes_through(visit, people):
+def test_the_patient_records_the_escort_and_check_in_goes_through(visit, people, check_in_time):
     recorded = client_for(people.ana.user).put(f"/api/v1/appointments/{visit['id']}/escort", ESCORT, format="json")
 
     assert recorded.status_code == 200, recorded.json()
@@ -60,7 +66,7 @@ def test_an_escort_must_be_confirmed_as_an_adult(visit, people):
     assert not Escort.objects.exists()
 
 
-def test_the_desk_overrides_the_escort_check_with_a_reason_kept_on_the_record(visit, people):
+def test_the_desk_overrides_the_escort_check_with_a_reason_kept_on_the_record(visit, people, check_in_time):
     reason = "Patient will stay in the recovery lounge until 18:00 and take a clinic-arranged ride"
 
     response = client_for(people.desk).post(f"/api/v1/appointments/{visit['id']}/check-in",
@@ -75,7 +81,7 @@ def test_the_desk_overrides_the_escort_check_with_a_reason_kept_on_the_record(vi
     assert event.data == {"overridden_gates": ["escort"]}
 
 
-def test_the_escort_override_is_refused_where_the_clinic_does_not_allow_it(visit, people, settings):
+def test_the_escort_override_is_refused_where_the_clinic_does_not_allow_it(visit, people, settings, check_in_time):
     settings.CARE_OVERRIDABLE_GATES = []
 
     response = client_for(people.desk).post(f"/api/v1/appointments/{visit['id']}/check-in",
@@ -89,6 +95,7 @@ def test_a_video_visit_needs_no_escort(clinic, people, frozen):
     visit = client_for(people.ana.user).post(
         "/api/v1/appointments", {"service": clinic.integration.pk, "modality": "video", "start": at(9).isoformat()},
         format="json").json()
+    frozen.move_to(at(8, 45))  # a video visit, with no site, opens for check-in an hour before too
 
     response = client_for(people.desk).post(f"/api/v1/appointments/{visit['id']}/check-in", {}, format="json")
 

@@ -1,13 +1,16 @@
 """The check-in link opens one check-in of one patient until it expires. A tampered, unknown or
 expired link, or one opened by another signed-in patient, gets one and the same page that names
-nobody."""
+nobody. Before its due time a link only says when the check-in opens."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from checkins import links
+from checkins import links, services
 from checkins.models import CheckInAnswers
+from core.errors import Unprocessable
 from tests.checkins.conftest import api_client, checkin, completed_visit, first_page, HOUR, url, VISIT_END
 from tests.factories import PatientFactory, UserFactory
 
@@ -84,9 +87,42 @@ def test_the_link_cannot_be_made_from_the_database_alone(item, settings):
 
 
 def test_answers_sent_after_the_link_closed_are_not_stored(item):
-    from checkins import services
-
     outcome = services.submit(checkin_id=item.pk, page="first", now=item.expires_at,
                               answers=services.PageAnswers(mood=5, side_effects=[]))
     assert outcome.state == "closed"
     assert not CheckInAnswers.objects.exists()
+
+
+def test_before_its_due_time_the_link_says_when_it_opens_and_takes_no_answers(client, clinic, clock):
+    visit = completed_visit(clinic)  # it is 10:30 on Monday; the 24h check-in is due 10:25 on Tuesday
+    item = checkin(visit, "24h")
+
+    page = client.get(url(item))
+    posted = client.post(url(item), first_page(item))
+    spanish = client.get(url(item, lang="es")).content.decode()
+    response = api_client().post(f"/api/v1/checkins/{links.token_for(item)}", {}, format="json")
+
+    assert page.status_code == posted.status_code == 200
+    text = page.content.decode()
+    assert "This check-in is not open yet. You can answer it from Tue Mar 11, 10:25 AM MST" in text
+    assert "How are you doing?" not in text and 'name="mood"' not in posted.content.decode()
+    assert "Este cuestionario todavía no está abierto" in spanish
+    assert (response.status_code, response.json()["code"]) == (422, "checkin_not_open")
+    assert response.json()["opens_at"] == item.due_at.isoformat()
+    assert response.json()["detail"] == (
+        "This check-in is not open yet: it can be answered from Tue Mar 11, 10:25 AM MST.")
+    assert not CheckInAnswers.objects.exists()
+    clock.move_to(item.due_at)
+    assert "How are you doing?" in client.get(url(item)).content.decode()
+
+
+def test_the_answering_service_itself_refuses_a_check_in_before_its_due_time(clinic, clock):
+    item = checkin(completed_visit(clinic), "24h")
+
+    with pytest.raises(Unprocessable) as err:
+        services.submit(checkin_id=item.pk, page="first", now=item.due_at - dt.timedelta(seconds=1),
+                        answers=services.PageAnswers(mood=5, side_effects=["none"], wants_integration=False))
+
+    assert err.value.code == "checkin_not_open"
+    item.refresh_from_db()
+    assert item.status == "pending" and not CheckInAnswers.objects.exists()

@@ -268,7 +268,9 @@ ROWS: list[Row] = [
     Row("post", f"/me/visits/{VISIT}/cancel", expect(**PAGE_SIGN_IN, patient_a=302, patient_b=404, staff=403)),
     Row("get", f"/me/visits/{VISIT}/move", expect(**PAGE_SIGN_IN, patient_a=200, patient_b=404, staff=403)),
     # The link in a text is the key (like the text itself): it shows when and where, nothing more.
-    Row("get", "/manage/{manage_token}", expect(everyone=200, patient_a=302)),
+    # The manage link: its owner signed in goes to their visit, another signed-in patient gets the
+    # unknown-link 404 (as with check-in and join links), anyone else the sign-in offer.
+    Row("get", "/manage/{manage_token}", expect(everyone=200, patient_a=302, patient_b=404)),
 
     # --- video visits and check-in links (the token is the key) ---------------------------
     Row("get", "/visit/{join_token}", expect(everyone=200, patient_b=404)),

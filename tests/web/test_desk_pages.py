@@ -175,13 +175,35 @@ def test_check_in_then_complete_and_a_second_check_in_is_refused_in_words(desk, 
     visit = infusion(ana, clinic, at(10))
     url = reverse("web:desk-appointment", args=[visit.pk])
 
+    frozen.move_to(at(9, 40))
     desk.post(reverse("web:desk-check-in", args=[visit.pk]))
     again = desk.post(reverse("web:desk-check-in", args=[visit.pk]), follow=True).content.decode()
+    frozen.move_to(at(10, 50))
     desk.post(reverse("web:desk-complete", args=[visit.pk]))
 
     assert "This appointment is checked in; it cannot change from checked in to checked in." in again
     assert Appointment.objects.get(pk=visit.pk).status == S.COMPLETED
     assert "Completed" in desk.get(url).content.decode()
+
+
+def test_an_early_check_in_or_completion_is_refused_in_words_and_the_desk_retries_with_a_reason(
+        desk, clinic, ana, frozen):
+    visit = infusion(ana, clinic, at(10))  # it is 8:00: check-in opens at 9:00
+    url = reverse("web:desk-appointment", args=[visit.pk])
+
+    early = desk.post(reverse("web:desk-check-in", args=[visit.pk]), follow=True).content.decode()
+    desk.post(reverse("web:desk-check-in", args=[visit.pk]), {"override_reason": "Came early for labs"})
+    not_started = desk.post(reverse("web:desk-complete", args=[visit.pk]), follow=True).content.decode()
+    desk.post(reverse("web:desk-complete", args=[visit.pk]), {"override_reason": "Visit done by phone"})
+
+    assert "Check-in for this visit opens at Mon 03 Mar 2025 09:00 MST" in early
+    assert 'name="override_reason"' in early  # the reason field to retry with
+    assert "it can be marked completed only after that" in not_started and "Mark complete anyway" in not_started
+    visit.refresh_from_db()
+    assert visit.status == S.COMPLETED
+    assert list(visit.events.values_list("action", "reason")) == [
+        ("booked", ""), ("checked_in", "Came early for labs"), ("completed", "Visit done by phone")]
+    assert "Visit done by phone" in desk.get(url).content.decode()
 
 
 def test_a_no_show_only_after_the_start_and_a_cancel_needs_a_reason(desk, clinic, ana, frozen):

@@ -101,6 +101,11 @@ class CheckInForm(forms.Form):
                                       max_length=300, required=False)
 
 
+class CompleteForm(forms.Form):
+    override_reason = forms.CharField(label="Override reason (only if the visit has not started yet)",
+                                      max_length=300, required=False)
+
+
 class EscortForm(forms.Form):
     name = forms.CharField(label="Escort's name", max_length=120)
     phone = forms.CharField(label="Escort's phone", max_length=32)

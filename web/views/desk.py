@@ -26,7 +26,7 @@ from scheduling.selectors.appointments import get_appointment
 from scheduling.selectors.catalog import CLINICAL_ROLES, clinical_staff
 from scheduling.services import transitions
 from web import formatting
-from web.forms.desk import CancelForm, CheckInForm, EscortForm, ReasonForm, StaffLoginForm
+from web.forms.desk import CancelForm, CheckInForm, CompleteForm, EscortForm, ReasonForm, StaffLoginForm
 from web.selectors.calendar import day_grid, desk_locations, week_grid
 from web.selectors.patients import visit_zone
 from web.views.common import DESK_ROLES, staff_page
@@ -119,6 +119,7 @@ def _detail_context(request, appointment, **forms) -> dict:
         "escort": getattr(appointment, "escort", None) if appointment.service.is_dosing else None,
         "cancel_form": forms.get("cancel_form") or CancelForm(),
         "check_in_form": forms.get("check_in_form") or CheckInForm(),
+        "complete_form": CompleteForm(),
         "no_show_form": ReasonForm(), "escort_form": forms.get("escort_form") or EscortForm(),
         "zone_label": formatting.zone_label(zone_name, at=appointment.start),
         "risk_alerts": [{"alert": a, "raised": formatting.when_label(a.created_at, zone_name)}
@@ -166,8 +167,10 @@ def no_show(request, appointment_id: int):
 @require_POST
 @staff_page(*DESK_ROLES)
 def complete(request, appointment_id: int):
+    reason = CompleteForm(request.POST).data.get("override_reason", "").strip()[:300]
+
     def act(appointment):
-        transitions.complete(appointment=appointment, actor=request.user)
+        transitions.complete(appointment=appointment, actor=request.user, override_reason=reason)
         return "Marked as completed."
     return _action(request, appointment_id, act)
 

@@ -1,6 +1,7 @@
 """A patient's own pages: the confirmation, "My appointments" (signed in with a one-time code,
 no password), cancelling and moving a visit within the clinic's policy, and the link in every
-message (/manage/<token>), which opens a sign-in for that visit's patient."""
+message (/manage/<token>), which opens a sign-in for that visit's patient (and, like check-in
+and join links, refuses another signed-in patient)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as sign_in
 from accounts.destinations import Destination
-from accounts.models import OneTimeCode
+from accounts.models import OneTimeCode, Role
 from checkins import links as checkin_links, selectors as checkin_selectors
 from core.errors import DomainError
 from notifications.models import AppointmentLink
@@ -213,8 +214,12 @@ def manage(request, token: str):
     if link is None or expired:
         raise Http404  # a link in an old text stops saying when and where the visit was
     appointment = link.appointment
-    patient = signed_in_patient(request)
-    if patient is not None and patient.pk == appointment.patient_id:
+    if request.user.is_authenticated and request.user.has_role(Role.PATIENT):
+        # As with check-in and join links: a forwarded or shoulder-surfed link does not show a
+        # signed-in patient someone else's visit; they get the page an unknown link gets.
+        patient = signed_in_patient(request)
+        if patient is None or patient.pk != appointment.patient_id:
+            raise Http404
         return redirect(f"{reverse('web:my-appointments')}#visit-{appointment.pk}")
     record = appointment.patient
     if request.method == "POST":
