@@ -5,7 +5,9 @@ lists staff work from.
 Who sees what: clinicians and clinic admins read answers and scores and the reasons of an alert;
 the front desk sees only that a check-in is pending, answered or missed, and that an alert is open
 (to call the clinician, never to read the answers). Front desk lists are scoped to the desk's
-locations like appointments; clinicians see every patient's (they cover each other on call).
+locations like appointments, and a patient's check-ins to the patients the user may see
+(`scheduling.selectors.appointments.visible_patients`); clinicians see every patient's (they cover
+each other on call).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from accounts.models import Role
 from checkins.models import AlertStatus, CheckIn, CheckInPlan, CheckInStatus, RiskAlert
 from notifications.models import MessagingPolicy
 from scheduling.models import Allocation, Appointment, AppointmentStatus as S, Service, StaffMember, StaffRole
-from scheduling.selectors.appointments import desk_location_ids
+from scheduling.selectors.appointments import desk_location_ids, get_patient, sees_nothing
 
 audit = logging.getLogger("clearday.audit")
 
@@ -123,8 +125,9 @@ def may_read_answers(user) -> bool:
 
 
 def patient_checkins(*, patient_id: int, user) -> list[CheckIn]:
-    """A patient's check-ins, oldest first, with answers and alerts joined in. Reading answers is a
-    PHI read by staff and goes to the audit log."""
+    """A patient's check-ins, oldest first, with answers and alerts joined in; NotFound when the
+    user may not see the patient. Reading answers is a PHI read by staff and goes to the audit log."""
+    patient_id = get_patient(user=user, patient_id=patient_id).pk
     rows = list(CheckIn.objects.filter(patient_id=patient_id)
                 .select_related("appointment__service", "answers", "risk_alert").order_by("due_at", "pk"))
     if may_read_answers(user):
@@ -132,8 +135,10 @@ def patient_checkins(*, patient_id: int, user) -> list[CheckIn]:
     return rows
 
 
-def dosing_visits(*, patient_id: int) -> list[Appointment]:
-    """The patient's completed dosing visits, oldest first (the plot's marks)."""
+def dosing_visits(*, patient_id: int, user) -> list[Appointment]:
+    """The patient's completed dosing visits, oldest first (the plot's marks); NotFound when the
+    user may not see the patient."""
+    patient_id = get_patient(user=user, patient_id=patient_id).pk
     return list(Appointment.objects.filter(patient_id=patient_id, service__is_dosing=True, status=S.COMPLETED)
                 .select_related("service").order_by("start"))
 
@@ -142,6 +147,8 @@ def dosing_visits(*, patient_id: int) -> list[Appointment]:
 
 def visible_alerts(*, user) -> QuerySet[RiskAlert]:
     qs = RiskAlert.objects.select_related("patient", "location", "on_call", "acknowledged_by", "checkin")
+    if sees_nothing(user):
+        return qs.none()
     if user.role in (Role.CLINICIAN, Role.ADMIN):
         return qs
     if user.role == Role.FRONT_DESK:

@@ -25,9 +25,9 @@ from checkins import alerts as alert_services, selectors
 from checkins.chart import Point, scores_svg
 from checkins.models import AlertStatus
 from checkins.questionnaires import gad7_band, phq9_band
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from scheduling import timeutils
-from scheduling.models import Patient
+from scheduling.selectors.appointments import get_patient
 
 STAFF = (Role.FRONT_DESK, Role.CLINICIAN, Role.ADMIN)
 
@@ -120,14 +120,15 @@ def _points(checkins, attribute: str, name: str, band) -> list[Point]:
 
 @staff_page
 def patient_checkins(request, patient_id: int):
-    patient = Patient.objects.filter(pk=patient_id).first()
-    if patient is None:
-        raise Http404("No such patient.")
+    try:
+        patient = get_patient(user=request.user, patient_id=patient_id)
+    except NotFound:
+        raise Http404("No such patient.") from None
     clinical = selectors.may_read_answers(request.user)
     checkins = selectors.patient_checkins(patient_id=patient.pk, user=request.user)
     record(action=Action.READ, kind="checkins.checkin", patient=patient,
            summary="check-ins page with answers and chart" if clinical else "check-ins page")
-    doses = selectors.dosing_visits(patient_id=patient.pk)
+    doses = selectors.dosing_visits(patient_id=patient.pk, user=request.user)
     zone = patient.time_zone
     chart = ""
     if clinical:

@@ -1,6 +1,7 @@
 """What the front desk reads about messages: per appointment, the inbox of replies that need a
 person, and the messages that failed. Scoped like appointments (scheduling.selectors): staff see
-messages about visits they can see, plus those tied to no visit (e.g. a text from an unknown number)."""
+messages about visits they can see, plus those tied to no visit whose patient they may see or that
+name no patient (e.g. a text from an unknown number)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Role
 from notifications.models import InboundMessage, MessageStatus, OutboundMessage
-from scheduling.selectors.appointments import visible_appointments
+from scheduling.selectors.appointments import sees_nothing, visible_appointments, visible_patients
 
 
 def _scoped(qs: QuerySet, *, user) -> QuerySet:
+    if sees_nothing(user):
+        return qs.none()
     if user.role == Role.ADMIN:
         return qs
-    return qs.filter(Q(appointment__isnull=True) | Q(appointment__in=visible_appointments(user=user)))
+    no_visit = Q(appointment__isnull=True) & (Q(patient__isnull=True) | Q(patient__in=visible_patients(user=user)))
+    return qs.filter(no_visit | Q(appointment__in=visible_appointments(user=user)))
 
 
 def messages_for_appointment(*, appointment) -> QuerySet[OutboundMessage]:

@@ -20,7 +20,7 @@ from checkins import alerts, links, questionnaires as q, selectors, services, wo
 from checkins.forms import CheckInForm, data_from_json, FIRST
 from checkins.models import CheckInStatus, RiskAlert
 from core.errors import NotFound
-from scheduling.models import Patient
+from scheduling.selectors.appointments import get_patient
 
 TOKEN = OpenApiParameter("token", str, OpenApiParameter.PATH,
                          description="The token of the check-in link (/c/<token>).")
@@ -125,14 +125,12 @@ class PatientCheckInsView(GenericAPIView):
                                "check-in is scheduled, pending, answered or missed, not what was answered.",
                    responses={200: s.PatientCheckInsSerializer, **problem_responses(401, 403, 404)})
     def get(self, request, pk: int):
-        patient = Patient.objects.filter(pk=pk).first()
-        if patient is None:
-            raise NotFound(f"There is no patient {pk}.", code="patient_not_found")
+        patient = get_patient(user=request.user, patient_id=pk)
         clinical = selectors.may_read_answers(request.user)
         record(action=Action.READ, kind="checkins.checkin", patient=patient,
                summary="check-ins with answers" if clinical else "check-ins")
         body = {"patient": patient.pk, "answers_visible": clinical,
-                "dosing_visits": selectors.dosing_visits(patient_id=patient.pk),
+                "dosing_visits": selectors.dosing_visits(patient_id=patient.pk, user=request.user),
                 "checkins": selectors.patient_checkins(patient_id=patient.pk, user=request.user)}
         return Response(s.PatientCheckInsSerializer(body, context={"clinical": clinical}).data)
 

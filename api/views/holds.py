@@ -26,7 +26,7 @@ from config.throttles import BookingThrottle
 from core.errors import Forbidden, NotFound, Unprocessable
 from scheduling import catalog
 from scheduling.models import Appointment, Location, Patient, Service, StaffMember
-from scheduling.selectors.appointments import allocations_for_display, desk_may_book_at
+from scheduling.selectors.appointments import allocations_for_display, desk_may_book_at, visible_patients
 from scheduling.services.holds import hold_slot
 
 _PROBLEM_TEXT = {
@@ -104,6 +104,7 @@ def resolve_target(request, data: dict[str, Any], *, service: Service | None = N
 
 
 def _patient_for(user, requested: int | None) -> Patient:
+    """A desk books for a patient it may see (one known only at another site reads as missing)."""
     if user.role == Role.PATIENT:
         own = getattr(user, "patient", None)  # read once by the IsPatient permission
         if own is None:
@@ -114,7 +115,7 @@ def _patient_for(user, requested: int | None) -> Patient:
         return own
     if requested is None:
         raise serializers.ValidationError({"patient": "The front desk books for a patient: give the patient id."})
-    patient = Patient.objects.filter(pk=requested).first()
+    patient = visible_patients(user=user).filter(pk=requested).first()
     if patient is None:
         raise serializers.ValidationError({"patient": f"There is no patient {requested}."})
     return patient

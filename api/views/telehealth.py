@@ -25,15 +25,15 @@ from api.serializers.telehealth import (
 from audit.services import record_read
 from core.errors import DomainError, NotFound
 from scheduling import timeutils
-from scheduling.models import Appointment, Patient, StaffMember
-from scheduling.selectors.appointments import get_appointment, staff_member_for
+from scheduling.models import Appointment, StaffMember
+from scheduling.selectors.appointments import get_appointment, staff_member_for, visible_patients
 from telehealth import services
 from telehealth.selectors import waiting_list
 
 
 def _own_staff_record(user) -> StaffMember:
     member = staff_member_for(user)
-    if member is None:
+    if member is None or not member.active:  # a deactivated clinician has no waiting room
         raise DomainError("You have no clinician record, so you have no video visits; ask the clinic admin to add one.",
                       code="not_a_clinician", status=403, title="Forbidden")
     return member
@@ -126,7 +126,7 @@ class InPersonEvaluationView(GenericAPIView):
         body = InPersonEvaluationRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        patient = Patient.objects.filter(pk=data["patient"]).first()
+        patient = visible_patients(user=request.user).filter(pk=data["patient"]).first()
         if patient is None:
             raise NotFound(f"There is no patient {data['patient']}.", code="patient_not_found")
         if request.user.role == Role.ADMIN and data.get("prescriber"):

@@ -202,6 +202,11 @@ def create_clinic(*, size: str, today: dt.date, patients: int) -> dict:
 
     # The desk works every site, video visits included, so its calendar and API show them all.
     StaffMember.objects.create(user=desk, display_name="Front Desk", roles=["front_desk"]).locations.set(sites.values())
+    # A desk at one site, as most are: it sees Phoenix's patients and visits (and new callers), not San Diego's.
+    phoenix_desk = User.objects.create(username="desk.phoenix", email="desk.phoenix@clearday.example",
+                                       password=password, role=Role.FRONT_DESK, first_name="Phoenix", last_name="Desk")
+    StaffMember.objects.create(user=phoenix_desk, display_name="Phoenix Desk", roles=["front_desk"]).locations.set(
+        [sites["Phoenix"]])
 
     hours: list[WorkingHours] = []
     for name, site in sites.items():

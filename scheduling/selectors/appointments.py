@@ -6,6 +6,13 @@ Visibility is one queryset per role, so "not yours" and "does not exist" look th
   video visits when one of those locations is a telehealth (virtual) location;
 - a clinician sees the appointments they are allocated to (their own schedule);
 - a clinic admin sees everything.
+
+Patients follow the same lines (`visible_patients`): a patient sees their own record; the front
+desk the patients who have a visit (any status, holds and cancellations included) at one of its
+sites, or a video visit when it covers telehealth, plus every patient with no visit at all yet, so
+it can find and book a new caller; clinicians and clinic admins every patient (the care team covers
+each other on call). A patient known only at another site is booked by that site's desk, a desk
+covering both or a clinic admin. Whatever the role, a deactivated user or staff record sees nothing.
 """
 
 from __future__ import annotations
@@ -14,10 +21,10 @@ from datetime import date, datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from accounts.models import Role
+from accounts.models import Role, STAFF_ROLES
 from core.errors import NotFound
 from scheduling import catalog
-from scheduling.models import Allocation, Appointment, Location, StaffMember
+from scheduling.models import Allocation, Appointment, Location, Patient, StaffMember
 from scheduling.timeutils import day_bounds, UTC, zone
 
 
@@ -28,10 +35,32 @@ def staff_member_for(user) -> StaffMember | None:
         return None
 
 
+def sees_nothing(user) -> bool:
+    """Not signed in, deactivated, or staff whose staff record is deactivated: such a user reads
+    no patient, visit or anything hanging off them, whatever their role says."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return True
+    if user.role in STAFF_ROLES:
+        member = staff_member_for(user)
+        return member is not None and not member.active
+    return False
+
+
 def desk_location_ids(user) -> tuple[set[int], bool]:
-    """The locations a desk user works at, and whether they cover video visits."""
-    rows = list(Location.objects.filter(staff__user=user).values_list("pk", "is_virtual"))  # none without a staff record
+    """The locations a desk user works at, and whether they cover video visits (none when the
+    staff record is missing or deactivated)."""
+    rows = list(Location.objects.filter(staff__user=user, staff__active=True).values_list("pk", "is_virtual"))
     return {pk for pk, _ in rows}, any(virtual for _, virtual in rows)
+
+
+def patients_at(location_ids: set[int], covers_video: bool) -> Q:
+    """Patients with a visit (any status) at one of these sites, or a video visit when
+    `covers_video`, or with no visit at all yet (a new caller someone must be able to book)."""
+    visits = Appointment.objects.filter(patient=OuterRef("pk"))
+    here = Q(location_id__in=location_ids)
+    if covers_video:
+        here |= Q(location__isnull=True)
+    return Exists(visits.filter(here)) | ~Exists(visits)
 
 
 def desk_scope(user) -> Q:
@@ -46,7 +75,7 @@ def desk_scope(user) -> Q:
 
 def visible_appointments(*, user) -> QuerySet[Appointment]:
     qs = Appointment.objects.all()
-    if user is None or not user.is_authenticated or not user.is_active:
+    if sees_nothing(user):
         return qs.none()
     if user.role == Role.ADMIN:
         return qs
@@ -60,6 +89,31 @@ def visible_appointments(*, user) -> QuerySet[Appointment]:
             return qs.none()
         return qs.filter(Exists(Allocation.objects.filter(appointment=OuterRef("pk"), staff=member)))
     return qs.none()
+
+
+def visible_patients(*, user) -> QuerySet[Patient]:
+    """The patient records this user may read or act on (the rule is in the module docstring)."""
+    qs = Patient.objects.all()
+    if sees_nothing(user):
+        return qs.none()
+    if user.role in (Role.ADMIN, Role.CLINICIAN):
+        return qs
+    if user.role == Role.PATIENT:
+        return qs.filter(user=user)
+    if user.role == Role.FRONT_DESK:
+        location_ids, covers_video = desk_location_ids(user)
+        if not location_ids:
+            return qs.none()
+        return qs.filter(patients_at(location_ids, covers_video))
+    return qs.none()
+
+
+def get_patient(*, user, patient_id: int) -> Patient:
+    """The patient if this user may see them, else a 404 that does not say whether they exist."""
+    patient = visible_patients(user=user).filter(pk=patient_id).first()
+    if patient is None:
+        raise NotFound(f"There is no patient {patient_id} that you can see.", code="patient_not_found")
+    return patient
 
 
 def desk_may_book_at(*, user, location: Location | None) -> bool:

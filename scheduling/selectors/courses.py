@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from accounts.models import Role
 from core.errors import NotFound
 from scheduling.models import Appointment, AppointmentStatus, Course, CourseStatus, CourseVisit
-from scheduling.selectors.appointments import desk_scope, staff_member_for
+from scheduling.selectors.appointments import desk_scope, sees_nothing, staff_member_for
 from scheduling.services.course_rules import course_visits, dose_rules
 
 UPCOMING = (AppointmentStatus.HELD, AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
@@ -23,7 +23,7 @@ UPCOMING = (AppointmentStatus.HELD, AppointmentStatus.BOOKED, AppointmentStatus.
 
 def visible_courses(*, user) -> QuerySet[Course]:
     qs = Course.objects.select_related("patient", "template__service", "template__companion_service", "location")
-    if user is None or not user.is_authenticated or not user.is_active:
+    if sees_nothing(user):
         return qs.none()
     if user.role == Role.ADMIN:
         return qs

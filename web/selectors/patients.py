@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from scheduling.models import Appointment, AppointmentStatus as S, Patient
+from scheduling.selectors.appointments import visible_patients
 from scheduling.services.transitions import cancellation_deadline
 from telehealth.passes import open_join_url
 from telehealth.selectors import join_window
@@ -62,8 +63,10 @@ def own_visit(*, patient: Patient, appointment_id: int) -> Appointment | None:
             .select_related("service", "location", "patient").first())
 
 
-def search_patients(*, query: str, limit: int = 20) -> QuerySet[Patient]:
-    """By name (any part), mobile number (any format), email, or date of birth (YYYY-MM-DD or MM/DD/YYYY)."""
+def search_patients(*, query: str, user, limit: int = 20) -> QuerySet[Patient]:
+    """By name (any part), mobile number (any format), email, or date of birth (YYYY-MM-DD or MM/DD/YYYY),
+    among the patients `user` may see: a desk finds its own sites' patients and new callers with no
+    visit yet, never another site's (scheduling.selectors.appointments.visible_patients)."""
     query = (query or "").strip()
     if len(query) < 2:
         return Patient.objects.none()
@@ -85,7 +88,7 @@ def search_patients(*, query: str, limit: int = 20) -> QuerySet[Patient]:
         where |= name
     if not where:
         return Patient.objects.none()
-    return Patient.objects.filter(where).order_by("legal_last_name", "legal_first_name", "pk")[:limit]
+    return visible_patients(user=user).filter(where).order_by("legal_last_name", "legal_first_name", "pk")[:limit]
 
 
 def _as_date(text: str) -> dt.date | None:

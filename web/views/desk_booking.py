@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
@@ -16,7 +16,7 @@ from audit.services import Action, record, record_read
 from core.errors import DomainError, Unprocessable
 from scheduling import timeutils
 from scheduling.models import BookingChannel, Location, Patient, Service
-from scheduling.selectors.appointments import desk_location_ids, desk_may_book_at, get_appointment
+from scheduling.selectors.appointments import desk_location_ids, desk_may_book_at, get_appointment, get_patient
 from scheduling.services.booking import book_appointment, reschedule_appointment
 from web import formatting
 from web.forms.desk import BookForm, FindTimeForm, NewPatientForm, OverrideForm, place_choices
@@ -32,7 +32,7 @@ from web.views.common import DESK_ROLES, move_offer_context, offer_context, staf
 def find_patient(request):
     """Step one: find the caller on record, or add them."""
     query = request.GET.get("q", "")
-    results = list(search_patients(query=query)) if query else []
+    results = list(search_patients(query=query, user=request.user)) if query else []
     if results:
         record_read(kind="scheduling.patient", patients=results, summary=f"patient search, {len(results)} found")
     form = NewPatientForm(request.POST or None, initial={"time_zone": "America/Phoenix", "language": "en"})
@@ -66,7 +66,7 @@ def _target(form: FindTimeForm) -> tuple[Service, Location | None]:
 @require_http_methods(["GET", "POST"])
 def book_for_patient(request, patient_id: int):
     """Step two: service, place and day; then pick a time (or override the rules with a reason)."""
-    patient = get_object_or_404(Patient, pk=patient_id)
+    patient = get_patient(user=request.user, patient_id=patient_id)  # another site's patient: 404
     record(action=Action.READ, target=patient, summary="desk booking page")
     locations, video = _places(request.user)
     find = FindTimeForm(request.GET or None, places=place_choices(locations, video=video))

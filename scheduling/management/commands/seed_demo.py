@@ -34,7 +34,8 @@ SIZES = {
     "large": {"past_weeks": 8, "ahead_weeks": 4, "appointments": 20_000, "upcoming_per_week": 1_700,
               "patients": 3_000, "weekday_weights": (1, 1, 1, 1, 1, 0.8, 0.6)},
 }
-LOGINS = "admin (clinic admin), frontdesk, dr.rivera (prescriber), nurse.kim (nurse)"
+LOGINS = ("admin (clinic admin), frontdesk (every site), desk.phoenix (Phoenix only), dr.rivera (prescriber), "
+          "nurse.kim (nurse)")
 
 
 class Command(BaseCommand):
