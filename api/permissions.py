@@ -7,6 +7,7 @@ permissions (in a small clinic the medical director runs the admin side too).
 from rest_framework.permissions import BasePermission
 
 from accounts.models import Role
+from care.selectors import is_prescriber, may_record_rems
 
 
 class _HasRole(BasePermission):
@@ -42,3 +43,20 @@ class IsClinicStaff(_HasRole):
 
 class IsClinicAdmin(_HasRole):
     roles = (Role.ADMIN,)
+
+
+class IsPrescriber(BasePermission):
+    """Clearances: the rule is care's (`care.services` enforces it too); checked here as well so a
+    therapist is refused before their body is read."""
+
+    message = "Only a prescriber may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return is_prescriber(request.user)
+
+
+class MayRecordRems(BasePermission):
+    message = "Only a prescriber or a clinic admin may record a REMS enrolment."
+
+    def has_permission(self, request, view) -> bool:
+        return may_record_rems(request.user)

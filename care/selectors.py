@@ -11,13 +11,43 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Role
 from scheduling import timeutils
-from scheduling.models import Appointment, AppointmentStatus, Location, Patient, Service
-from scheduling.selectors.appointments import desk_scope
+from scheduling.models import Appointment, AppointmentStatus, Location, Patient, Service, StaffRole
+from scheduling.selectors.appointments import desk_location_ids, desk_scope, patients_at, sees_nothing, staff_member_for
 
 from .models import Clearance, ContraindicationScreening, Escort, GateOverride, MonitoringForm, RemsEnrolment
 
 # Visits that will still happen (or are happening): the ones an escort is needed for.
 UPCOMING = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
+
+
+def is_prescriber(user) -> bool:
+    """A clinician or clinic admin whose active staff record names the prescriber role: the only
+    people who may clear a patient for treatment or end a clearance."""
+    if sees_nothing(user) or user.role not in (Role.CLINICIAN, Role.ADMIN):
+        return False
+    member = staff_member_for(user)
+    return member is not None and member.has_role(StaffRole.PRESCRIBER)
+
+
+def may_record_rems(user) -> bool:
+    """A prescriber, or an active clinic admin."""
+    return is_prescriber(user) or (not sees_nothing(user) and user.role == Role.ADMIN)
+
+
+def may_read_notes(user) -> bool:
+    """Screening answers and details, clearance notes and revocation reasons are for the care team
+    (and the patient's own record); the desk needs only whether a record exists, its state and
+    expiry (minimum necessary)."""
+    return user.has_role(Role.CLINICIAN, Role.ADMIN, Role.PATIENT)
+
+
+def serves_patient(*, user, patient: Patient) -> bool:
+    """Whether the patient is at a site this prescriber serves (a visit there, or a video visit when
+    one of their sites is virtual, or no visit yet); a clinic admin serves the whole clinic."""
+    if user.role == Role.ADMIN:
+        return True
+    location_ids, covers_video = desk_location_ids(user)  # the sites of any active staff record
+    return Patient.objects.filter(patients_at(location_ids, covers_video), pk=patient.pk).exists()
 
 
 def current_clearance(*, patient: Patient, treatment: str) -> Clearance | None:

@@ -1,4 +1,8 @@
-"""Writing the clinical records: screening answers, clearances, REMS enrolment and forms, escorts."""
+"""Writing the clinical records: screening answers, clearances, REMS enrolment and forms, escorts.
+
+Who may change which record is decided here, not only in the API's permissions: a clearance is
+granted and ended by a prescriber; REMS enrolment is recorded by a prescriber for a patient of the
+sites they serve, or by a clinic admin."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Action, record
-from core.errors import Conflict, Unprocessable
+from core.errors import Conflict, Forbidden, Unprocessable
 from scheduling.models import Appointment, AppointmentStatus, Patient, Service
 
 from . import selectors
@@ -37,6 +41,7 @@ def clear_patient(*, patient: Patient, treatment: str, actor, evaluated_on: dt.d
     """A clinician clears the patient for a treatment. The clearance records which screening the
     clinician saw (the newest by default); findings in it must be addressed in `notes`. Without
     an evaluation date, the patient's last completed evaluation visit supplies it."""
+    _require_prescriber(actor, "clear a patient for treatment")
     screening = screening or selectors.latest_screening(patient=patient)
     label = Treatment(treatment).label
     if screening is None:
@@ -70,6 +75,7 @@ def clear_patient(*, patient: Patient, treatment: str, actor, evaluated_on: dt.d
 
 
 def revoke_clearance(*, clearance: Clearance, actor, reason: str) -> Clearance:
+    _require_prescriber(actor, "end a clearance")
     with transaction.atomic():
         clearance = Clearance.objects.select_for_update().get(pk=clearance.pk)
         if clearance.revoked_at is not None:
@@ -83,7 +89,15 @@ def revoke_clearance(*, clearance: Clearance, actor, reason: str) -> Clearance:
         return clearance
 
 
-def enrol_in_rems(*, patient: Patient, enrolled_on: dt.date, rems_patient_id: str = "", actor=None) -> RemsEnrolment:
+def enrol_in_rems(*, patient: Patient, enrolled_on: dt.date, actor, rems_patient_id: str = "") -> RemsEnrolment:
+    """Enrolment satisfies a gate the desk may never override, so only a prescriber (for a patient of
+    the sites they serve) or a clinic admin records it."""
+    if not selectors.may_record_rems(actor):
+        raise Forbidden("Only a prescriber or a clinic admin may record a REMS enrolment.",
+                        code="prescriber_or_admin_only")
+    if not selectors.serves_patient(user=actor, patient=patient):
+        raise Forbidden(f"{patient.display_name} is not a patient of the sites you serve; ask a clinic admin or "
+                        "a prescriber there to record the enrolment.", code="patient_outside_your_sites")
     with transaction.atomic():
         enrolment, created = RemsEnrolment.objects.update_or_create(
             patient=patient, defaults={"enrolled_on": enrolled_on, "rems_patient_id": rems_patient_id,
@@ -128,6 +142,11 @@ def record_escort(*, appointment: Appointment, name: str, phone: str, confirmed_
         record(action=Action.CREATE if created else Action.CHANGE, target=escort, actor=_user(actor),
                patient=appointment.patient_id, summary=f"escort for appointment {appointment.pk}")
     return escort
+
+
+def _require_prescriber(actor, doing: str) -> None:
+    if not selectors.is_prescriber(actor):
+        raise Forbidden(f"Only a prescriber may {doing}.", code="prescriber_only")
 
 
 def _user(actor):

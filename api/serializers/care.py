@@ -16,6 +16,25 @@ def _person(patient) -> dict:
     return {"id": patient.pk, "name": patient.display_name}
 
 
+def _clinical(serializer) -> bool:
+    """Whether the reader may see answers and notes (context `clinical`, set by the views from
+    care.selectors.may_read_notes); without it they are withheld."""
+    return bool(serializer.context.get("clinical"))
+
+
+class MinimumNecessary:
+    """Withholds `withheld` fields (as null, so the shape stays the same) from readers who are not on
+    the care team: the desk sees that a record exists, its state and dates, not what it says."""
+
+    withheld: tuple[str, ...] = ()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not _clinical(self):
+            data.update(dict.fromkeys(self.withheld))
+        return data
+
+
 class CheckInRequestSerializer(serializers.Serializer):
     override_reason = serializers.CharField(
         required=False, allow_blank=True, max_length=300,
@@ -43,22 +62,24 @@ class ScreeningRequestSerializer(serializers.Serializer):
     details = serializers.CharField(required=False, allow_blank=True, max_length=4000)
 
 
-class ScreeningSerializer(serializers.ModelSerializer):
+class ScreeningSerializer(MinimumNecessary, serializers.ModelSerializer):
+    withheld = ("answers", "findings", "details")
     patient = serializers.SerializerMethodField()
-    answers = serializers.SerializerMethodField()
-    findings = serializers.SerializerMethodField()
+    answers = serializers.SerializerMethodField(help_text="Null for the front desk.")
+    findings = serializers.SerializerMethodField(help_text="Null for the front desk.")
 
     class Meta:
         model = ContraindicationScreening
         fields = ["id", "patient", "answered_at", "source", "answers", "findings", "details"]
+        extra_kwargs = {"details": {"allow_null": True, "help_text": "Null for the front desk."}}
 
     def get_patient(self, obj) -> dict:
         return _person(obj.patient)
 
-    def get_answers(self, obj) -> dict[str, bool]:
+    def get_answers(self, obj) -> dict[str, bool] | None:
         return {name: getattr(obj, name) for name, _ in ContraindicationScreening.FINDINGS}
 
-    def get_findings(self, obj) -> list[str]:
+    def get_findings(self, obj) -> list[str] | None:
         return obj.findings()
 
 
@@ -72,7 +93,8 @@ class ClearanceRequestSerializer(serializers.Serializer):
                                   help_text="Required when the screening has findings.")
 
 
-class ClearanceSerializer(serializers.ModelSerializer):
+class ClearanceSerializer(MinimumNecessary, serializers.ModelSerializer):
+    withheld = ("notes", "revoke_reason")
     patient = serializers.SerializerMethodField()
     cleared_by = serializers.SerializerMethodField()
     screening = ScreeningSerializer()
@@ -82,6 +104,8 @@ class ClearanceSerializer(serializers.ModelSerializer):
         model = Clearance
         fields = ["id", "patient", "treatment", "state", "evaluated_on", "evaluation", "screening", "cleared_by",
                   "cleared_at", "expires_on", "notes", "revoked_at", "revoke_reason"]
+        extra_kwargs = {name: {"allow_null": True, "help_text": "Null for the front desk."}
+                        for name in ("notes", "revoke_reason")}
 
     def get_patient(self, obj) -> dict:
         return _person(obj.patient)

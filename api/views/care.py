@@ -11,7 +11,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from accounts.models import Role
-from api.permissions import IsClinician, IsClinicStaff, IsFrontDesk, IsPatient
+from api.permissions import IsClinicStaff, IsFrontDesk, IsPatient, IsPrescriber, MayRecordRems
 from api.problems import problem_responses
 from api.serializers import care as s
 from audit.services import Action, record, record_read
@@ -19,13 +19,14 @@ from care import selectors, services
 from care.models import Clearance, Escort
 from core.errors import NotFound
 from scheduling.models import Appointment, Location, Patient
-from scheduling.selectors.appointments import desk_location_ids, get_appointment
+from scheduling.selectors.appointments import desk_location_ids, get_appointment, get_patient, visible_patients
 
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
 
 
 def patient_for(request, requested: int | None) -> Patient:
-    """Patients act on their own record; staff name the patient."""
+    """Patients act on their own record; staff name a patient they may see (one outside their sites
+    is answered like one that does not exist)."""
     if request.user.role == Role.PATIENT:
         own = Patient.objects.filter(user=request.user).first()
         if own is None or (requested is not None and requested != own.pk):
@@ -33,10 +34,15 @@ def patient_for(request, requested: int | None) -> Patient:
         return own
     if requested is None:
         raise serializers.ValidationError({"patient": "Give the patient id."})
-    patient = Patient.objects.filter(pk=requested).first()
+    patient = visible_patients(user=request.user).filter(pk=requested).first()
     if patient is None:
         raise serializers.ValidationError({"patient": f"There is no patient {requested}."})
     return patient
+
+
+def _notes(request) -> dict:
+    """Serializer context: whether screening answers and clinical notes are shown (not to the desk)."""
+    return {"clinical": selectors.may_read_notes(request.user)}
 
 
 def desk_locations(user):
@@ -63,7 +69,7 @@ class ScreeningListView(GenericAPIView):
         screening = services.record_screening(
             patient=patient_for(request, data.get("patient")), answers=data["answers"], source=data["source"],
             details=data.get("details", ""), actor=request.user)
-        return Response(s.ScreeningSerializer(screening).data, status=status.HTTP_201_CREATED)
+        return Response(s.ScreeningSerializer(screening, context=_notes(request)).data, status=status.HTTP_201_CREATED)
 
 
 class ClinicalSummaryView(GenericAPIView):
@@ -73,27 +79,28 @@ class ClinicalSummaryView(GenericAPIView):
     @extend_schema(operation_id="care_patient_summary", parameters=[ID],
                    summary="What the clinician sees before clearing",
                    description="The newest screening with its findings, every clearance (valid, expired or "
-                               "revoked) and the REMS enrolment.",
+                               "revoked) and the REMS enrolment. The front desk gets the same records with their "
+                               "state and dates only: screening `answers`, `findings` and `details`, clearance "
+                               "`notes` and `revoke_reason` are null (minimum necessary). Patients outside the "
+                               "desk's sites are a 404.",
                    responses={200: s.ClinicalSummarySerializer, **problem_responses(401, 403, 404)})
     def get(self, request, pk: int):
-        patient = Patient.objects.filter(pk=pk).first()
-        if patient is None:
-            raise NotFound(f"There is no patient {pk}.", code="patient_not_found")
+        patient = get_patient(user=request.user, patient_id=pk)
         clearances = (Clearance.objects.filter(patient=patient)
                       .select_related("patient", "cleared_by", "screening__patient"))
         data = {"patient": {"id": patient.pk, "name": patient.display_name},
                 "screening": selectors.latest_screening(patient=patient), "clearances": clearances,
                 "rems_enrolment": selectors.rems_enrolment(patient=patient)}
         record(action=Action.READ, target=patient, summary="clinical summary: screening, clearances, REMS")
-        return Response(s.ClinicalSummarySerializer(data).data)
+        return Response(s.ClinicalSummarySerializer(data, context=_notes(request)).data)
 
 
 class ClearanceListView(GenericAPIView):
-    permission_classes = [IsClinician]
+    permission_classes = [IsPrescriber]
     serializer_class = s.ClearanceSerializer
 
     @extend_schema(operation_id="care_clearances_create", request=s.ClearanceRequestSerializer,
-                   summary="Clear a patient for a kind of treatment (clinicians)",
+                   summary="Clear a patient for a kind of treatment (prescribers)",
                    description="Rests on a completed evaluation (`evaluated_on`, or the last completed evaluation "
                                "visit) and the screening the clinician reviewed (the newest by default): 422 "
                                "`screening_missing`, `evaluation_missing`, or `findings_not_addressed` when the "
@@ -113,37 +120,39 @@ class ClearanceListView(GenericAPIView):
         clearance = services.clear_patient(
             patient=patient, treatment=data["treatment"], actor=request.user, evaluated_on=data.get("evaluated_on"),
             expires_on=data.get("expires_on"), notes=data.get("notes", ""), screening=screening)
-        return Response(s.ClearanceSerializer(clearance).data, status=status.HTTP_201_CREATED)
+        return Response(s.ClearanceSerializer(clearance, context=_notes(request)).data, status=status.HTTP_201_CREATED)
 
 
 class ClearanceRevokeView(GenericAPIView):
-    permission_classes = [IsClinician]
+    permission_classes = [IsPrescriber]
     serializer_class = s.ClearanceSerializer
 
     @extend_schema(operation_id="care_clearances_revoke", request=s.ReasonSerializer, parameters=[ID],
-                   summary="Revoke a clearance (clinicians)",
+                   summary="Revoke a clearance (prescribers)",
                    description="Later dosing bookings fail the clearance gate; booked visits stay on the calendar "
                                "for the desk to review.",
                    responses={200: s.ClearanceSerializer, **problem_responses(401, 400, 403, 404, 409)})
     def post(self, request, pk: int):
-        clearance = Clearance.objects.filter(pk=pk).first()
+        clearance = Clearance.objects.filter(pk=pk, patient__in=visible_patients(user=request.user)).first()
         if clearance is None:
             raise NotFound(f"There is no clearance {pk}.", code="clearance_not_found")
         body = s.ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         clearance = services.revoke_clearance(clearance=clearance, actor=request.user,
                                               reason=body.validated_data["reason"])
-        return Response(s.ClearanceSerializer(clearance).data)
+        return Response(s.ClearanceSerializer(clearance, context=_notes(request)).data)
 
 
 class RemsEnrolmentView(GenericAPIView):
-    permission_classes = [IsClinicStaff]
+    permission_classes = [MayRecordRems]
     serializer_class = s.RemsEnrolmentSerializer
 
     @extend_schema(operation_id="care_rems_enrolments_create", request=s.RemsEnrolmentRequestSerializer,
                    summary="Record the patient's Spravato REMS enrolment",
                    description="Replaces any earlier record. Spravato sessions before `enrolled_on` fail the "
-                               "`rems_enrolment` gate.",
+                               "`rems_enrolment` gate. A prescriber records it for a patient of the sites they "
+                               "serve (403 `patient_outside_your_sites` otherwise), a clinic admin for any patient; "
+                               "the desk cannot.",
                    responses={201: s.RemsEnrolmentSerializer, **problem_responses(401, 400, 403)})
     def post(self, request):
         body = s.RemsEnrolmentRequestSerializer(data=request.data)
@@ -262,7 +271,7 @@ class GateOverrideListView(GenericAPIView):
         query = s.GateOverrideQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        patient = Patient.objects.filter(pk=data["patient"]).first() if data.get("patient") else None
+        patient = visible_patients(user=request.user).filter(pk=data["patient"]).first() if data.get("patient") else None
         if data.get("patient") and patient is None:
             raise serializers.ValidationError({"patient": f"There is no patient {data['patient']}."})
         overrides = selectors.gate_overrides(user=request.user, patient=patient, gate=data.get("gate"))

@@ -61,8 +61,8 @@ def test_the_entry_rolls_back_with_the_change_it_describes(site):
 def test_screening_rems_escort_and_monitoring_form_changes_are_recorded(site):
     care.record_screening(patient=site.patient, answers={name: False for name, _ in ContraindicationScreening.FINDINGS},
                           source="intake_form", actor=site.clinician)
-    care.enrol_in_rems(patient=site.patient, enrolled_on=dt.date(2025, 1, 5), actor=site.desk)
-    care.enrol_in_rems(patient=site.patient, enrolled_on=dt.date(2025, 1, 6), actor=site.desk)
+    care.enrol_in_rems(patient=site.patient, enrolled_on=dt.date(2025, 1, 5), actor=site.clinician)
+    care.enrol_in_rems(patient=site.patient, enrolled_on=dt.date(2025, 1, 6), actor=site.clinician)
     dosing = AppointmentFactory(patient=site.patient, location=site.location,
                                 service=iv_infusion_service(locations=[site.location]),
                                 start=timezone.now() + dt.timedelta(days=1),

@@ -119,12 +119,21 @@ def clinic(db):
     return make_clinic()
 
 
+def prescriber_user(name: str, *locations, first_name: str = "", last_name: str = ""):
+    """A clinician who prescribes (clears patients, records REMS enrolment) at `locations`; no hours,
+    so the booking engine never offers them."""
+    user = UserFactory(username=name, role=Role.CLINICIAN, first_name=first_name, last_name=last_name)
+    StaffMemberFactory(user=user, display_name=f"Dr. {last_name or name}", roles=[StaffRole.PRESCRIBER],
+                       locations=list(locations))
+    return user
+
+
 @pytest.fixture
 def people(clinic):
     return SimpleNamespace(
         ana=patient_user("ana"),
         desk=desk_user("desk", clinic.phoenix, clinic.tucson, clinic.telehealth),
-        clinician=UserFactory(username="dr.rivera", role=Role.CLINICIAN, first_name="Elena", last_name="Rivera"),
+        clinician=prescriber_user("dr.rivera", clinic.phoenix, first_name="Elena", last_name="Rivera"),
     )
 
 

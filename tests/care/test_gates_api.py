@@ -140,7 +140,7 @@ def test_spravato_before_the_enrolment_date_is_refused(clinic, people, frozen):
 
 def test_spravato_for_an_enrolled_cleared_patient_at_a_certified_site_is_booked(clinic, people, frozen):
     clearance(people.ana, treatment="esketamine")
-    client_for(people.desk).post("/api/v1/care/rems-enrolments",
+    client_for(people.clinician).post("/api/v1/care/rems-enrolments",
                                  {"patient": people.ana.pk, "enrolled_on": "2025-02-20"}, format="json")
 
     response = post(people.ana.user, "/api/v1/appointments", booking(clinic, clinic.spravato, at(9)))

@@ -1,7 +1,9 @@
-"""Who may reach what: every URL of the site × seven actors, as one table.
+"""Who may reach what: every URL of the site × eight actors, as one table.
 
 The actors: anonymous, patient A, patient B, the front desk of location X (which also covers video
-visits), the front desk of location Y, a clinician (on A's visit at X) and a clinic admin. Each row
+visits), the front desk of location Y (each desk a single-site staff member, as at most clinics), a
+clinician who prescribes (on A's visits at X), a therapist (a clinician who does not prescribe, on
+the same visits) and a clinic admin. Each row
 names a route, a method and, per actor, the statuses it may get: 401/302 means "sign in first",
 403 "your role may not", 404 "nothing you can see" (ids of other people's records are refused the
 same way as ids that do not exist). A row may also say which of the world's records an actor must
@@ -12,10 +14,12 @@ Every request runs in a savepoint that is rolled back, so one actor's cancellati
 change what the next one finds. A URL pattern with no row fails `test_every_route_is_in_the_matrix`;
 the exemptions are listed with their reason.
 
-Patient records themselves are clinic-wide for staff (a desk books any caller at its own sites),
-so a patient-level read such as /api/v1/care/patients/{id} is allowed to both desks; what is
-scoped to a location is the visits and everything hanging off them (messages, check-ins'
-alerts, courses, overrides).
+Patient records are scoped like visits (scheduling.selectors.appointments.visible_patients): a
+desk sees the patients with a visit at its sites (and new callers with no visit yet), so desk Y
+gets a 404 for patient A's clinical summary, check-ins and booking page, and does not find A in
+its search; the care team sees every patient. Clearances are a prescriber's (the therapist and
+an admin without a prescriber's staff record are refused), REMS enrolment a prescriber's at their
+sites or an admin's. tests/security/test_site_scope.py walks every patient id as a desk.
 """
 
 from __future__ import annotations
@@ -68,14 +72,14 @@ def iso(instant: dt.datetime) -> str:
     return instant.isoformat().replace("+00:00", "Z")
 
 
-ACTORS = ("anonymous", "patient_a", "patient_b", "desk_x", "desk_y", "clinician", "admin")
+ACTORS = ("anonymous", "patient_a", "patient_b", "desk_x", "desk_y", "clinician", "therapist", "admin")
 GROUPS = {
     "everyone": ACTORS,
     "signed_in": ACTORS[1:],
     "patients": ("patient_a", "patient_b"),
     "desks": ("desk_x", "desk_y"),
-    "staff": ("desk_x", "desk_y", "clinician", "admin"),
-    "x_side": ("desk_x", "clinician", "admin"),  # the staff who can see A's visit at X
+    "staff": ("desk_x", "desk_y", "clinician", "therapist", "admin"),
+    "x_side": ("desk_x", "clinician", "therapist", "admin"),  # the staff who can see A's visit at X
 }
 
 # Shorthands for "reached the action": what follows depends on the body and the record's state,
@@ -87,11 +91,14 @@ REDIRECT = {302, 303}
 
 
 def expect(**spec) -> dict[str, frozenset[int]]:
-    """{actor: statuses}; keys are actors or GROUPS, applied in order (later keys win)."""
+    """{actor: statuses}; keys are actors or GROUPS, applied in order (later keys win). The therapist,
+    on the same visits as the clinician, gets what the clinician gets unless the row says otherwise."""
     out: dict[str, frozenset[int]] = {}
     for key, statuses in spec.items():
         for actor in GROUPS.get(key, (key,)):
             out[actor] = frozenset({statuses} if isinstance(statuses, int) else statuses)
+    if "therapist" not in out and "clinician" in out:
+        out["therapist"] = out["clinician"]
     assert set(out) == set(ACTORS), f"every actor needs an expectation: {set(ACTORS) - set(out)}"
     return out
 
@@ -102,6 +109,8 @@ def sees(**spec) -> dict[str, frozenset[str]]:
     for key, names in spec.items():
         for actor in GROUPS.get(key, (key,)):
             out[actor] = frozenset(names)
+    if "therapist" not in out and "clinician" in out:
+        out["therapist"] = out["clinician"]
     return out
 
 
@@ -141,11 +150,11 @@ ROWS: list[Row] = [
         expect(everyone=200)),
 
     # --- booking --------------------------------------------------------------------------
-    Row("post", "/api/v1/holds", expect(**API_SIGN_IN, patient_a=201, patient_b=404, desk_x=201, desk_y=403,
+    Row("post", "/api/v1/holds", expect(**API_SIGN_IN, patient_a=201, patient_b=404, desk_x=201, desk_y=400,
                                         clinician=403, admin=201),
         {"service": "{iv}", "location": "{x}", "start": "{free_start}", "patient": "{patient_a}"}),
     Row("post", "/api/v1/appointments", expect(**API_SIGN_IN, patient_a=201, patient_b=404, desk_x=201,
-                                               desk_y=403, clinician=403, admin=201),
+                                               desk_y=400, clinician=403, admin=201),
         {"service": "{iv}", "location": "{x}", "start": "{free_start}", "patient": "{patient_a}"}),
     Row("get", "/api/v1/appointments?location={x}", expect(**API_SIGN_IN, signed_in=200),
         watch=("appt_a", "appt_b"), seen=sees(patient_a={"appt_a"}, patient_b=(), desk_y=(), x_side={"appt_a"})),
@@ -184,16 +193,25 @@ ROWS: list[Row] = [
         seen=sees(desk_y=(), x_side={"failed_a"})),
 
     # --- clinical records and gates -------------------------------------------------------
-    Row("post", "/api/v1/care/screenings", expect(**API_SIGN_IN, patient_a=201, patient_b=404, staff=201),
+    Row("post", "/api/v1/care/screenings", expect(**API_SIGN_IN, patient_a=201, patient_b=404, staff=201,
+                                                  desk_y=400),
         {"patient": "{patient_a}", "answers": dict.fromkeys(("uncontrolled_hypertension", "psychosis_or_mania", "pregnancy", "aneurysmal_vascular_disease", "intracerebral_hemorrhage", "hypersensitivity", "substance_use"), False)}),
-    Row("get", "/api/v1/care/patients/{patient_a}", expect(**API_SIGN_IN, patients=403, staff=200)),
+    Row("get", "/api/v1/care/patients/{patient_a}", expect(**API_SIGN_IN, patients=403, staff=200, desk_y=404)),
+    Row("get", "/api/v1/care/patients/{patient_b}", expect(**API_SIGN_IN, patients=403, staff=200, desk_x=404)),
+    # Clearing is a prescriber's: not the therapist's, nor an admin's without a prescriber's staff record.
     Row("post", "/api/v1/care/clearances", expect(**API_SIGN_IN, patients=403, desks=403, clinician=ACTED,
-                                                  admin=ACTED),
+                                                  therapist=403, admin=403),
         {"patient": "{patient_a}", "treatment": "iv_ketamine", "evaluated_on": "2025-03-01"}),
     Row("post", "/api/v1/care/clearances/{clearance_a}/revoke",
-        expect(**API_SIGN_IN, patients=403, desks=403, clinician=200, admin=200), {"reason": "New findings"}),
-    Row("post", "/api/v1/care/rems-enrolments", expect(**API_SIGN_IN, patients=403, staff=201),
+        expect(**API_SIGN_IN, patients=403, desks=403, clinician=200, therapist=403, admin=403),
+        {"reason": "New findings"}),
+    Row("post", "/api/v1/care/rems-enrolments", expect(**API_SIGN_IN, patients=403, desks=403, clinician=201,
+                                                       therapist=403, admin=201),
         {"patient": "{patient_a}", "enrolled_on": "2025-03-01"}),
+    # B is a patient of Y, which the prescriber does not serve; the admin serves the whole clinic.
+    Row("post", "/api/v1/care/rems-enrolments", expect(**API_SIGN_IN, patients=403, desks=403, clinician=403,
+                                                       therapist=403, admin=201),
+        {"patient": "{patient_b}", "enrolled_on": "2025-03-01"}),
     Row("get", "/api/v1/care/monitoring-forms", expect(**API_SIGN_IN, patients=403, staff=200)),
     Row("post", f"/api/v1/care/monitoring-forms/{VISIT}/submit",
         expect(**API_SIGN_IN, patients=403, desk_y=404, x_side=ACTED - DONE)),
@@ -201,7 +219,8 @@ ROWS: list[Row] = [
                                                       admin=200)),
     Row("get", "/api/v1/care/gate-overrides", expect(**API_SIGN_IN, patients=403, staff=200),
         watch=("override_a",), seen=sees(desk_y=(), x_side={"override_a"})),
-    Row("get", "/api/v1/care/gate-overrides?patient={patient_a}", expect(**API_SIGN_IN, patients=403, staff=200),
+    Row("get", "/api/v1/care/gate-overrides?patient={patient_a}",
+        expect(**API_SIGN_IN, patients=403, staff=200, desk_y=400),
         watch=("override_a",), seen=sees(desk_y=(), x_side={"override_a"})),
 
     # --- courses --------------------------------------------------------------------------
@@ -211,7 +230,7 @@ ROWS: list[Row] = [
     Row("get", "/api/v1/courses?patient={patient_a}", expect(**API_SIGN_IN, signed_in=200), watch=("course_a",),
         seen=sees(patient_a={"course_a"}, patient_b=(), desk_y=(), x_side={"course_a"})),
     Row("post", "/api/v1/courses", expect(**API_SIGN_IN, patient_a=ACTED - {400}, patient_b=404, desk_x=ACTED - {400},
-                                          desk_y=403, clinician=403, admin=ACTED - {400}),
+                                          desk_y=400, clinician=403, admin=ACTED - {400}),
         {"template": "iv-pair", "location": "{x}", "patient": "{patient_a}", "start_from": "{free_start}"}),
     Row("get", "/api/v1/courses/{course_a}", expect(**API_SIGN_IN, patient_a=200, patient_b=404, desk_y=404,
                                                     x_side=200)),
@@ -230,13 +249,14 @@ ROWS: list[Row] = [
         expect(**API_SIGN_IN, patients=403, clinician=403, desk_x=200, desk_y=404, admin=200),
         {"language": "es"}),
     Row("post", "/api/v1/telehealth/in-person-evaluations",
-        expect(**API_SIGN_IN, patients=403, desks=403, clinician=ACTED, admin=ACTED),
+        expect(**API_SIGN_IN, patients=403, desks=403, clinician=ACTED, therapist=403, admin=ACTED),
         {"patient": "{patient_a}", "evaluated_on": "2025-03-01", "prescriber": "{clinician_staff}"}),
 
     # --- check-ins and risk ---------------------------------------------------------------
     Row("get", "/api/v1/checkins/{checkin_token}", expect(everyone=200, patient_b=404)),
     Row("post", "/api/v1/checkins/{checkin_token}", expect(everyone={200, 400}, patient_b=404), {}),
-    Row("get", "/api/v1/patients/{patient_a}/checkins", expect(**API_SIGN_IN, patients=403, staff=200)),
+    Row("get", "/api/v1/patients/{patient_a}/checkins", expect(**API_SIGN_IN, patients=403, staff=200, desk_y=404)),
+    Row("get", "/api/v1/patients/{patient_b}/checkins", expect(**API_SIGN_IN, patients=403, staff=200, desk_x=404)),
     Row("get", "/api/v1/risk-alerts", expect(**API_SIGN_IN, patients=403, staff=200), watch=("alert_a",),
         seen=sees(desk_y=(), x_side={"alert_a"})),
     Row("get", "/api/v1/risk-alerts/{alert_a}", expect(**API_SIGN_IN, patients=403, desk_y=404, x_side=200)),
@@ -297,13 +317,16 @@ ROWS: list[Row] = [
     Row("get", f"/desk/appointments/{VISIT}/move", expect(**PAGE_SIGN_IN, patients=403, clinician=403, desk_y=404,
                                                        desk_x=200, admin=200)),
     Row("get", "/desk/book?q=Quarrington", expect(**PAGE_SIGN_IN, patients=403, clinician=403, desks=200,
-                                                 admin=200)),
-    Row("get", "/desk/book/{patient_a}", expect(**PAGE_SIGN_IN, patients=403, clinician=403, desks=200,
-                                                admin=200)),
-    # Desk Y asking for X's times gets the form back (X is not among its places), never X's times.
+                                                 admin=200), watch=("patient_a_first_name",),
+        seen=sees(desk_x={"patient_a_first_name"}, desk_y=(), admin={"patient_a_first_name"})),
+    Row("get", "/desk/book/{patient_a}", expect(**PAGE_SIGN_IN, patients=403, clinician=403, desk_x=200,
+                                                desk_y=404, admin=200)),
     Row("get", "/desk/book/{patient_a}?service={iv}&where={x}&day=2025-03-06",
-        expect(**PAGE_SIGN_IN, patients=403, clinician=403, desks=200, admin=200), watch=("times_at_x",),
-        seen=sees(desk_y=(), desk_x={"times_at_x"}, admin={"times_at_x"})),
+        expect(**PAGE_SIGN_IN, patients=403, clinician=403, desk_x=200, desk_y=404, admin=200), watch=("times_at_x",),
+        seen=sees(desk_x={"times_at_x"}, admin={"times_at_x"})),
+    # Desk X asking for its own times for B, a patient of Y only, gets a 404: B is not its patient.
+    Row("get", "/desk/book/{patient_b}?service={iv}&where={x}&day=2025-03-06",
+        expect(**PAGE_SIGN_IN, patients=403, clinician=403, desk_x=404, desk_y=200, admin=200)),
     Row("get", "/desk/floor?location={x}", expect(**PAGE_SIGN_IN, patients=403, staff=200)),
     Row("get", "/desk/inbox", expect(**PAGE_SIGN_IN, patients=403, staff=200), watch=("inbound_a_body",),
         seen=sees(desk_y=(), x_side={"inbound_a_body"})),
@@ -313,7 +336,10 @@ ROWS: list[Row] = [
     Row("get", "/clinician/risk-alerts/", expect(**PAGE_SIGN_IN, patients=403, staff=200),
         watch=("patient_a_name",), seen=sees(desk_y=(), x_side={"patient_a_name"})),
     Row("get", "/clinician/risk-alerts/{alert_a}/", expect(**PAGE_SIGN_IN, patients=403, desk_y=404, x_side=200)),
-    Row("get", "/clinician/patients/{patient_a}/checkins/", expect(**PAGE_SIGN_IN, patients=403, staff=200)),
+    Row("get", "/clinician/patients/{patient_a}/checkins/",
+        expect(**PAGE_SIGN_IN, patients=403, staff=200, desk_y=404)),
+    Row("get", "/clinician/patients/{patient_b}/checkins/",
+        expect(**PAGE_SIGN_IN, patients=403, staff=200, desk_x=404)),
 
     # --- the Django admin: clinic admins only (each admin view checks is_staff and model permissions)
     Row("get", "/admin/", expect(everyone=302, admin=200)),
@@ -394,6 +420,8 @@ def _build_world() -> SimpleNamespace:
     nurse_x = StaffMemberFactory(display_name="Nurse X", roles=["nurse", "therapist", "prescriber"],
                                  locations=[x, video], user=UserFactory(username="clinician", role=Role.CLINICIAN))
     nurse_y = StaffMemberFactory(display_name="Nurse Y", roles=["nurse"], locations=[y])
+    therapist_x = StaffMemberFactory(display_name="Therapist X", roles=["therapist"], locations=[x, video],
+                                     user=UserFactory(username="therapist", role=Role.CLINICIAN))
     chairs = {site: ResourceFactory(location=site, name=f"Chair {site.name}") for site in (x, y)}
     for owner in ({"location": x}, {"location": y}, {"staff": nurse_x}, {"staff": nurse_y}):
         weekly_hours(start=dt.time(7), end=dt.time(19), **owner)
@@ -408,16 +436,17 @@ def _build_world() -> SimpleNamespace:
         "desk_x": _staff_user("desk.x", Role.FRONT_DESK, x, video),
         "desk_y": _staff_user("desk.y", Role.FRONT_DESK, y),
         "clinician": nurse_x.user,
+        "therapist": therapist_x.user,
         "admin": UserFactory(username="admin", role=Role.ADMIN, is_staff=True, is_superuser=True),
     }
     patient_a = PatientFactory(user=users["patient_a"], legal_first_name="Avery", legal_last_name="Quarrington",
                                phone="+16025550111")
     patient_b = PatientFactory(user=users["patient_b"], legal_first_name="Blair", legal_last_name="Underhill",
                                phone="+16025550122")
-    appt_a = _visit(patient_a, iv, x, phx(5, 10), nurse_x, chairs[x])
+    appt_a = _visit(patient_a, iv, x, phx(5, 10), nurse_x, therapist_x, chairs[x])
     appt_b = _visit(patient_b, iv, y, phx(5, 10), nurse_y, chairs[y])
-    video_a = _visit(patient_a, therapy, None, phx(3, 8), nurse_x)
-    done_a = _visit(patient_a, iv, x, phx(1, 10), nurse_x, chairs[x])
+    video_a = _visit(patient_a, therapy, None, phx(3, 8), nurse_x, therapist_x)
+    done_a = _visit(patient_a, iv, x, phx(1, 10), nurse_x, therapist_x, chairs[x])
     done_a.status = "completed"
     done_a.save(update_fields=["status"])
 
@@ -450,7 +479,7 @@ def _build_world() -> SimpleNamespace:
         "join_token": passes.token_for(join_pass), "manage_token": appointment_token(appt_a),
         "free_start": iso(phx(6, 10)), "free_day": iso(phx(6, 7)), "free_day_end": iso(phx(6, 19)),
     }
-    markers = {"patient_a_name": "Quarrington", "appt_a_place": "Phoenix", "inbound_a_body": "Running late",
+    markers = {"patient_a_name": "Quarrington", "patient_a_first_name": "Avery", "appt_a_place": "Phoenix", "inbound_a_body": "Running late",
                "times_at_x": "A time not offered"}
     return SimpleNamespace(users=users, ids=ids, markers=markers)
 

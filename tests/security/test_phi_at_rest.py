@@ -49,7 +49,7 @@ from tests.checkins.conftest import (  # noqa: F401  (fixtures: a clinic with a 
     url,
     VISIT_END,
 )
-from tests.factories import AppointmentFactory, PatientFactory, UserFactory
+from tests.factories import AppointmentFactory, PatientFactory, StaffMemberFactory, UserFactory
 
 FREE_TEXT = "Since Friday I stopped the sertraline and I want to die"
 OTHER_EFFECT = "pins and needles in both feet"
@@ -97,6 +97,7 @@ def risky_checkin(client, clinic, clock, django_capture_on_commit_callbacks):
 def screening_and_clearance() -> tuple[ContraindicationScreening, Clearance]:
     patient = PatientFactory()
     clinician = UserFactory(username=f"clinician-{patient.pk}", role=Role.CLINICIAN)
+    StaffMemberFactory(user=clinician, roles=["prescriber"], locations=[])  # only prescribers clear
     answers = {name: name in ("pregnancy", "substance_use") for name in FINDING_COLUMNS}
     screening = care_services.record_screening(patient=patient, answers=answers, source="intake_form",
                                                details=DETAILS, actor=clinician)
