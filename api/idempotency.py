@@ -22,7 +22,7 @@ import json
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -65,22 +65,34 @@ def idempotent(handler):
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             raise DomainError(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.",
                               code="invalid_idempotency_key")
-        try:
-            with transaction.atomic():
-                record, replay = _claim(owner=owner_for(request), key=key, request=request)
-                if replay is not None:
-                    return replay
-                response = _run(view, handler, request, *args, **kwargs)
-                if response.status_code == 400 or response.status_code >= 500:
-                    raise Abandoned(response)
-                body = None if response.data is None else json.loads(JSONRenderer().render(response.data))
-                IdempotencyRecord.objects.filter(pk=record.pk).update(response_status=response.status_code,
-                                                                       response_body=body)
-                return response
-        except Abandoned as abandoned:
-            return abandoned.response
+        for attempt in (1, 2):
+            try:
+                return _answer(view, handler, request, key, *args, **kwargs)
+            except Abandoned as abandoned:
+                return abandoned.response
+            except IntegrityError:
+                # A racing request with the same key committed its claim first (our insert waited
+                # for it on the unique index): the second attempt finds its answer and replays it.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     return wrapper
+
+
+def _answer(view, handler, request, key: str, *args, **kwargs) -> Response:
+    """Claim the key, run the handler and keep its answer, all in one transaction."""
+    with transaction.atomic():
+        record, replay = _claim(owner=owner_for(request), key=key, request=request)
+        if replay is not None:
+            return replay
+        response = _run(view, handler, request, *args, **kwargs)
+        if response.status_code == 400 or response.status_code >= 500:
+            raise Abandoned(response)
+        body = None if response.data is None else json.loads(JSONRenderer().render(response.data))
+        IdempotencyRecord.objects.filter(pk=record.pk).update(response_status=response.status_code,
+                                                               response_body=body)
+        return response
 
 
 def owner_for(request) -> str:
@@ -102,15 +114,16 @@ def _claim(*, owner: str, key: str, request) -> tuple[IdempotencyRecord, Respons
     wait until that transaction ends."""
     fingerprint = request_fingerprint(request)
     cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
-    while True:
-        record, created = IdempotencyRecord.objects.get_or_create(
-            owner=owner, key=key,
-            defaults={"method": request.method, "path": request.path[:300], "request_hash": fingerprint})
-        if created:
-            return record, None
-        if record.created_at >= cutoff:
-            break
+    record = IdempotencyRecord.objects.filter(owner=owner, key=key).first()
+    if record is not None and record.created_at < cutoff:
         record.delete()
+        record = None
+    if record is None:
+        # No savepoint: if a racing claim wins, the IntegrityError ends this transaction and the
+        # caller tries once more (see `idempotent`).
+        record = IdempotencyRecord.objects.create(owner=owner, key=key, method=request.method,
+                                                  path=request.path[:300], request_hash=fingerprint)
+        return record, None
     if record.request_hash != fingerprint:
         raise Unprocessable(
             f"This {HEADER} was already used for a different request ({record.method} {record.path}). "
