@@ -96,6 +96,7 @@ def purge_before(moment, using: str = DEFAULT_DB_ALIAS) -> int:
     """Delete the audit entries older than `moment` (retention), as the owner; returns how many.
     Plain SQL: the model's queryset refuses every delete, by design."""
     connection = connections[using]
+    table = connection.ops.quote_name(audit_table())
     with append_only_suspended(using), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {connection.ops.quote_name(audit_table())} WHERE at < %s", [moment])
+        cursor.execute(f"DELETE FROM {table} WHERE at < %s", [moment])  # nosec B608 - the model's quoted table name
         return cursor.rowcount
