@@ -206,7 +206,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # limit (1-200, default 100) and offset, each checked: a value out of range is a 400 problem.
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
     # Proxies in front of the web process; 0 means the client address is REMOTE_ADDR and an
@@ -232,6 +233,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Path ids (api/routes): positive and within the database's 64-bit keys.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.document_pagination"],
     # One schema enum per domain choice set, named for the domain (not for the field using it).
     "ENUM_NAME_OVERRIDES": {
         "StaffRoleEnum": "scheduling.models.clinic.StaffRole",
