@@ -6,9 +6,9 @@ from api.views import checkins
 
 urlpatterns = [
     path("checkins/<str:token>", checkins.CheckInView.as_view(), name="checkin"),
-    path("patients/<int:pk>/checkins", checkins.PatientCheckInsView.as_view(), name="patient-checkins"),
+    path("patients/<id:pk>/checkins", checkins.PatientCheckInsView.as_view(), name="patient-checkins"),
     path("risk-alerts", checkins.RiskAlertListView.as_view(), name="risk-alerts"),
-    path("risk-alerts/<int:pk>", checkins.RiskAlertDetailView.as_view(), name="risk-alert"),
-    path("risk-alerts/<int:pk>/acknowledge", checkins.RiskAlertAcknowledgeView.as_view(),
+    path("risk-alerts/<id:pk>", checkins.RiskAlertDetailView.as_view(), name="risk-alert"),
+    path("risk-alerts/<id:pk>/acknowledge", checkins.RiskAlertAcknowledgeView.as_view(),
          name="risk-alert-acknowledge"),
 ]

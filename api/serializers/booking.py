@@ -8,9 +8,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers.fields import IdField
+from api.serializers.fields import DayField, IdField, utc_instant
 from scheduling.models import Allocation, Appointment, AppointmentStatus, BookingChannel, Modality
-from scheduling.timeutils import UTC
 from telehealth.passes import open_join_url
 
 VISIT_MODALITIES = [c for c in Modality.choices if c[0] != Modality.EITHER]
@@ -24,7 +23,7 @@ class AwareDateTimeField(serializers.DateTimeField):
     def enforce_timezone(self, value):
         if timezone.is_naive(value):
             self.fail("naive")
-        return value.astimezone(UTC)
+        return utc_instant(value)
 
 
 class _Where(serializers.Serializer):
@@ -104,12 +103,12 @@ class CancelRequestSerializer(serializers.Serializer):
 class ReasonRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
+
 class CompleteRequestSerializer(serializers.Serializer):
     override_reason = serializers.CharField(
         required=False, allow_blank=True, max_length=300,
         help_text="Front desk: mark the visit completed before its start (otherwise 422 `too_early_to_complete`). "
                   "Kept on the appointment's history.")
-
 
 
 class EmptyRequestSerializer(serializers.Serializer):
@@ -213,7 +212,7 @@ class _CommaSeparated(serializers.Field):
 
 
 class AppointmentQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False, help_text="A calendar day on the location's clock (UTC without a location).")
+    date = DayField(required=False, help_text="A calendar day on the location's clock (UTC without a location).")
     start_from = AwareDateTimeField(required=False, help_text="Appointments starting at or after this instant.")
     start_to = AwareDateTimeField(required=False, help_text="Appointments starting before this instant.")
     location = IdField(required=False)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
-from api.serializers.fields import IdField
+from api.serializers.fields import DayField, IdField
 from care import selectors
 from care.models import Clearance, ContraindicationScreening, Escort, GateOverride, RemsEnrolment, Treatment
 
@@ -86,8 +86,8 @@ class ScreeningSerializer(MinimumNecessary, serializers.ModelSerializer):
 class ClearanceRequestSerializer(serializers.Serializer):
     patient = IdField()
     treatment = serializers.ChoiceField(choices=Treatment.choices)
-    evaluated_on = serializers.DateField(required=False, help_text="Default: the last completed evaluation visit.")
-    expires_on = serializers.DateField(required=False, allow_null=True, help_text="Last valid day; leave out for none.")
+    evaluated_on = DayField(required=False, help_text="Default: the last completed evaluation visit.")
+    expires_on = DayField(required=False, allow_null=True, help_text="Last valid day; leave out for none.")
     screening = IdField(required=False, help_text="Default: the newest screening.")
     notes = serializers.CharField(required=False, allow_blank=True, max_length=4000,
                                   help_text="Required when the screening has findings.")
@@ -128,7 +128,7 @@ class ReasonSerializer(serializers.Serializer):
 
 class RemsEnrolmentRequestSerializer(serializers.Serializer):
     patient = IdField()
-    enrolled_on = serializers.DateField()
+    enrolled_on = DayField()
     rems_patient_id = serializers.CharField(required=False, allow_blank=True, max_length=40)
 
 
@@ -176,7 +176,7 @@ class MonitoringFormQuerySerializer(serializers.Serializer):
 
 
 class MonitoringFormRequestSerializer(serializers.Serializer):
-    submitted_on = serializers.DateField(required=False, help_text="Default: today.")
+    submitted_on = DayField(required=False, help_text="Default: today.")
     reference = serializers.CharField(required=False, allow_blank=True, max_length=60)
 
 
@@ -196,7 +196,7 @@ class EscortSerializer(serializers.ModelSerializer):
 
 
 class MissingEscortQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False, help_text="Default: tomorrow (each site's calendar).")
+    date = DayField(required=False, help_text="Default: tomorrow (each site's calendar).")
     location = IdField(required=False)
 
 

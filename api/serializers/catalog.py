@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
-from api.serializers.fields import IdField, local_text, utc_text
+from api.serializers.fields import IdField, local_text, utc_instant, utc_text
 from scheduling.availability import AvailabilityResult, Slot
 from scheduling.models import Location, Modality, Phase, Resource, Service, StaffMember
 from scheduling.models.clinic import LANGUAGES, validate_time_zone
@@ -128,7 +128,7 @@ class AwareDateTimeField(serializers.DateTimeField):
             self.fail("invalid")
         if value.tzinfo is None:
             self.fail("naive")
-        return value.astimezone(dt.UTC)
+        return utc_instant(value)
 
 
 

@@ -22,6 +22,34 @@ class IdField(serializers.IntegerField):
         super().__init__(**kwargs)
 
 
+# Days and instants a request may name. No clinic record falls outside them, and they stay far
+# enough inside Python's and the database's calendars that adding a day, a course's weeks or a
+# zone's offset to one never overflows (year 9999 plus a day was a 500).
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(2199, 12, 31)
+OUT_OF_RANGE = f"Give a date between {EARLIEST_DAY} and {LATEST_DAY}."
+
+
+class DayField(serializers.DateField):
+    """A calendar day in a request, within EARLIEST_DAY..LATEST_DAY."""
+
+    default_error_messages = {"out_of_range": OUT_OF_RANGE}
+
+    def to_internal_value(self, value) -> dt.date:
+        day = super().to_internal_value(value)
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            self.fail("out_of_range")
+        return day
+
+
+def utc_instant(value: dt.datetime) -> dt.datetime:
+    """An aware instant from a request, in UTC, on a day within EARLIEST_DAY..LATEST_DAY; otherwise a
+    validation error (converting 9999-12-31T23:00-07:00 to UTC would overflow)."""
+    if not EARLIEST_DAY <= value.date() <= LATEST_DAY:
+        raise serializers.ValidationError(OUT_OF_RANGE, code="out_of_range")
+    return value.astimezone(dt.UTC)
+
+
 def utc_text(instant: dt.datetime | None) -> str | None:
     """An instant as ISO 8601 in UTC, to the second: '2025-03-10T16:00:00Z'."""
     return instant.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if instant else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from api.serializers.fields import IdField, utc_text
+from api.serializers.fields import DayField, IdField, utc_text
 from scheduling import timeutils
 from scheduling.models import AppointmentStatus
 from telehealth.models import InPersonEvaluation, InterpreterNeed, PresenceState
@@ -14,7 +14,7 @@ from telehealth.selectors import WaitingRow
 
 
 class WaitingQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False, help_text="A day on your own clock (default: today).")
+    date = DayField(required=False, help_text="A day on your own clock (default: today).")
 
 
 class _Named(serializers.Serializer):
@@ -115,7 +115,7 @@ class InPersonEvaluationRequestSerializer(serializers.Serializer):
     patient = IdField()
     prescriber = IdField(required=False,
                                           help_text="Staff id of the prescriber; default: you.")
-    evaluated_on = serializers.DateField(help_text="The day of the in-person evaluation.")
+    evaluated_on = DayField(help_text="The day of the in-person evaluation.")
 
 
 class InPersonEvaluationSerializer(serializers.Serializer):
