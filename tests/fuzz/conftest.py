@@ -1,6 +1,7 @@
-"""The callers the API fuzz runs as, on a small seeded clinic, and the settings that keep the
-run deterministic: time frozen, no throttling, and Django's per-request connection handling off
-(the WSGI app shares the test's transaction, as Django's own test client does)."""
+"""The callers the API fuzz runs as, on a small seeded clinic, and what keeps the run deterministic:
+time frozen while seeding, no throttling, a fixed seed. The in-process run (test_openapi_schema.py)
+also turns Django's per-request connection handling off there; the live-server run
+(test_live_server.py) needs none of that."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.test import override_settings
 from knox.models import AuthToken
 from rest_framework.throttling import SimpleRateThrottle
@@ -31,16 +31,6 @@ def _unthrottled(monkeypatch):
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", defaultdict(lambda: "1000000/second"))
 
 
-@pytest.fixture(autouse=True)
-def _one_connection_per_test():
-    """Each request would otherwise close the connection that the test's transaction lives on."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
 @pytest.fixture(scope="module")
 def fuzz_clinic(django_db_setup, django_db_blocker):
     """Phoenix with two chairs and a nurse; Ana (a patient) with a booked visit and a live hold,
@@ -53,13 +43,13 @@ def fuzz_clinic(django_db_setup, django_db_blocker):
         seeded = transaction.atomic()
         seeded.__enter__()
         try:
-            yield _seed()
+            yield seed_clinic()
         finally:
             transaction.set_rollback(True)
             seeded.__exit__(None, None, None)
 
 
-def _seed() -> SimpleNamespace:
+def seed_clinic() -> SimpleNamespace:
     clinic = make_clinic(chairs=2, watch_capacity=2)
     ana, ben = patient_user("ana"), patient_user("ben")
     desk = desk_user("desk", clinic.location)
@@ -76,3 +66,26 @@ def _seed() -> SimpleNamespace:
              "staff": [clinic.nurse.pk]},
         starts=[iso(at(10)), iso(at(13)), iso(at(15, 30))],
     )
+
+
+# Path ids by the resource the path names; body fields by their own name.
+PATH_IDS = {"/api/v1/appointments/{id}": "appointment", "/api/v1/telehealth/appointments/{id}": "appointment",
+            "/api/v1/care/patients/{id}": "patient", "/api/v1/patients/{id}": "patient"}
+
+
+def aim_at_rows(case, clinic: SimpleNamespace) -> None:
+    """Two generated ids in three are swapped for rows that exist (the caller's visit, a hold,
+    someone else's visit, ...), and a generated start for a time the engine offers, so requests
+    get past the 404 into the handlers; the rest stay as generated."""
+    kind = next((k for prefix, k in PATH_IDS.items() if case.path.startswith(prefix)), None)
+    value = (case.path_parameters or {}).get("id")
+    if kind and isinstance(value, int) and value % 3:
+        known = clinic.ids[kind]
+        case.path_parameters["id"] = known[value % len(known)]
+    if isinstance(case.body, dict):
+        for name, value in list(case.body.items()):
+            if name in clinic.ids and isinstance(value, int) and not isinstance(value, bool) and value % 3:
+                known = clinic.ids[name]
+                case.body[name] = known[value % len(known)]
+            elif name == "start" and isinstance(value, str) and len(value) % 3:
+                case.body[name] = clinic.starts[len(value) % len(clinic.starts)]

@@ -16,6 +16,8 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -26,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from config.wsgi import application
+from tests.fuzz.conftest import aim_at_rows
 
 CONFIG = schemathesis.Config.from_dict({
     "seed": 20251121,
@@ -36,9 +39,6 @@ CONFIG = schemathesis.Config.from_dict({
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=CONFIG)
 
 PROBLEM_MEMBERS = ("type", "title", "status", "code")
-# Path ids by the resource the path names; body fields by their own name.
-PATH_IDS = {"/api/v1/appointments/{id}": "appointment", "/api/v1/telehealth/appointments/{id}": "appointment",
-            "/api/v1/care/patients/{id}": "patient", "/api/v1/patients/{id}": "patient"}
 
 
 def problem_details(ctx, response, case):
@@ -58,22 +58,14 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, problem_details]
 
 
-def aim_at_rows(case, fuzz_clinic) -> None:
-    """Two generated ids in three are swapped for rows that exist (the caller's visit, a hold,
-    someone else's visit, ...), and a generated start for a time the engine offers, so requests
-    get past the 404 into the handlers; the rest stay as generated."""
-    kind = next((k for prefix, k in PATH_IDS.items() if case.path.startswith(prefix)), None)
-    value = (case.path_parameters or {}).get("id")
-    if kind and isinstance(value, int) and value % 3:
-        known = fuzz_clinic.ids[kind]
-        case.path_parameters["id"] = known[value % len(known)]
-    if isinstance(case.body, dict):
-        for name, value in list(case.body.items()):
-            if name in fuzz_clinic.ids and isinstance(value, int) and not isinstance(value, bool) and value % 3:
-                known = fuzz_clinic.ids[name]
-                case.body[name] = known[value % len(known)]
-            elif name == "start" and isinstance(value, str) and len(value) % 3:
-                case.body[name] = fuzz_clinic.starts[len(value) % len(fuzz_clinic.starts)]
+@pytest.fixture(autouse=True)
+def _one_connection_per_test():
+    """Each request would otherwise close the connection that the test's transaction lives on."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.mark.parametrize("caller", ["patient", "front_desk", "anonymous"])
