@@ -4,8 +4,8 @@ rows): every operation in the schema, with generated valid and invalid requests,
 patient and as a front desk that serves one site. No answer may be a server error (5xx); whether
 answers match the schema is test_openapi_schema.py's job.
 
-Bounded: a few examples per operation (`LIVE_FUZZ_EXAMPLES`, default 6), a fixed seed, and a
-request timeout, so a hung handler fails the run instead of stalling it (~30 s in all on two cores).
+Bounded: a few examples per operation (`LIVE_FUZZ_EXAMPLES`, default 12), a fixed seed, and a
+request timeout, so a hung handler fails the run instead of stalling it (~50 s in all on two cores).
 `FUZZ_COVERAGE=1` adds Schemathesis' coverage phase (boundary values for every parameter: year 0
 and 99999, ids beyond 64 bits, ...), about a minute per caller. Writes are fine: the database is
 the test database, emptied after each caller's run.
@@ -29,7 +29,7 @@ from tests.fuzz.conftest import aim_at_rows, seed_clinic
 
 CONFIG = schemathesis.Config.from_dict({
     "seed": 20261206,
-    "generation": {"max-examples": int(os.environ.get("LIVE_FUZZ_EXAMPLES", 6)), "deterministic": True},
+    "generation": {"max-examples": int(os.environ.get("LIVE_FUZZ_EXAMPLES", 12)), "deterministic": True},
     # The coverage phase (boundary values for every parameter) takes ~60 s per caller: by hand, FUZZ_COVERAGE=1.
     "phases": {"coverage": {"enabled": os.environ.get("FUZZ_COVERAGE") == "1", "unexpected-methods": []}},
 })
