@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from checkins import services
-from checkins.models import AlertStatus, CheckInAnswers, RiskAlert
+from checkins.models import AlertStatus, CheckIn, CheckInAnswers, RiskAlert
 from checkins.planning import plan_after_visit
 from tests.checkins.conftest import checkin, completed_visit, ON_CALL_NUMBER, texts_to, url
 from tests.web.browser import browser, check_page, chromium, DESKTOP, PHONE  # noqa: F401  (fixtures)
@@ -75,8 +75,11 @@ def test_a_patient_fills_a_check_in_on_a_phone_and_sees_the_crisis_page_for_a_ri
         f"{live_server.url}/clinician/risk-alerts/{alert.pk}/"]
 
     # In Spanish the form reads in Spanish and passes the same accessibility checks.
+    # (The 7-day check-in, as the patient opens it once it is due.)
+    week_later = checkin(visit, "7d")
+    CheckIn.objects.filter(pk=week_later.pk).update(due_at=timezone.now() - dt.timedelta(minutes=5))
     spanish = context.new_page()
-    spanish.goto(live_server.url + url(checkin(visit, "7d"), lang="es"))
+    spanish.goto(live_server.url + url(week_later, lang="es"))
     assert spanish.locator("html").get_attribute("lang") == "es"
     assert spanish.get_by_role("heading", name="¿Cómo se encuentra?").is_visible()
     check_page(spanish, "checkin-5-spanish-form-phone")
@@ -86,14 +89,15 @@ def test_a_patient_fills_a_check_in_on_a_phone_and_sees_the_crisis_page_for_a_ri
 @pytest.mark.django_db(transaction=True)
 def test_a_clinician_reads_the_plot_and_acknowledges_the_alert(browser, live_server, clinic):
     """Three weekly infusions, each 7-day check-in answered; the last one flags item 9."""
-    first_end = timezone.now() - dt.timedelta(days=21, hours=2)
+    # Far enough back that each 7-day check-in came due (pushed into the texting window) and was answered.
+    first_end = timezone.now() - dt.timedelta(days=23)
     for week, (phq, gad) in enumerate(((19, 15), (13, 9), (8, 5))):
         end = first_end + dt.timedelta(days=7 * week)
         visit = completed_visit(clinic, start=end - dt.timedelta(minutes=85), end=end)
         plan_after_visit(appointment=visit, now=end + dt.timedelta(hours=1))  # as planned back then
         item = checkin(visit, "7d")
         phq_items = ([3] * (phq // 3) + [phq % 3] + [0] * 9)[:8] + [1 if week == 2 else 0]
-        services.submit(checkin_id=item.pk, page="first", now=end + dt.timedelta(hours=169),
+        services.submit(checkin_id=item.pk, page="first", now=item.due_at + dt.timedelta(hours=1),
                         answers=services.PageAnswers(mood=3 + week, sleep=4 + week, phq_items=phq_items,
                                                      gad7_items=([3] * (gad // 3) + [gad % 3] + [0] * 7)[:7]))
     alert = RiskAlert.objects.get()
