@@ -25,7 +25,7 @@ from accounts.models import Role
 from checkins.models import AlertStatus, CheckIn, CheckInPlan, CheckInStatus, RiskAlert
 from notifications.models import MessagingPolicy
 from scheduling.models import Allocation, Appointment, AppointmentStatus as S, Service, StaffMember, StaffRole
-from scheduling.selectors.appointments import desk_location_ids, get_patient, sees_nothing
+from scheduling.selectors.appointments import desk_scope, get_patient, sees_nothing
 
 audit = logging.getLogger("clearday.audit")
 
@@ -152,11 +152,7 @@ def visible_alerts(*, user) -> QuerySet[RiskAlert]:
     if user.role in (Role.CLINICIAN, Role.ADMIN):
         return qs
     if user.role == Role.FRONT_DESK:
-        location_ids, covers_video = desk_location_ids(user)
-        where = Q(location_id__in=location_ids)
-        if covers_video:
-            where |= Q(location__isnull=True)
-        return qs.filter(where)
+        return qs.filter(desk_scope(user))
     return qs.none()
 
 

@@ -53,24 +53,26 @@ def desk_location_ids(user) -> tuple[set[int], bool]:
     return {pk for pk, _ in rows}, any(virtual for _, virtual in rows)
 
 
-def patients_at(location_ids: set[int], covers_video: bool) -> Q:
-    """Patients with a visit (any status) at one of these sites, or a video visit when
-    `covers_video`, or with no visit at all yet (a new caller someone must be able to book)."""
-    visits = Appointment.objects.filter(patient=OuterRef("pk"))
-    here = Q(location_id__in=location_ids)
-    if covers_video:
-        here |= Q(location__isnull=True)
-    return Exists(visits.filter(here)) | ~Exists(visits)
-
-
-def desk_scope(user) -> Q:
-    """What a desk user's part of the clinic is, for any model with a `location` (blank for
-    video): rows at its locations, and video rows when it covers telehealth."""
-    location_ids, covers_video = desk_location_ids(user)
+def at_sites(location_ids: set[int], covers_video: bool) -> Q:
+    """Rows of any model with a `location` (blank for video) at these sites, and video rows when
+    `covers_video`."""
     where = Q(location_id__in=location_ids)
     if covers_video:
         where |= Q(location__isnull=True)
     return where
+
+
+def patients_at(location_ids: set[int], covers_video: bool) -> Q:
+    """Patients with a visit (any status) at one of these sites, or a video visit when
+    `covers_video`, or with no visit at all yet (a new caller someone must be able to book)."""
+    visits = Appointment.objects.filter(patient=OuterRef("pk"))
+    return Exists(visits.filter(at_sites(location_ids, covers_video))) | ~Exists(visits)
+
+
+def desk_scope(user) -> Q:
+    """What a desk user's part of the clinic is: rows at its locations, and video rows when it
+    covers telehealth."""
+    return at_sites(*desk_location_ids(user))
 
 
 def visible_appointments(*, user) -> QuerySet[Appointment]:
