@@ -65,34 +65,33 @@ def idempotent(handler):
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             raise DomainError(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.",
                               code="invalid_idempotency_key")
-        for attempt in (1, 2):
-            try:
-                return _answer(view, handler, request, key, *args, **kwargs)
-            except Abandoned as abandoned:
-                return abandoned.response
-            except IntegrityError:
-                # A racing request with the same key committed its claim first (our insert waited
-                # for it on the unique index): the second attempt finds its answer and replays it.
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        try:
+            return _answer(view, handler, request, key, *args, **kwargs)
+        except IntegrityError:
+            # A racing request with the same key committed its claim first (our insert waited for
+            # it on the unique index): once more, the claim finds its answer and replays it.
+            return _answer(view, handler, request, key, *args, **kwargs)
 
     return wrapper
 
 
 def _answer(view, handler, request, key: str, *args, **kwargs) -> Response:
-    """Claim the key, run the handler and keep its answer, all in one transaction."""
-    with transaction.atomic():
-        record, replay = _claim(owner=owner_for(request), key=key, request=request)
-        if replay is not None:
-            return replay
-        response = _run(view, handler, request, *args, **kwargs)
-        if response.status_code == 400 or response.status_code >= 500:
-            raise Abandoned(response)
-        body = None if response.data is None else json.loads(JSONRenderer().render(response.data))
-        IdempotencyRecord.objects.filter(pk=record.pk).update(response_status=response.status_code,
-                                                               response_body=body)
-        return response
+    """Claim the key, run the handler and keep its answer, all in one transaction; an answer
+    that is not kept leaves the transaction by `Abandoned`, so the claim rolls back with it."""
+    try:
+        with transaction.atomic():
+            record, replay = _claim(owner=owner_for(request), key=key, request=request)
+            if replay is not None:
+                return replay
+            response = _run(view, handler, request, *args, **kwargs)
+            if response.status_code == 400 or response.status_code >= 500:
+                raise Abandoned(response)
+            body = None if response.data is None else json.loads(JSONRenderer().render(response.data))
+            IdempotencyRecord.objects.filter(pk=record.pk).update(response_status=response.status_code,
+                                                                   response_body=body)
+            return response
+    except Abandoned as abandoned:
+        return abandoned.response
 
 
 def owner_for(request) -> str:

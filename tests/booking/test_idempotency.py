@@ -100,3 +100,37 @@ def test_a_malformed_key_is_a_400(clinic, people, frozen):
     response = client_for(people.ana.user).post("/api/v1/holds", body(clinic, at(9)), format="json",
                                                 HTTP_IDEMPOTENCY_KEY="x" * 300)
     assert response.status_code == 400 and response.json()["code"] == "invalid_idempotency_key"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_that_loses_to_a_racing_request_with_the_same_key_replays_its_answer(clinic, people, frozen,
+                                                                                       monkeypatch):
+    """The racing original commits its claim between our look-up and our insert: the insert fails on
+    the unique index, and the second attempt replays the original's answer without booking."""
+    import threading
+
+    from django.db import connection
+
+    create = IdempotencyRecord.objects.create
+    raced = []
+
+    def original_wins_first(**fields):
+        if not raced:
+            raced.append(True)
+
+            def commit_the_original():
+                create(**fields, response_status=201, response_body={"id": 4242, "from": "the original"})
+                connection.close()
+
+            thread = threading.Thread(target=commit_the_original)
+            thread.start()
+            thread.join()
+        return create(**fields)
+
+    monkeypatch.setattr(IdempotencyRecord.objects, "create", original_wins_first)
+    response = client_for(people.ana.user).post("/api/v1/appointments", body(clinic, at(9)), format="json",
+                                                HTTP_IDEMPOTENCY_KEY="k-race")
+    assert response.status_code == 201 and response["Idempotent-Replayed"] == "true"
+    assert response.json() == {"id": 4242, "from": "the original"}
+    assert Appointment.objects.count() == 0 and IdempotencyRecord.objects.count() == 1
