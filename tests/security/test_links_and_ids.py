@@ -5,11 +5,9 @@ audit rows only when it is a short token of safe characters."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from types import SimpleNamespace
 
 import pytest
-from django.conf import settings
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -17,9 +15,9 @@ from django.utils import timezone
 from accounts.models import Role
 from audit.context import origin
 from audit.models import AuditEntry
-from config.request_id import RequestIdFilter
 from notifications.rendering import appointment_token
 from tests.factories import AppointmentFactory, LocationFactory, PatientFactory, StaffMemberFactory, UserFactory
+from tests.foundation.test_logging import log_lines  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -81,23 +79,6 @@ def test_the_link_still_works_for_someone_not_signed_in(site):
 
 
 # --- X-Request-ID -----------------------------------------------------------------------------
-
-@pytest.fixture
-def log_lines():
-    lines: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record):
-            lines.append(self.format(record))
-
-    handler = Collect()
-    handler.addFilter(RequestIdFilter())
-    handler.setFormatter(logging.Formatter(settings.LOGGING["formatters"]["text"]["format"]))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    yield lines
-    root.removeHandler(handler)
-
 
 UNSAFE_IDS = [
     "req-1\n",  # a trailing newline slipped past `^...$`
