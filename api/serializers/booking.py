@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.serializers.fields import DayField, IdField, utc_instant
+from api.serializers.fields import DayField, IdField, ServiceRefField, utc_instant
 from scheduling.models import Allocation, Appointment, AppointmentStatus, BookingChannel, Modality
 from telehealth.passes import open_join_url
 
@@ -46,7 +46,7 @@ class _Where(serializers.Serializer):
 
 
 class HoldRequestSerializer(_Where):
-    service = IdField()
+    service = ServiceRefField()
     start = AwareDateTimeField(help_text="The visit's start, as offered by GET /api/v1/availability.")
     staff = IdField(required=False, allow_null=True,
                                      help_text="A chosen clinician, where the service lets patients choose.")
@@ -65,7 +65,7 @@ class BookingRequestSerializer(HoldRequestSerializer):
 
     hold = IdField(required=False,
                                     help_text="A live hold of this caller to convert into the booking.")
-    service = IdField(required=False)
+    service = ServiceRefField(required=False)
     start = AwareDateTimeField(required=False, help_text="The visit's start, as offered by GET /api/v1/availability.")
     channel = serializers.ChoiceField(choices=[BookingChannel.FRONT_DESK, BookingChannel.PHONE],
                                       required=False, help_text="Front desk only: how the patient booked.")

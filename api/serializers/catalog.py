@@ -14,11 +14,11 @@ from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
-from api.serializers.fields import IdField, local_text, utc_instant, utc_text
+from api.serializers.fields import IdField, local_text, ServiceRefField, utc_instant, utc_text
 from scheduling.availability import AvailabilityResult, Slot
 from scheduling.models import Location, Modality, Phase, Resource, Service, StaffMember
 from scheduling.models.clinic import LANGUAGES, validate_time_zone
-from scheduling.selectors.catalog import CLINICAL_ROLES, service_by_code
+from scheduling.selectors.catalog import active_service, CLINICAL_ROLES
 
 VISIT_MODALITIES = [c for c in Modality.choices if c[0] != Modality.EITHER]
 
@@ -38,7 +38,7 @@ class ServiceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Service
-        fields = ["code", "name", "description", "category", "modality", "is_dosing", "duration_minutes", "phases",
+        fields = ["id", "code", "name", "description", "category", "modality", "is_dosing", "duration_minutes", "phases",
                   "location_ids", "min_notice_minutes", "horizon_days", "slot_step_minutes", "buffer_before_minutes",
                   "buffer_after_minutes", "cancellation_window_hours", "bookable_online", "patient_chooses_staff",
                   "prep_instructions", "prep_instructions_es"]
@@ -92,7 +92,7 @@ class StaffQuerySerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=sorted(CLINICAL_ROLES), required=False)
     location = IdField(required=False, help_text="Location id.")
     language = serializers.ChoiceField(choices=LANGUAGES, required=False)
-    service = serializers.CharField(required=False, help_text="Service code: only clinicians it takes.")
+    service = ServiceRefField(required=False, help_text="Only clinicians this service takes.")
 
 
 class ServiceQuerySerializer(serializers.Serializer):
@@ -133,7 +133,7 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):
-    service = serializers.CharField(help_text="Service code, e.g. iv-infusion.")
+    service = ServiceRefField()
     location = IdField(required=False, help_text="Location id for an in-person visit.")
     modality = serializers.ChoiceField(choices=VISIT_MODALITIES, required=False,
                                        help_text="video for a video visit (instead of location).")
@@ -144,10 +144,10 @@ class AvailabilityQuerySerializer(serializers.Serializer):
     time_zone = serializers.CharField(required=False, help_text="IANA zone for local_start/local_end. "
                                       "Default: the location's, or for video the clinician's.")
 
-    def validate_service(self, code: str) -> Service:
-        service = service_by_code(code)
+    def validate_service(self, pk: int) -> Service:
+        service = active_service(pk)
         if service is None:
-            raise serializers.ValidationError(f"No service has the code {code!r}; see /api/v1/services.")
+            raise serializers.ValidationError(f"No service has the id {pk}; see /api/v1/services.")
         return service
 
     def validate_location(self, pk: int) -> Location:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from scheduling import timeutils
+from scheduling import catalog, timeutils
 
 # Every table's key is a 64-bit integer: a larger number is refused as invalid input (400)
 # before it reaches a query, where the database driver would fail on it (500).
 MAX_ID = 2**63 - 1
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,40}")
 
 
 class IdField(serializers.IntegerField):
@@ -58,3 +61,37 @@ def utc_text(instant: dt.datetime | None) -> str | None:
 def local_text(instant: dt.datetime, zone_name: str) -> str:
     """An instant on a zone's wall clock with its offset, to the second: '2025-03-10T09:00:00-07:00'."""
     return instant.astimezone(timeutils.zone(zone_name)).isoformat(timespec="seconds")
+
+
+@extend_schema_field({
+    "oneOf": [{"type": "integer", "minimum": 1, "maximum": MAX_ID}, {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}],
+    "description": "A service: its `id` or its `code` (both in GET /api/v1/services), e.g. 3 or \"iv-infusion\".",
+})
+class ServiceRefField(serializers.Field):
+    """A service in a request, by id or by code; the value is the service's id. Every endpoint
+    that takes a service takes it this way. An id is passed on as it is (the view says whether
+    such a service is offered); a code no service has is refused here."""
+
+    default_error_messages = {
+        "invalid": "Give a service id (an integer) or code, e.g. iv-infusion; see /api/v1/services.",
+        "unknown_code": "No service has the code {code!r}; see /api/v1/services.",
+    }
+
+    def to_internal_value(self, data) -> int:
+        if isinstance(data, bool) or not isinstance(data, (int, str)):
+            self.fail("invalid")
+        text = str(data).strip()
+        if text.isascii() and text.isdigit():
+            pk = int(text)
+            if not 1 <= pk <= MAX_ID:
+                self.fail("invalid")
+            return pk
+        if not _SLUG.fullmatch(text):
+            self.fail("invalid")
+        pk = next((s.pk for s in catalog.current().services.values() if s.code == text), None)
+        if pk is None:
+            self.fail("unknown_code", code=text[:40])
+        return pk
+
+    def to_representation(self, value):
+        return value

@@ -18,7 +18,7 @@ from api.serializers.catalog import (
     StaffSerializer,
 )
 from scheduling.models import Location, StaffMember
-from scheduling.selectors.catalog import active_locations, active_services, clinical_staff, service_by_code
+from scheduling.selectors.catalog import active_locations, active_service, active_services, clinical_staff
 
 
 def is_clinic_staff(request) -> bool:
@@ -104,9 +104,9 @@ class StaffListView(ListAPIView):
         q = query.validated_data
         service = None
         if q.get("service"):
-            service = service_by_code(q["service"])
+            service = active_service(q["service"])
             if service is None:
-                raise serializers.ValidationError({"service": f"No service has the code {q['service']!r}."})
+                raise serializers.ValidationError({"service": f"No service has the id {q['service']}."})
         return clinical_staff(role=q.get("role"), location=_location(q.get("location")), language=q.get("language"),
                               service=service)
 

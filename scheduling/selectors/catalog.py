@@ -28,6 +28,11 @@ def service_by_code(code: str) -> Service | None:
     return active_services().filter(code=code).first()
 
 
+def active_service(pk: int) -> Service | None:
+    """An active service by id, with its phases and locations."""
+    return active_services().filter(pk=pk).first()
+
+
 def active_locations() -> QuerySet[Location]:
     return Location.objects.filter(active=True).prefetch_related(
         Prefetch("resources", queryset=Resource.objects.filter(active=True).order_by("kind", "name")))
