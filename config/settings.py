@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "care",
     "telehealth",
     "checkins",
+    "calendars",
     "api",
     "django_htmx",
     "web",
@@ -72,10 +73,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "web.middleware.PageLanguageMiddleware",  # pages only: the API answers in English
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "web.middleware.PageLanguageMiddleware",  # pages only (the API answers in English); reads the signed-in patient
     "audit.context.AuditContextMiddleware",  # where audit entries written during the request came from
     "scheduling.catalog.PinCatalogMiddleware",  # one read of the clinic's set-up per request
     "django_htmx.middleware.HtmxMiddleware",

@@ -4,7 +4,7 @@ front desk under /desk/."""
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import booking, desk, desk_booking, desk_floor, patient
+from .views import booking, calendar, desk, desk_booking, desk_floor, patient
 
 app_name = "web"
 
@@ -30,7 +30,9 @@ urlpatterns = [
     path("me/sign-out", patient.sign_out, name="sign-out"),
     path("me/visits/<int:appointment_id>/cancel", patient.cancel, name="cancel"),
     path("me/visits/<int:appointment_id>/move", patient.reschedule, name="reschedule"),
+    path("me/visits/<int:appointment_id>/calendar.ics", calendar.visit_calendar, name="visit-calendar"),
     path("manage/<str:token>", patient.manage, name="manage"),
+    path("manage/<str:token>/calendar.ics", calendar.manage_calendar, name="manage-calendar"),
     path("desk/login", desk.StaffLoginView.as_view(), name="desk-login"),
     path("desk/logout", auth_views.LogoutView.as_view(next_page="web:desk-login"), name="desk-logout"),
     path("desk/", desk.day_view, name="desk-day"),
