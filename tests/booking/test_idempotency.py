@@ -134,3 +134,16 @@ def test_a_claim_that_loses_to_a_racing_request_with_the_same_key_replays_its_an
     assert response.status_code == 201 and response["Idempotent-Replayed"] == "true"
     assert response.json() == {"id": 4242, "from": "the original"}
     assert Appointment.objects.count() == 0 and IdempotencyRecord.objects.count() == 1
+
+
+def test_a_request_that_failed_validation_keeps_nothing_so_the_fixed_retry_may_reuse_its_key(clinic, people, frozen):
+    client = client_for(people.ana.user)
+    typo = body(clinic, at(9)) | {"start": "2025-03-10T09:00:00"}  # no offset: a 400
+    first = client.post("/api/v1/appointments", typo, format="json", HTTP_IDEMPOTENCY_KEY="k-typo")
+    assert first.status_code == 400 and first.json()["errors"][0]["field"] == "start"
+    assert not IdempotencyRecord.objects.filter(key="k-typo").exists()
+    fixed = client.post("/api/v1/appointments", body(clinic, at(9)), format="json", HTTP_IDEMPOTENCY_KEY="k-typo")
+    assert fixed.status_code == 201, fixed.content
+    assert "Idempotent-Replayed" not in fixed
+    again = client.post("/api/v1/appointments", body(clinic, at(9)), format="json", HTTP_IDEMPOTENCY_KEY="k-typo")
+    assert (again.status_code, again.json()["id"]) == (201, fixed.json()["id"])
