@@ -84,8 +84,9 @@ _PATIENT_NAMESPACE = 0x4E4F5446  # "NOTF": the first key of the patient's adviso
 def lock_patients(patient_ids: Iterable[int | None]) -> None:
     """The patients' locks, in one round trip and in id order (two transactions locking
     overlapping sets cannot deadlock). Notifications takes a patient's before counting or
-    planning their messages; a booking takes them last, when it touches more than one patient
-    (it expires someone else's hold), or through the listeners that plan its messages."""
+    planning their messages; a booking takes them last (the patient's own, to refuse a visit that
+    overlaps another of theirs, and anyone's whose lapsed hold it expires), and again, re-entrantly,
+    through the listeners that plan its messages."""
     _require_transaction()
     keys = sorted({pk % _INT4 for pk in patient_ids if pk})
     if not keys or connection.vendor != "postgresql":

@@ -11,8 +11,8 @@
    or picks another chair. The last attempt locks every candidate of the needed roles and
    kinds first and plans under those locks, so it cannot be overtaken.
 4. Lock the appointments it changes (lapsed holds in the way, the visit a reschedule replaces)
-   and, when there is more than one patient, the patients' locks, in primary-key order;
-   expire those holds; insert.
+   and then the patients' locks, in primary-key order; refuse a visit that overlaps another of
+   the patient's (scheduling.services.patient_overlap); expire those holds; insert.
 The PostgreSQL exclusion constraint is the last line of defence: if it ever fires, the
 violation becomes the same 409 as a lost race. Shared nurse capacity has no constraint; it is
 checked by step 3 under the nurse's hour locks, which every booking that uses her then takes.
@@ -43,6 +43,7 @@ from scheduling.models import (
     StaffMember,
 )
 from scheduling.services.locks import lock_appointment, lock_appointments, lock_calendars, lock_patients
+from scheduling.services.patient_overlap import ensure_patient_free
 from scheduling.services.transitions import apply_status
 from scheduling.timeutils import clock_range, zone
 
@@ -99,8 +100,11 @@ def place(*, request: SlotRequest, now: datetime, write: Callable[..., Appointme
                 lapsed = sorted({r.appointment_id for r in rows if r.hold_expires_at and r.hold_expires_at <= now})
                 locked = lock_appointments(ids=[*lapsed, *([request.replaces] if request.replaces else [])])
                 patients = {a.patient_id for a in locked} | ({request.patient.pk} if request.patient else set())
-                if len(patients) > 1:
-                    lock_patients(patients)
+                lock_patients(patients)
+                if request.patient is not None:
+                    ensure_patient_free(patient=request.patient, start=slot.start, end=slot.end, now=now,
+                                        exclude_appointment_ids=request.exclude_appointment_ids,
+                                        by_staff=request.by_staff)
                 for hold_id in lapsed:
                     expire_hold(appointment_id=hold_id, now=now)
                 return write(slot)
