@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("api.routes.courses")),
     path("", include("api.routes.telehealth")),
     path("", include("api.routes.checkins")),
+    path("", include("api.routes.calendars")),
 ]

@@ -1,8 +1,13 @@
-"""Email through Django's email framework (EMAIL_BACKEND: SMTP, console, locmem in tests)."""
+"""Email through Django's email framework (EMAIL_BACKEND: SMTP, console, locmem in tests).
+
+An app may attach files to the emails of one template (the calendars app attaches the visit's
+.ics to the confirmation): it registers, when it loads, a function giving the attachments of
+one outbox row, built at send time from the visit as it is then."""
 
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import make_msgid
 
@@ -23,11 +28,33 @@ class EmailError(Exception):
         self.provider_code = ""
 
 
-def send_email(*, to: str, subject: str, body: str) -> EmailResult:
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str
+
+
+_ATTACHMENTS: dict[str, Callable[..., list[Attachment]]] = {}
+
+
+def register_attachments(template: str, provider: Callable[..., list[Attachment]]) -> None:
+    _ATTACHMENTS[template] = provider
+
+
+def attachments_for(message) -> list[Attachment]:
+    """What the registered provider attaches to this outbox row's email (none by default)."""
+    provider = _ATTACHMENTS.get(message.template)
+    return provider(message) if provider is not None else []
+
+
+def send_email(*, to: str, subject: str, body: str, attachments: list[Attachment] = ()) -> EmailResult:
     domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "clearday.example"
     message_id = make_msgid(domain=domain)
     message = EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to],
                            headers={"Message-ID": message_id})
+    for attachment in attachments:
+        message.attach(attachment.filename, attachment.content, attachment.mimetype)
     try:
         message.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as exc:

@@ -20,6 +20,7 @@ PRODUCT = (
     "api",
     "web",
     "audit",
+    "calendars",
 )
 
 

@@ -62,6 +62,8 @@ EXEMPT = {
     "/api/v1/locations": "the catalog",
     "/api/v1/staff": "the catalog: who can be booked",
     "/api/v1/availability": "free times; only a signed-in patient's own bookings shape them",
+    "/api/v1/availability/earliest": "free times anywhere; staff naming a patient is a read, recorded "
+                                     "(tests/care/test_eligibility.py)",
     "/api/v1/course-templates": "the catalog of course kinds",
     "/api/v1/checkins/{token}": "the patient's check-in form; the link's token is the key, not a staff session",
     "/healthz": "health check",
@@ -76,6 +78,9 @@ EXEMPT = {
     "/book/": "the patient's booking pages: the catalog and free times",
     "/me/": "a patient's own pages: staff are refused (tests/security/test_access_matrix.py)",
     "/manage/<str:token>": "a patient's manage link: the token is the key, not a staff session",
+    "/manage/<str:token>/calendar.ics": "a patient's visit as an .ics, by the manage link's token",
+    "/calendars/<str:token>.ics": "a clinician's calendar feed, by its secret URL; each read is recorded "
+                                  "as the clinician's (tests/calendars/test_clinician_feed.py)",
     "/visit/<str:token>": "a video visit's link: the token is the key, not a staff session",
     "/visit/<str:token>/status": "a video visit's presence poll, by its token",
     "/visit/<str:token>/join": "entering the video room (a POST), by its token",

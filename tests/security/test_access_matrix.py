@@ -277,6 +277,16 @@ ROWS: list[Row] = [
     Row("get", "/book/{iv_code}/", expect(everyone=PAGE)),
     Row("get", "/book/{iv_code}/{x}/", expect(everyone=PAGE)),
     Row("post", "/book/{iv_code}/{x}/pick", expect(everyone=REDIRECT), {"slot": "nonsense"}),
+    Row("get", f"/api/v1/appointments/{VISIT}/calendar", expect(**API_SIGN_IN, patient_a=200, patient_b=404,
+                                                               desk_y=404, x_side=200)),
+    # A clinician's feed URL: their own, or anyone's for an admin (each request is rolled back, so
+    # a revocation finds no URL to revoke).
+    Row("post", "/api/v1/staff/{clinician_staff}/calendar-feed",
+        expect(**API_SIGN_IN, patients=403, desks=403, clinician=201, therapist=403, admin=201)),
+    Row("delete", "/api/v1/staff/{clinician_staff}/calendar-feed",
+        expect(**API_SIGN_IN, patients=403, desks=403, clinician=404, therapist=403, admin=404)),
+    # The feed's secret URL is its only key: an unknown one is a 404 for everyone (tests/calendars).
+    Row("get", "/calendars/not-a-feed-token.ics", expect(everyone=404)),
     Row("get", "/me/", expect(**PAGE_SIGN_IN, patients=PAGE, staff=403), watch=("appt_a_place",),
         seen=sees(patient_a={"appt_a_place"}, patient_b=())),
     Row("get", f"/me/booked/{VISIT}", expect(**PAGE_SIGN_IN, patient_a=200, patient_b=404, staff=403)),
@@ -291,6 +301,8 @@ ROWS: list[Row] = [
     # The manage link: its owner signed in goes to their visit, another signed-in patient gets the
     # unknown-link 404 (as with check-in and join links), anyone else the sign-in offer.
     Row("get", "/manage/{manage_token}", expect(everyone=200, patient_a=302, patient_b=404)),
+    Row("get", "/manage/{manage_token}/calendar.ics", expect(everyone=200, patient_b=404)),
+    Row("get", f"/me/visits/{VISIT}/calendar.ics", expect(**PAGE_SIGN_IN, patient_a=200, patient_b=404, staff=403)),
 
     # --- video visits and check-in links (the token is the key) ---------------------------
     Row("get", "/visit/{join_token}", expect(everyone=200, patient_b=404)),

@@ -1,0 +1,130 @@
+"""Clinicians' calendar feeds: issuing and revoking their secret URLs, keeping each feed's list
+of visits as bookings change, and building the feed.
+
+A feed lists the visits of the last FEED_PAST_DAYS and the next FEED_FUTURE_DAYS. A moved visit
+is the same event at its new time (SEQUENCE grows). A cancelled visit stays in the feed with
+STATUS:CANCELLED, and so does a visit the clinician was moved off, so calendar apps that keep
+events a feed drops (several do) still learn that it will not take place. Titles name the
+service, never the patient; the clinic may add initials (FeedSettings).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from core.errors import NotFound
+from scheduling.models import Allocation, Appointment, AppointmentStatus as S, StaffMember
+
+from . import ics
+from .models import FeedEntry, FeedSettings, FeedToken
+
+FEED_PAST_DAYS = 30
+FEED_FUTURE_DAYS = 365
+_VIDEO = "Video visit"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def feed_url(token: str) -> str:
+    return settings.PUBLIC_BASE_URL.rstrip("/") + reverse("calendars:feed", kwargs={"token": token})
+
+
+def issue_feed_token(*, staff: StaffMember, actor) -> str:
+    """A new secret URL for this clinician's feed; any earlier one stops working. Returns the
+    URL, which is not stored and cannot be shown again."""
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        FeedToken.objects.update_or_create(
+            staff=staff, defaults={"token_hash": _hash(token), "created_by": actor, "last_read_at": None}
+        )
+    return feed_url(token)
+
+
+def revoke_feed_token(*, staff: StaffMember) -> bool:
+    """End this clinician's feed URL. True when there was one."""
+    deleted, _ = FeedToken.objects.filter(staff=staff).delete()
+    return bool(deleted)
+
+
+def staff_for_token(token: str) -> StaffMember:
+    """The active clinician a feed URL belongs to, else NotFound (unknown, revoked, replaced)."""
+    row = (
+        FeedToken.objects.select_related("staff__user")
+        .filter(token_hash=_hash(token), staff__active=True, staff__user__is_active=True)
+        .first()
+    )
+    if row is None:
+        raise NotFound("There is no calendar feed at this address.", code="feed_not_found")
+    FeedToken.objects.filter(pk=row.pk).update(last_read_at=timezone.now())
+    return row.staff
+
+
+def appointment_changed(*, appointment, action: str, new: bool = False, now=None) -> None:
+    """A `scheduling.hooks` listener: when a visit is booked (a new booking, a hold made firm, or
+    the new row of a move), the clinicians it holds get it in their feeds, under the UID of its
+    first booking."""
+    if action != "booked":
+        return
+    staff_ids = set(
+        Allocation.objects.filter(appointment_id=appointment.pk, staff__isnull=False).values_list("staff_id", flat=True)
+    )
+    if not staff_ids:
+        return
+    line = ics.lineage(appointment)
+    for staff_id in sorted(staff_ids):
+        FeedEntry.objects.update_or_create(
+            staff_id=staff_id, root_id=line.root_id, defaults={"appointment": appointment, "moves": line.moves}
+        )
+
+
+def _title(appointment: Appointment, *, initials: bool) -> str:
+    title = appointment.service.name
+    if initials:
+        title += f" ({appointment.patient.initials})"
+    return title
+
+
+def _location(appointment: Appointment) -> str:
+    if appointment.location_id is None:
+        return _VIDEO
+    return f"{appointment.location.name}, {ics.site_address(appointment.location)}".rstrip(", ")
+
+
+def feed_calendar(*, staff: StaffMember, now: dt.datetime | None = None) -> bytes:
+    now = now or timezone.now()
+    show_initials = FeedSettings.current().show_patient_initials
+    entries = (
+        FeedEntry.objects.filter(
+            staff=staff,
+            appointment__start__gte=now - dt.timedelta(days=FEED_PAST_DAYS),
+            appointment__start__lt=now + dt.timedelta(days=FEED_FUTURE_DAYS),
+        )
+        .exclude(appointment__status__in=(S.HELD, S.EXPIRED))
+        .select_related("appointment__service", "appointment__location", "appointment__patient")
+        .order_by("appointment__start", "root_id")
+    )
+    calendar = ics.new_calendar(name=f"{ics.clinic_name()}: {staff.display_name}")
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    for entry in entries:
+        appointment = entry.appointment
+        # The row the clinician is on was moved to one they are not on: for them, it is off.
+        moved_off = appointment.status == S.RESCHEDULED
+        calendar.add_component(
+            ics.visit_event(
+                appointment=appointment,
+                lineage=ics.Lineage(root_id=entry.root_id, moves=entry.moves + (1 if moved_off else 0)),
+                title=_title(appointment, initials=show_initials),
+                location=_location(appointment),
+                url=base + reverse("web:desk-appointment", kwargs={"appointment_id": appointment.pk}),
+            )
+        )
+    return calendar.to_ical()
