@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications import caps, plans, send_checks
-from notifications.channels.email import EmailError, send_email
+from notifications.channels.email import attachments_for, EmailError, send_email
 from notifications.channels.sms import get_sms_backend, SmsBackend, SmsError
 from notifications.channels.twilio import UNSUBSCRIBED_CODE
 from notifications.models import Channel, MessageStatus as M, MessagingPolicy, OutboundMessage
@@ -285,7 +285,8 @@ def _send_one(message, *, attempt_id: str, handed_off_at: dt.datetime, policy, b
 
 def _transmit(message, backend_cache: list) -> tuple[str, str]:
     if message.channel == Channel.EMAIL:
-        result = send_email(to=message.to_address, subject=message.subject, body=message.body)
+        result = send_email(to=message.to_address, subject=message.subject, body=message.body,
+                            attachments=attachments_for(message))
         return result.provider_id, "sent"
     if not backend_cache:
         backend_cache.append(get_sms_backend())
