@@ -26,6 +26,16 @@ def alert_context(message) -> dict:
     return {"review_url": alert_url(alert)} if alert is not None else {}
 
 
+def longest_links(base_url: str) -> dict:
+    """The longest link of each kind our texts carry, under `base_url` (notifications.sms_fit)."""
+    from django.urls import reverse
+
+    from checkins.links import TOKEN_LENGTH
+
+    return {"checkin_url": base_url + reverse("checkins:answer", args=["W" * TOKEN_LENGTH]),
+            "review_url": base_url + reverse("checkins:staff-alert", args=[99_999_999])}
+
+
 def checkin_send_check(message, *, now: dt.datetime) -> Supersede | Drop | None:
     """An answered check-in needs no more asking; a closed one has a link that no longer works
     (a text held back by an outage must not send the patient to a dead link)."""

@@ -46,6 +46,7 @@ def apply_status_callback(*, provider_id: str, status: str, error_code: str = ""
         message.provider_status = status
         if status == "delivered" or status == "read":
             message.status, message.delivered_at = M.DELIVERED, message.delivered_at or now
+            message.status_reason = ""  # whatever held or worried it is over: it reached the phone
         elif status in FAILED_STATUSES:
             message.status = M.FAILED
             message.provider_error_code = (error_code or "")[:20]

@@ -75,6 +75,10 @@ class MessagingPolicy(models.Model):
 
         if words := deny_listed_words(self.brand_name):
             raise ValidationError({"brand_name": f"The sender name must stay neutral; remove: {', '.join(words)}."})
+        from notifications.sms_fit import brand_problem
+
+        if problem := brand_problem(brand=self.brand_name, phone=str(self.phone) if self.phone else ""):
+            raise ValidationError({"brand_name": problem})
 
     @classmethod
     def current(cls) -> MessagingPolicy:

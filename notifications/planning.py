@@ -9,6 +9,7 @@ quiet hours and the appointment itself can change between the two.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -99,18 +100,52 @@ def _existing_keys(appointment) -> set[tuple[str, str]]:
 
 
 def _row(appointment, patient, *, step: plans.Step, channel: str, due: dt.datetime, window, now: dt.datetime,
-         language: str) -> OutboundMessage:
+         language: str, earliest: dt.datetime | None = None) -> OutboundMessage:
     status, reason, send_at = M.PLANNED, "", due
     if channel == Channel.SMS:
-        send_at = quiet_hours.next_allowed(due, window)
-        if send_at >= appointment.start:
-            status, send_at = M.DROPPED, due
-            reason = (f"Due inside quiet hours ({window.describe()}); "
-                      "the texting window opens only after the visit starts.")
+        timing = sms_timing(template=step.template, due=due, start=appointment.start, end=appointment.end,
+                            video=appointment.location_id is None, window=window, earliest=earliest)
+        send_at, reason = timing.send_at or due, timing.reason
+        if timing.send_at is None:
+            status = M.DROPPED
     return OutboundMessage(
         patient=patient, appointment=appointment, kind=step.key, template=step.template, channel=channel,
         priority=step.priority, status=status, status_reason=reason, planned_for_start=appointment.start,
         due_at=send_at, next_attempt_at=send_at, language=language, created_at=now, updated_at=now)
+
+
+# A reminder that cannot reach the patient between its due time and the visit goes this long
+# before the previous texting window closes, so a worker a little late still finds it open.
+EVENING_MARGIN = dt.timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class SmsTiming:
+    send_at: dt.datetime | None  # None: the text cannot reach the patient while it is of use
+    reason: str = ""
+
+
+def sms_timing(*, template: str, due: dt.datetime, start: dt.datetime, end: dt.datetime, video: bool, window,
+               earliest: dt.datetime | None = None) -> SmsTiming:
+    """When a text due at `due` may go, given the patient's texting window: at `due` inside it,
+    else when the window next opens, if the text is still of use then (a join link until the
+    visit ends, anything else until it starts). A reminder of a video visit whose window opens
+    only after the visit starts (an early visit, or a clinician in another zone) goes instead
+    late in the window before, if that is not before `earliest`."""
+    send_at = quiet_hours.next_allowed(due, window)
+    if send_at == due:
+        return SmsTiming(due)
+    outside = window.describe_outside()
+    join_link = template == "join_link"
+    useful_until = end if join_link else start
+    if send_at < useful_until:
+        return SmsTiming(send_at, f"Due {outside}: held until it opens.")
+    if template == "reminder" and video:
+        before = quiet_hours.latest_before(due, window, margin=EVENING_MARGIN)
+        if earliest is None or before >= earliest:
+            return SmsTiming(before, f"Due {outside}, which opens only after the visit starts: "
+                                     "moved to the window before.")
+    return SmsTiming(None, f"Due {outside}, which opens only after the visit {'ends' if join_link else 'starts'}.")
 
 
 def _plan_steps(appointment, *, patient, policy, steps: list[plans.Step], now: dt.datetime,
@@ -137,8 +172,9 @@ def _plan_steps(appointment, *, patient, policy, steps: list[plans.Step], now: d
                 continue  # past, or so close to the confirmation that it adds nothing
         if due >= appointment.start:
             continue
+        earliest = None if step.after_booking else confirm_at + dt.timedelta(minutes=plans.REMINDER_MIN_GAP_MINUTES)
         rows.extend(_row(appointment, patient, step=step, channel=channel, due=due, window=window, now=now,
-                         language=patient.language)
+                         language=patient.language, earliest=earliest)
                     for channel in channels if (step.key, channel) not in existing)
     return OutboundMessage.objects.bulk_create(rows)
 

@@ -22,6 +22,10 @@ class Window:
     def describe(self) -> str:
         return f"{self.start:%H:%M}-{self.end:%H:%M} {self.time_zone}"
 
+    def describe_outside(self) -> str:
+        """Why a text waits: said of the allowed window, never calling it "quiet hours"."""
+        return f"outside the texting window ({self.describe()})"
+
 
 def window_for(*, patient, policy) -> Window:
     """The texting window for this patient: the state's rule if it has one, else the clinic's."""
@@ -43,6 +47,20 @@ def next_allowed(instant: dt.datetime, window: Window) -> dt.datetime:
     if instant < closes:
         return instant
     return timeutils.wall_to_utc(day + timeutils.DAY, window.start, tz)
+
+
+def latest_before(instant: dt.datetime, window: Window, *, margin: dt.timedelta) -> dt.datetime:
+    """The latest time at or before `instant` inside the window, at least `margin` before it
+    closes (so a worker a little late still finds it open); the window's opening if the window
+    is shorter than the margin. `instant` itself when it already qualifies."""
+    tz = timeutils.zone(window.time_zone)
+    day = timeutils.local_date(instant, tz)
+    opens, closes = timeutils.wall_range(day, window.start, window.end, tz)
+    if opens <= instant <= closes - margin:
+        return instant
+    if instant < opens:
+        opens, closes = timeutils.wall_range(day - timeutils.DAY, window.start, window.end, tz)
+    return max(opens, closes - margin)
 
 
 def is_quiet(instant: dt.datetime, window: Window) -> bool:

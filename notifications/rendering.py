@@ -18,12 +18,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.template import Context, Engine
+from django.urls import reverse
 from django.utils import dateformat, translation
 from phonenumber_field.phonenumber import PhoneNumber
 
 from notifications.segments import count_segments, to_gsm7
 from scheduling import timeutils
-from telehealth.passes import patient_join_url
+from telehealth import passes
 
 # autoescape off: these are plain-text bodies, "&" must stay "&".
 _ENGINE = Engine(dirs=[str(Path(__file__).resolve().parent / "templates")], autoescape=False)
@@ -68,12 +69,17 @@ def _squash(text: str) -> str:
 def render_sms(*, template: str, language: str, context: dict) -> str:
     """One-segment text: the full wording if it fits, else the template's short form."""
     for full in (True, False):
-        text = to_gsm7(_squash(_render(f"notifications/sms/{language}/{template}.txt", {**context, "full": full})))
+        text = render_sms_form(template=template, language=language, context=context, full=full)
         if count_segments(text).segments <= 1:
             return text
     counted = count_segments(text)
     raise MessageTooLong(f"The {template} text in {language} needs {counted.segments} segments "
                          f"({counted.units} {counted.encoding} units) even in its short form.")
+
+
+def render_sms_form(*, template: str, language: str, context: dict, full: bool) -> str:
+    """The template's full or short form, whatever its length."""
+    return to_gsm7(_squash(_render(f"notifications/sms/{language}/{template}.txt", {**context, "full": full})))
 
 
 def render_email(*, template: str, language: str, context: dict) -> Rendered:
@@ -114,12 +120,26 @@ def national_number(e164: str) -> str:
     return PhoneNumber.from_string(e164).as_national
 
 
+# Random bytes in a manage link's token (16 URL-safe characters).
+MANAGE_TOKEN_BYTES = 12
+
+
 def appointment_token(appointment) -> str:
     from notifications.models import AppointmentLink
 
     link, _ = AppointmentLink.objects.get_or_create(appointment=appointment,
-                                                    defaults={"token": secrets.token_urlsafe(12)})
+                                                    defaults={"token": secrets.token_urlsafe(MANAGE_TOKEN_BYTES)})
     return link.token
+
+
+# The links a message carries use the short paths (/j/<token>, /m/<token>, and check-ins'
+# /c/<token>), which redirect to the pages, so that every text fits one segment.
+def join_link_url(token: str) -> str:
+    return public_url(reverse("telehealth:join-short", kwargs={"token": token}))
+
+
+def manage_link_url(token: str) -> str:
+    return public_url(reverse("web:manage-short", kwargs={"token": token}))
 
 
 class _Lazy:
@@ -171,11 +191,12 @@ def build_context(*, patient, appointment, policy, language: str, step_prep: boo
         "time": format_time(appointment.start, time_zone=zone_name, language=language, with_zone=video),
         "video": video,
         "location_name": appointment.location.name if appointment.location_id else "",
+        "place": "",  # "at San Diego" when a text must name it (sending decides: notifications.places)
         "location_address": appointment.location.address if appointment.location_id else "",
         "service_name": service.name,
         # Django templates call callables: the token row is made only for texts that carry a link.
-        "join_url": lambda: patient_join_url(appointment),
-        "manage_url": lambda: public_url(f"/manage/{token()}"),
+        "join_url": lambda: join_link_url(passes.token_for(passes.issue_pass(appointment=appointment))),
+        "manage_url": lambda: manage_link_url(token()),
         "prep": prep if step_prep else "",
         "escort": step_prep and service.is_dosing and not video,
     })

@@ -115,10 +115,13 @@ def _sms_verdict(message, patient, appointment, *, policy, now: dt.datetime, lim
     window = quiet_hours.window_for(patient=patient, policy=policy)
     opens = quiet_hours.next_allowed(now, window)
     if opens != now:
-        deadline = appointment.start if appointment is not None and not is_follow_up(message) else None
+        deadline = None
+        if appointment is not None and not is_follow_up(message):
+            deadline = appointment.end if message.template == "join_link" else appointment.start
         if deadline is not None and opens >= deadline:
-            return Drop(f"Quiet hours ({window.describe()}) last until after the visit starts.")
-        return Postpone(opens, f"Quiet hours ({window.describe()}): held until the window opens.")
+            until = "ends" if message.template == "join_link" else "starts"
+            return Drop(f"Now {window.describe_outside()}, which opens only after the visit {until}.")
+        return Postpone(opens, f"Now {window.describe_outside()}: held until it opens.")
     breach = limits.breach(patient)
     if breach:
         return Drop(breach)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
+from collections.abc import Callable
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection, DatabaseError, transaction
@@ -32,7 +33,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications import caps, plans, send_checks
+from notifications import caps, places, plans, send_checks
 from notifications.channels.email import attachments_for, EmailError, send_email
 from notifications.channels.sms import get_sms_backend, SmsBackend, SmsError
 from notifications.channels.twilio import UNSUBSCRIBED_CODE
@@ -95,12 +96,13 @@ def decide(*, message_ids: list[int], attempt_id: str, policy) -> tuple[list[tup
         now = timezone.now()
         limits = caps.SendTimeLimits(patients=[m.patient for m in messages.values() if m.patient_id],
                                      policy=policy, now=now)
+        several_sites = _once(places.clinic_has_several_sites)  # asked once a batch, if a text names a place
         changed = []
         for message_id in message_ids:
             message = messages.get(message_id)
             outcome = _skip_reason(message, attempt_id)
             if outcome is None:
-                outcome = _decide_guarded(message, policy=policy, limits=limits, now=now)
+                outcome = _decide_guarded(message, policy=policy, limits=limits, now=now, several_sites=several_sites)
                 changed.append(message)
                 if outcome == "handed_off":
                     ready.append((message.pk, now))
@@ -128,12 +130,12 @@ def _skip_reason(message, attempt_id: str) -> str | None:
     return None
 
 
-def _decide_guarded(message, *, policy, limits, now: dt.datetime) -> str:
+def _decide_guarded(message, *, policy, limits, now: dt.datetime, several_sites: Callable[[], bool]) -> str:
     """One row's decision; a bug in preparing one message (a template, say) fails that message
     for a person instead of sending the whole batch round the claim timeout for ever. A database
     error spoils the transaction, so that one is raised and the batch is retried."""
     try:
-        return _decide_one(message, policy=policy, limits=limits, now=now)
+        return _decide_one(message, policy=policy, limits=limits, now=now, several_sites=several_sites)
     except DatabaseError:
         raise
     except Exception as exc:  # noqa: BLE001 - recorded on the row and logged with its id
@@ -143,7 +145,7 @@ def _decide_guarded(message, *, policy, limits, now: dt.datetime) -> str:
         return "failed"
 
 
-def _decide_one(message, *, policy, limits, now: dt.datetime) -> str:
+def _decide_one(message, *, policy, limits, now: dt.datetime, several_sites: Callable[[], bool]) -> str:
     patient, appointment = message.patient, message.appointment
     if appointment is not None and patient is not None:
         appointment.patient = patient  # the same row; saves a query for video visits' zone
@@ -153,11 +155,13 @@ def _decide_one(message, *, policy, limits, now: dt.datetime) -> str:
     if not isinstance(verdict, send_checks.Send):
         _release(message, verdict)
         return type(verdict).__name__.lower()
+    # Why it waited (a window, a retry, a limit) is over once it goes; only a change of channel is news.
+    message.status_reason = ""
     if verdict.channel != message.channel:
         message.status_reason = f"Sent by email instead of text: {message.channel} was not possible."
         message.channel = verdict.channel
     try:
-        _render(message, patient=patient, appointment=appointment, policy=policy)
+        _render(message, patient=patient, appointment=appointment, policy=policy, several_sites=several_sites)
     except MessageTooLong as exc:
         message.status, message.last_error = M.FAILED, str(exc)[:300]
         return "failed"
@@ -180,23 +184,42 @@ def _release(message, verdict) -> None:
     message.handed_off_at = None
 
 
-def _render(message, *, patient, appointment, policy) -> None:
+def _render(message, *, patient, appointment, policy, several_sites: Callable[[], bool]) -> None:
     language = message.language if message.language in ("en", "es") else "en"
     prep = False
     if appointment is not None and message.channel == Channel.EMAIL:
         prep = any(step.prep for step in plans.steps_for_service(appointment.service_id) if step.key == message.kind)
     context = build_context(patient=patient if patient is not None else _Anonymous(), appointment=appointment,
                             policy=policy, language=language, step_prep=prep)
+    site_changed = False
     if appointment is not None and message.template == "confirmation":
-        context["moved"] = OutboundMessage.objects.filter(
+        # What the patient heard of before: this visit at another time, or the visit it replaced.
+        heard = set(OutboundMessage.objects.filter(
             Q(appointment_id=appointment.pk) | Q(appointment__rescheduled_to=appointment.pk),
-            status__in=(M.SENT, M.DELIVERED)).exclude(planned_for_start=appointment.start).exists()
+            status__in=(M.SENT, M.DELIVERED)).exclude(planned_for_start=appointment.start)
+            .values_list("appointment_id", "appointment__location_id").distinct())
+        context["moved"] = bool(heard)
+        site_changed = any(pk != appointment.pk and location_id != appointment.location_id
+                           for pk, location_id in heard)
+    if appointment is not None and message.template in places.PLACE_TEMPLATES and (site_changed or several_sites()):
+        context["place"] = places.phrase(appointment.location if appointment.location_id else None, language=language)
     context.update(message_context(message))
     if message.channel == Channel.SMS:
         message.subject, message.body = "", render_sms(template=message.template, language=language, context=context)
     else:
         rendered = render_email(template=message.template, language=language, context=context)
         message.subject, message.body = rendered.subject[:200], rendered.body
+
+
+def _once(compute: Callable[[], bool]) -> Callable[[], bool]:
+    known: list[bool] = []
+
+    def value() -> bool:
+        if not known:
+            known.append(compute())
+        return known[0]
+
+    return value
 
 
 class _Anonymous:

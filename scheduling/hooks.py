@@ -14,6 +14,8 @@ here in their `AppConfig.ready()`:
 - `on_check_in_check(check)`: called as `check(appointment=..., actor=..., override_reason=...)`
   under the appointment's lock before check-in; raises to refuse, or returns the names of the
   rules the desk overrode.
+- `on_site_check(check)`: called as `check(location=...)` from `Location.clean()` (the admin);
+  raises a Django `ValidationError` to refuse a site (its name in texts to patients).
 
 Listeners run in the order they registered, which is the order of INSTALLED_APPS.
 """
@@ -26,6 +28,7 @@ from datetime import datetime
 _changed: list[Callable[..., None]] = []
 _booking_checks: list[Callable[..., None]] = []
 _check_in_checks: list[Callable[..., list[str]]] = []
+_site_checks: list[Callable[..., None]] = []
 
 
 def _register(listeners: list, listener: Callable) -> Callable:
@@ -44,6 +47,15 @@ def on_booking_check(check: Callable[..., None]) -> Callable[..., None]:
 
 def on_check_in_check(check: Callable[..., list[str]]) -> Callable[..., list[str]]:
     return _register(_check_in_checks, check)
+
+
+def on_site_check(check: Callable[..., None]) -> Callable[..., None]:
+    return _register(_site_checks, check)
+
+
+def check_site(location) -> None:
+    for check in _site_checks:
+        check(location=location)
 
 
 def appointment_changed(appointment, *, action: str, new: bool = False, now: datetime | None = None) -> None:

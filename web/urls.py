@@ -3,6 +3,7 @@ front desk under /desk/."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from .views import booking, calendar, desk, desk_booking, desk_floor, patient
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("book/review", booking.review, name="review"),
     path("book/continue", booking.continue_booking, name="book-continue"),
     path("book/taken", booking.lost, name="lost"),
+    path("book/not-now", booking.refused, name="refused"),
     path("book/start-over", booking.start_over, name="start-over"),
     path("book/<slug:code>/", booking.place, name="place"),
     path("book/<slug:code>/<str:where>/", booking.times, name="times"),
@@ -30,8 +32,11 @@ urlpatterns = [
     path("me/sign-out", patient.sign_out, name="sign-out"),
     path("me/visits/<int:appointment_id>/cancel", patient.cancel, name="cancel"),
     path("me/visits/<int:appointment_id>/move", patient.reschedule, name="reschedule"),
+    path("me/visits/<int:appointment_id>/escort", patient.escort, name="escort"),
     path("me/visits/<int:appointment_id>/calendar.ics", calendar.visit_calendar, name="visit-calendar"),
     path("manage/<str:token>", patient.manage, name="manage"),
+    # The short form a text carries; it redirects to the page above.
+    path("m/<str:token>", RedirectView.as_view(pattern_name="web:manage"), name="manage-short"),
     path("manage/<str:token>/calendar.ics", calendar.manage_calendar, name="manage-calendar"),
     path("desk/login", desk.StaffLoginView.as_view(), name="desk-login"),
     path("desk/logout", auth_views.LogoutView.as_view(next_page="web:desk-login"), name="desk-logout"),

@@ -53,8 +53,16 @@ class Modality(models.TextChoices):
     EITHER = "either", "In person or video"
 
 
+# The longest short name of a site, as texts name it ("at San Diego"): it must fit one segment.
+SHORT_NAME_MAX = 20
+
+
 class Location(models.Model):
     name = models.CharField(max_length=120, unique=True)
+    short_name = models.CharField(
+        max_length=SHORT_NAME_MAX, blank=True,
+        help_text="How texts to patients name the site, e.g. \"San Diego\" (a place, never a treatment word). "
+                  "Blank: the name, if it is short enough.")
     address = models.TextField(blank=True)
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     phone = PhoneNumberField(blank=True)
@@ -77,6 +85,11 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from scheduling import hooks
+
+        hooks.check_site(self)
 
 
 class ResourceKind(models.TextChoices):

@@ -85,6 +85,8 @@ EXEMPT = {
     "/visit/<str:token>/status": "a video visit's presence poll, by its token",
     "/visit/<str:token>/join": "entering the video room (a POST), by its token",
     "/c/<str:token>": "the patient's check-in form, by its token",
+    "/j/<str:token>": "a text's short join link: redirects to /visit/<token>, reads nothing",
+    "/m/<str:token>": "a text's short manage link: redirects to /manage/<token>, reads nothing",
     "/crisis": "crisis resources, public",
     "/desk/login": "staff sign-in",
     "/desk/block": "the empty form for blocking time (its preview, a POST, is recorded)",

@@ -55,7 +55,7 @@ def test_nothing_goes_out_when_dispatching_resumes_inside_quiet_hours(clock, ove
     assert len(LocmemSmsBackend.outbox) == before
     held = rows(overnight["late"], kind="reminder_24h").get()
     assert (held.status, held.next_attempt_at) == (M.PLANNED, WINDOW_OPENS)
-    assert held.status_reason.startswith("Quiet hours (08:00-21:00 America/Phoenix)")
+    assert held.status_reason.startswith("Now outside the texting window (08:00-21:00 America/Phoenix)")
 
 
 def test_a_reminder_for_a_visit_that_started_during_the_outage_is_dropped(clock, overnight):

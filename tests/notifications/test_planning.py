@@ -173,7 +173,7 @@ def test_the_2h_reminder_for_an_early_visit_is_dropped_rather_than_sent_in_quiet
     appointment = book(patient=patient, start=phx(7, 7, 30))
     reminder = rows(appointment, kind="reminder_2h").get()
     assert reminder.status == M.DROPPED
-    assert "quiet hours (08:00-21:00 America/Phoenix)" in reminder.status_reason
+    assert "outside the texting window (08:00-21:00 America/Phoenix)" in reminder.status_reason
 
 
 def test_a_checked_in_video_visit_keeps_its_join_link_and_nothing_else(clock, patient):

@@ -45,14 +45,14 @@ def test_on_the_spring_forward_morning_a_text_due_at_night_waits_for_8_am_daylig
         run_dispatcher()
         reminder.refresh_from_db()
         assert (reminder.status, reminder.next_attempt_at) == (M.PLANNED, dt.datetime(2025, 3, 9, 12, 0, tzinfo=dt.UTC))
-        assert reminder.status_reason == "Quiet hours (08:00-21:00 America/New_York): held until the window opens."
+        assert reminder.status_reason == "Now outside the texting window (08:00-21:00 America/New_York): held until it opens."
         clock.move_to(dt.datetime(2025, 3, 9, 11, 59, tzinfo=dt.UTC))
         run_dispatcher()
         assert texts_to("+12125550123") == [rows(appointment, kind="confirmation").get().body]
         clock.move_to(dt.datetime(2025, 3, 9, 12, 0, tzinfo=dt.UTC))
         run_dispatcher()
         reminder.refresh_from_db()
-        assert reminder.status == M.SENT
+        assert (reminder.status, reminder.status_reason) == (M.SENT, "")  # the hold is over
         assert reminder.sent_at.astimezone(NY).strftime("%H:%M %Z") == "08:00 EDT"
 
 
@@ -103,4 +103,4 @@ def test_a_text_whose_window_opens_only_after_the_visit_started_is_dropped_at_se
         run_dispatcher()
     reminder = rows(appointment, kind="reminder_24h").get()
     assert (reminder.status, reminder.status_reason) == (
-        M.DROPPED, "Quiet hours (08:00-21:00 America/New_York) last until after the visit starts.")
+        M.DROPPED, "Now outside the texting window (08:00-21:00 America/New_York), which opens only after the visit starts.")

@@ -275,7 +275,7 @@ def test_a_join_link_still_goes_once_the_video_visit_has_started_but_a_reminder_
     run_dispatcher()
     statuses = dict(rows(appointment).values_list("kind", "status"))
     assert statuses == {"confirmation": M.DROPPED, "join_link": M.SENT}
-    assert "/visit/" in texts_to(str(patient.phone))[0]
+    assert "/j/" in texts_to(str(patient.phone))[0]
 
 
 def test_a_message_that_cannot_be_prepared_fails_alone_and_the_rest_of_the_batch_goes(clock, patient, monkeypatch):
