@@ -10,6 +10,10 @@ from the same records and the same gates, for a patient (or nobody: a new visito
 - a place is offered only where every other gate passes for this patient (state licensure and
   the controlled-substance rule for video, REMS sites), listed in `places`.
 
+`earliest_for` then finds the earliest times the patient may book across those places
+(scheduling.availability.find_earliest), and `outlook` gives each service of a list its
+eligibility and next time anywhere.
+
 The words are for the patient, in the active language (the caller activates it): plain, with no
 gate names. The API's availability answer and the patient pages show the same answer.
 """
@@ -24,6 +28,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from scheduling import catalog, timeutils
+from scheduling.availability import find_earliest, PlacedSlot
 from scheduling.availability.earliest import places_offering
 from scheduling.models import Appointment, AppointmentStatus, Location, Patient, Service
 
@@ -205,3 +210,60 @@ def _start_of(day: dt.date | None, patient: Patient) -> dt.datetime | None:
 
 def _day(day: dt.date) -> str:
     return date_format(day, "DATE_FORMAT")
+
+
+# --- Times the patient may book ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Outlook:
+    """A service as the services list shows it: the patient's eligibility and the earliest time
+    they may book anywhere (None: none in the range, or they may not book it yet)."""
+
+    eligibility: Eligibility
+    earliest: PlacedSlot | None
+
+
+def earliest_for(*, patient: Patient | None, service: Service, days: int = 28, limit: int = 10,
+                 language: str | None = None, now: dt.datetime | None = None, by_staff: bool = False,
+                 eligibility: Eligibility | None = None) -> tuple[Eligibility, list[PlacedSlot]]:
+    """The patient's eligibility and the earliest `limit` times they may book in the next `days`,
+    across every site and video they may use (none when they may not book it yet). The dates the
+    records allow (a clearance's expiry, a REMS enrolment's start) bound the search. `by_staff`:
+    the desk asks, and the gates it may override still show in the eligibility."""
+    now = now or timezone.now()
+    answer = eligibility or eligibility_for(patient=patient, service=service, now=now, by_staff=by_staff)
+    if not answer.can_book:
+        return answer, []
+    start, end = now, now + dt.timedelta(days=days)
+    if patient is not None:
+        # The dates the records allow, on the clock of each place (a site's, or the patient's for video).
+        zones = {timeutils.zone(place.time_zone if place is not None else patient.time_zone)
+                 for place in answer.places}
+        if answer.bookable_from is not None:
+            start = max(start, min(timeutils.day_bounds(answer.bookable_from, tz)[0] for tz in zones))
+        if answer.bookable_until is not None:
+            end = min(end, max(timeutils.day_bounds(answer.bookable_until, tz)[1] for tz in zones))
+    if end <= start:
+        return answer, []
+    found = find_earliest(service=service, start=start, end=end, patient=patient, places=answer.places,
+                          limit=limit, language=language, now=now)
+    if patient is not None and (answer.bookable_from or answer.bookable_until):
+        found = [placed for placed in found if answer.allows_day(_visit_day(placed, patient))]
+    return answer, found
+
+
+def outlook(*, patient: Patient | None, services: list[Service], days: int = 28,
+            now: dt.datetime | None = None) -> dict[int, Outlook]:
+    """For each service (by id): the patient's eligibility and their earliest time anywhere. The
+    services list shows it; a visitor's dosing services say they start with an evaluation."""
+    now = now or timezone.now()
+    answers: dict[int, Outlook] = {}
+    for service in services:
+        answer, found = earliest_for(patient=patient, service=service, days=days, limit=1, now=now)
+        answers[service.pk] = Outlook(answer, found[0] if found else None)
+    return answers
+
+
+def _visit_day(placed: PlacedSlot, patient: Patient) -> dt.date:
+    name = placed.location.time_zone if placed.location is not None else patient.time_zone
+    return timeutils.local_date(placed.slot.start, timeutils.zone(name))

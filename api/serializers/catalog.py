@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from api.serializers.eligibility import EligibilitySerializer
 from api.serializers.fields import IdField, local_text, ServiceRefField, utc_instant, utc_text
 from scheduling.availability import AvailabilityResult, Slot
 from scheduling.models import Location, Modality, Phase, Resource, Service, StaffMember
@@ -241,6 +242,10 @@ class AvailabilitySerializer(serializers.Serializer):
     end = serializers.DateTimeField()
     earliest = SlotSerializer(allow_null=True, help_text="The first slot in the range, or null.")
     slots = SlotSerializer(many=True)
+    eligibility = EligibilitySerializer(
+        allow_null=True, help_text="Whether the signed-in patient (or the patient staff name; a visitor: any "
+                                   "visitor) may book the service now, why not and what to do next; null for "
+                                   "staff alone. The slots show the calendar either way.")
 
 
 def render_availability(*, result: AvailabilityResult, service: Service, location: Location | None,

@@ -16,7 +16,9 @@ from rest_framework.response import Response
 from accounts.models import Role
 from api import problems
 from api.serializers.catalog import AvailabilityQuerySerializer, AvailabilitySerializer, render_availability
+from api.serializers.eligibility import render_eligibility
 from api.views.catalog import is_clinic_staff
+from care.eligibility import eligibility_for
 from config.throttles import AvailabilityThrottle
 from core.errors import DomainError
 from scheduling.availability import find_slots, offering_problem
@@ -92,11 +94,16 @@ class AvailabilityView(GenericAPIView):
                       StaffMember.objects.filter(pk__in=staff_ids).values_list("pk", "display_name", "time_zone")}
         resource_names = dict(Resource.objects.filter(pk__in=resource_ids).values_list("pk", "name"))
         display_zone = q.get("time_zone") or (patient.time_zone if patient is not None and location is None else None)
-        return Response(render_availability(
+        data = render_availability(
             result=result, service=service, location=location, start=q["start"], end=q["end"],
             display_zone=display_zone, staff_info=staff_info, resource_names=resource_names,
             phase_names={p.id: p.name for p in service.phases.all()},
-            show_staff=staff_view or service.patient_chooses_staff, show_resources=staff_view))
+            show_staff=staff_view or service.patient_chooses_staff, show_resources=staff_view)
+        # Whether this patient (a visitor too) may book the service at all: staff alone get null.
+        data["eligibility"] = render_eligibility(
+            None if staff_view and patient is None
+            else eligibility_for(patient=patient, service=service, now=now, by_staff=staff_view))
+        return Response(data)
 
     @staticmethod
     def _patient(request) -> Patient | None:

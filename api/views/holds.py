@@ -34,9 +34,12 @@ _PROBLEM_TEXT = {
     401: "Not signed in, or the token has expired.",
     403: "Your role may not do this here.",
     404: "No such appointment, hold or patient that you can see.",
-    409: "The time is taken (`slot_taken`), the change is not allowed from the current status "
-         "(`illegal_transition`), or the hold lapsed (`hold_expired`).",
-    422: "A booking rule refused it (e.g. `min_notice`, `horizon`, `outside_hours`, "
+    409: "The time is taken (`slot_taken`), the patient already has a visit or a live hold at an overlapping "
+         "time, anywhere or by video (`patient_busy`; `appointment` names it), the change is not allowed from "
+         "the current status (`illegal_transition`), or the hold lapsed (`hold_expired`).",
+    422: "A clinical gate refused it (`gate_failed`: `gate` and `how_to_satisfy` say which and what to do; "
+         "the gates are checked before the time, so a patient they refuse never gets `slot_taken`), a booking "
+         "rule refused it (e.g. `min_notice`, `horizon`, `outside_hours`, "
          "`cancellation_window_passed`), or the Idempotency-Key was reused with a different body "
          "(`idempotency_key_reused`).",
 }
