@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.serializers.care import EscortRequestSerializer
 from api.serializers.fields import DayField, IdField, ServiceRefField, utc_instant
 from scheduling.models import Allocation, Appointment, AppointmentStatus, BookingChannel, Modality
 from telehealth.passes import open_join_url
@@ -74,6 +75,10 @@ class BookingRequestSerializer(HoldRequestSerializer):
         required=False, allow_blank=True, max_length=300,
         help_text="Front desk only: book despite the service's notice, horizon or online rules. "
                   "Recorded on the appointment's history. Never overrides a conflict.")
+    escort = EscortRequestSerializer(
+        required=False, help_text="In-person dosing visits: the adult who takes the patient home (optional; "
+                                  "record or change it later with PUT /api/v1/appointments/{id}/escort). "
+                                  "Refused for other visits (`escort_not_needed`).")
 
     def validate(self, attrs):
         if attrs.get("hold"):

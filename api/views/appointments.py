@@ -6,6 +6,9 @@ cannot be probed. What a role may do on something it can see is the `roles` of e
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
+from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view, OpenApiExample, OpenApiParameter
 from rest_framework import serializers, status
@@ -27,6 +30,7 @@ from api.serializers.booking import (
 from api.serializers.care import CheckInRequestSerializer
 from api.views.holds import problem_responses, render_appointment, resolve_target, Target
 from audit.services import Action, record, record_read
+from care import services as care_services
 from config.throttles import BookingThrottle
 from core.errors import Forbidden, NotFound, Unprocessable
 from scheduling.models import Appointment, Location
@@ -91,22 +95,30 @@ class AppointmentListView(GenericAPIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         is_desk = request.user.role != Role.PATIENT
-        if data.get("hold"):
-            try:
-                hold = get_appointment(user=request.user, appointment_id=data["hold"], details=False)
-            except NotFound:
-                raise NotFound(f"There is no hold {data['hold']} that you can see.", code="hold_not_found") from None
-            _ensure_hold_matches(hold, data)
-            appointment = booking.convert_hold(
-                hold=hold, patient=hold.patient, actor=request.user, channel=_channel(request, data),
-                staff_notes=data.get("staff_notes", "") if is_desk else "")
-        else:
-            target: Target = resolve_target(request, data)
-            appointment = booking.book_appointment(
-                patient=target.patient, service=target.service, location=target.location, start=data["start"],
-                staff=target.staff, actor=request.user, channel=_channel(request, data),
-                staff_notes=data.get("staff_notes", "") if is_desk else "",
-                override_reason=data.get("override_reason", ""), now=timezone.now())
+        # An escort given is recorded with the booking, in its transaction, or neither is.
+        with transaction.atomic() if data.get("escort") else nullcontext():
+            if data.get("hold"):
+                try:
+                    hold = get_appointment(user=request.user, appointment_id=data["hold"], details=False)
+                except NotFound:
+                    raise NotFound(f"There is no hold {data['hold']} that you can see.",
+                                   code="hold_not_found") from None
+                _ensure_hold_matches(hold, data)
+                appointment = booking.convert_hold(
+                    hold=hold, patient=hold.patient, actor=request.user, channel=_channel(request, data),
+                    staff_notes=data.get("staff_notes", "") if is_desk else "")
+            else:
+                target: Target = resolve_target(request, data)
+                appointment = booking.book_appointment(
+                    patient=target.patient, service=target.service, location=target.location, start=data["start"],
+                    staff=target.staff, actor=request.user, channel=_channel(request, data),
+                    staff_notes=data.get("staff_notes", "") if is_desk else "",
+                    override_reason=data.get("override_reason", ""), now=timezone.now())
+            if data.get("escort"):
+                escort = data["escort"]
+                care_services.record_escort(appointment=appointment, name=escort["name"], phone=str(escort["phone"]),
+                                            relationship=escort.get("relationship", ""),
+                                            confirmed_adult=escort["confirmed_adult"], actor=request.user)
         return render_appointment(request, appointment, status_code=status.HTTP_201_CREATED, rescheduled_from=None)
 
 
