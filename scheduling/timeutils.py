@@ -143,6 +143,16 @@ def clock_range(start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -> str:
     return f"{lo:%H:%M}-{tail}"
 
 
+def describe_range(start: dt.datetime, end: dt.datetime, tz: ZoneInfo) -> str:
+    """'Mon 10 Mar 2025 10:15-11:45 MST': a span with its day and its zone, for refusals. The end
+    names its own day when it falls on another, and each end its zone when the clock changed between."""
+    lo, hi = start.astimezone(tz), end.astimezone(tz)
+    same_day = hi.date() == lo.date()
+    head = f"{lo:%a %d %b %Y %H:%M}" + ("" if lo.tzname() == hi.tzname() else f" {lo.tzname()}")
+    tail = f"{hi:%H:%M}" if same_day else f"{hi:%a %d %b %Y %H:%M}"
+    return f"{head}{'-' if same_day else ' - '}{tail} {hi.tzname()}"
+
+
 def describe(instant: dt.datetime, tz: ZoneInfo) -> str:
     """'Mon 10 Mar 2025 09:15 MST', for messages a person reads."""
     return instant.astimezone(tz).strftime("%a %d %b %Y %H:%M %Z")

@@ -117,22 +117,25 @@ def _check_rules(ctx: Context, service: Service, start: dt.datetime, now: dt.dat
     step = service.slot_step_minutes
     if not ctx.video and not timeutils.on_grid(start, ctx.site_zone, step):
         raise SlotUnavailable(
-            f"{timeutils.clock(start, ctx.site_zone)} is not a start time: visits start every {step} minutes.", "off_grid")
+            f"{timeutils.describe(start, ctx.site_zone)} is not a start time: visits start every {step} minutes.",
+            "off_grid")
     notice = dt.timedelta(minutes=service.min_notice_minutes)
     if start < now + notice:
         hours, minutes = divmod(service.min_notice_minutes, 60)
         amount = (f"{hours} hour{'s' if hours != 1 else ''}" if hours and not minutes
                   else f"{service.min_notice_minutes} minutes")
         raise SlotUnavailable(f"Less than {amount}' notice: book from "
-                              f"{timeutils.describe(now + notice, ctx.zone_for())} on.", "min_notice")
+                              f"{timeutils.describe(now + notice, ctx.display_zone())} on.", "min_notice")
     if start > now + dt.timedelta(days=service.horizon_days):
         raise SlotUnavailable(f"{service.name} can be booked at most {service.horizon_days} days ahead.", "horizon")
 
 
 def plan_slot(*, service: Service, location: Location | None, start: dt.datetime, staff: StaffMember | None = None,
               patient: Patient | None = None, now: dt.datetime | None = None,
-              exclude_appointment_ids: Collection[int] = (), enforce_booking_rules: bool = True) -> Slot:
-    """What a visit starting at `start` would hold, or SlotUnavailable saying exactly why not.
+              exclude_appointment_ids: Collection[int] = (), enforce_booking_rules: bool = True,
+              name_resources: bool = False) -> Slot:
+    """What a visit starting at `start` would hold, or SlotUnavailable saying exactly why not
+    (naming chairs and rooms only with `name_resources`, for the clinic's staff).
 
     The booking service calls this under its locks; enforce_booking_rules=False (a desk override)
     skips bookable-online, the grid, minimum notice and the horizon, never conflicts or hours."""
@@ -161,5 +164,5 @@ def plan_slot(*, service: Service, location: Location | None, start: dt.datetime
         if grid_run is not None and assign_at(ctx.needs, runs, ctx.calendar, first) is not None:
             raise SlotUnavailable(f"Visits start every {service.slot_step_minutes} minutes on the clinician's clock.",
                                   "off_grid")
-        raise explain(ctx, first)
+        raise explain(ctx, first, name_resources=name_resources)
     return _slot(ctx, first, assignments)

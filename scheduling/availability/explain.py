@@ -1,4 +1,11 @@
-"""Why one start time cannot be booked, in the words the desk and the patient read."""
+"""Why one start time cannot be booked, in the words the desk and the patient read.
+
+The code is decided by rules, never by counting: when no holder of a role can take the visit,
+the first of PRECEDENCE that any of them gives wins. A holder busy with another booking or hold
+comes first, so a start the rules allow but someone now takes is always `taken` (a 409 lost
+race), however many other holders are off or outside their hours. Every time names its day and
+its zone (the site's; by video the patient's). Chairs and rooms are named only when the caller
+may see them (the clinic's staff)."""
 
 from __future__ import annotations
 
@@ -27,10 +34,12 @@ def kind_label(kind: str) -> str:
 
 
 NAMED = 4  # holders a "No chair is free" message names; the rest are "and N more"
+# Holder reasons, the one that decides first: someone else's visit (a lost race), then the rules.
+PRECEDENCE = ("taken", "capacity", "time_off", "outside_hours")
 
 
 def _range(ctx: Context, start: int, end: int, staff_id: int | None = None) -> str:
-    return timeutils.clock_range(from_epoch(start), from_epoch(end), ctx.zone_for(staff_id))
+    return timeutils.describe_range(from_epoch(start), from_epoch(end), ctx.display_zone(staff_id))
 
 
 def _day(ctx: Context, instant: int, staff_id: int | None = None) -> tuple[dt.date, str]:
@@ -51,8 +60,10 @@ def _site_reason(ctx: Context, start: int, need: Need) -> SlotUnavailable:
                if s < day_end and e > day_start]
     if not opening:
         return SlotUnavailable(f"{site.name} is not open on {label}.", "outside_hours")
-    hours = ", ".join(_range(ctx, s, e) for s, e in opening)
-    return SlotUnavailable(f"Outside {site.name}'s hours: {_range(ctx, lo, hi)} does not fit in {hours} on {label}.",
+    zone = ctx.site_zone
+    hours = ", ".join(f"{timeutils.clock_range(from_epoch(s), from_epoch(e), zone)} "
+                      f"{from_epoch(s).astimezone(zone).tzname()}" for s, e in opening)
+    return SlotUnavailable(f"Outside {site.name}'s hours: {_range(ctx, lo, hi)} does not fit in {hours}.",
                            "outside_hours")
 
 
@@ -105,8 +116,9 @@ def _pool_empty(ctx: Context, run: Run) -> SlotUnavailable:
     return SlotUnavailable(f"No {text}{licence} works{where}.", "no_staff")
 
 
-def explain(ctx: Context, start: int) -> SlotUnavailable:
-    """The first reason the visit starting at `start` (epoch seconds) cannot be booked."""
+def explain(ctx: Context, start: int, *, name_resources: bool = False) -> SlotUnavailable:
+    """The first reason the visit starting at `start` (epoch seconds) cannot be booked.
+    `name_resources`: the caller may read chair and room names (the clinic's staff)."""
     if ctx.calendar.site_open is not None:
         for need in ctx.needs:
             if not covers(ctx.calendar.site_open, start + need.hold_start, start + need.hold_end):
@@ -115,17 +127,21 @@ def explain(ctx: Context, start: int) -> SlotUnavailable:
         pool = (ctx.calendar.staff if run.is_staff else ctx.calendar.resources).get(run.role, [])
         if not pool:
             return _pool_empty(ctx, run)
-        reasons = [_holder_reason(ctx, run, holder, start, words=n < NAMED) for n, holder in enumerate(pool)]
-        if any(code == "ok" for _, code in reasons):
+        codes = [_holder_reason(ctx, run, holder, start, words=False)[1] for holder in pool]
+        if "ok" in codes:
             continue
-        if len(reasons) == 1:
-            return SlotUnavailable(reasons[0][0] + ".", reasons[0][1])
+        code = min(codes, key=PRECEDENCE.index)
         what = role_label(run.role) if run.is_staff else kind_label(run.role)
         span = _range(ctx, start + run.hold_start, start + run.hold_end)
-        codes = [code for _, code in reasons]
-        code = max(set(codes), key=codes.count)
-        more = len(reasons) - NAMED
-        listed = "; ".join(text for text, _ in reasons[:NAMED]) + (f"; and {more} more" if more > 0 else "")
+        if not run.is_staff and not name_resources:
+            return SlotUnavailable(f"No {what} is free {span}.", code)
+        # The holders that decide the code first, then the others, each group in the pool's order.
+        decisive = sorted(range(len(pool)), key=lambda n: PRECEDENCE.index(codes[n]))
+        reasons = [_holder_reason(ctx, run, pool[n], start)[0] for n in decisive[:NAMED]]
+        if len(pool) == 1:
+            return SlotUnavailable(reasons[0] + ".", code)
+        more = len(pool) - NAMED
+        listed = "; ".join(reasons) + (f"; and {more} more" if more > 0 else "")
         return SlotUnavailable(f"No {what} is free {span}: {listed}.", code)
     for need in ctx.needs:
         for role in present_roles(need):

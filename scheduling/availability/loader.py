@@ -72,13 +72,22 @@ class Context:
     time_off: dict[tuple[str, int], list[DatedOverride]] = field(default_factory=dict)
     closures: list[ClosedDays] = field(default_factory=list)
     staff_filters: dict[str, str] = field(default_factory=dict)
+    patient_zone: ZoneInfo | None = None
 
     def zone_for(self, staff_id: int | None = None) -> ZoneInfo:
+        """The clock a holder's hours are kept on: the site's, or by video the clinician's own."""
         if self.site_zone is not None:
             return self.site_zone
         if staff_id is not None and staff_id in self.staff:
             return timeutils.zone(self.staff[staff_id].time_zone)
         return timeutils.zone("UTC")
+
+    def display_zone(self, staff_id: int | None = None) -> ZoneInfo:
+        """The clock a refusal gives its times on: the site's, or by video the patient's (the
+        clinician's when no patient is named)."""
+        if self.site_zone is None and self.patient_zone is not None:
+            return self.patient_zone
+        return self.zone_for(staff_id)
 
 
 def is_video(location: Location | None) -> bool:
@@ -266,4 +275,6 @@ def load(*, service: Service, location: Location | None, window_start: dt.dateti
     )
     return Context(service=service, location=site, video=video, site_zone=site_zone, needs=needs, calendar=calendar,
                    staff={m.id: m for m in members}, resources={r.id: r for r in resources},
-                   time_off=hours.time_off, closures=hours.closures, staff_filters=filters)
+                   time_off=hours.time_off, closures=hours.closures, staff_filters=filters,
+                   patient_zone=timeutils.zone(patient.time_zone) if video and getattr(patient, "time_zone", "")
+                   else None)

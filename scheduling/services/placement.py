@@ -45,7 +45,7 @@ from scheduling.models import (
 from scheduling.services.locks import lock_appointment, lock_appointments, lock_calendars, lock_patients
 from scheduling.services.patient_overlap import ensure_patient_free
 from scheduling.services.transitions import apply_status
-from scheduling.timeutils import clock_range, zone
+from scheduling.timeutils import describe_range, zone
 
 # Engine reasons that mean "someone else has this time": a 409. Every other reason is a rule
 # or a request that cannot be met at all: a 422.
@@ -145,7 +145,7 @@ def plan(*, request: SlotRequest, now: datetime):
         return plan_slot(service=service, location=request.location, start=request.start,
                          staff=request.staff, patient=request.patient, now=now,
                          exclude_appointment_ids=request.exclude_appointment_ids,
-                         enforce_booking_rules=request.enforce_booking_rules)
+                         enforce_booking_rules=request.enforce_booking_rules, name_resources=request.by_staff)
     except SlotUnavailable as unavailable:
         if unavailable.code in TAKEN_CODES:
             raise Conflict(unavailable.detail, code="slot_taken", reason=unavailable.code) from None
@@ -249,7 +249,9 @@ def write_allocations(*, appointment: Appointment, slot, hold_expires_at: dateti
 
 def describe_taken(*, request: SlotRequest, slot) -> str:
     """Name what the constraint found in our way, the way the engine does: "Chair 3 is taken
-    10:15-11:45" (the whole stretch that visit holds on it), chairs and rooms before people."""
+    Mon 10 Mar 2025 10:15-11:45 MST" (the whole stretch that visit holds on it, on the site's
+    clock or by video the patient's), chairs and rooms before people; a patient reads "The
+    infusion chair" rather than its name."""
     exclusive = sorted((a for a in slot.assignments if a.exclusive), key=lambda a: a.resource_id is None)
     for a in exclusive:
         holder = Q(staff_id=a.staff_id) if a.staff_id else Q(resource_id=a.resource_id)
@@ -259,11 +261,14 @@ def describe_taken(*, request: SlotRequest, slot) -> str:
             continue
         rows = list(Allocation.objects.filter(holder, appointment_id=clash.appointment_id).values_list("start", "end"))
         lo, hi = min(r[0] for r in rows), max(r[1] for r in rows)
+        if request.location is not None:
+            tz = zone(request.location.time_zone)
+        else:
+            tz = zone(request.patient.time_zone if request.patient else clash.staff.time_zone)
         if clash.staff_id:
             name, verb = clash.staff.display_name, "is booked"
-            tz = zone(request.location.time_zone if request.location else clash.staff.time_zone)
         else:
-            name, verb = clash.resource.name, "is taken"
-            tz = zone(request.location.time_zone)
-        return f"{name} {verb} {clock_range(lo, hi, tz)}."
+            name = clash.resource.name if request.by_staff else f"The {clash.resource.get_kind_display().lower()}"
+            verb = "is taken"
+        return f"{name} {verb} {describe_range(lo, hi, tz)}."
     return "That time was just taken by someone else. Please choose another."

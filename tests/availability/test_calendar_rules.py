@@ -87,7 +87,7 @@ def test_a_nurse_at_watch_capacity_cannot_take_another_infusion(iv_clinic):
     with pytest.raises(SlotUnavailable) as err:
         plan_slot(service=iv_clinic["service"], location=iv_clinic["location"], start=at(9, 30), now=NOW)
     assert err.value.code == "capacity"
-    assert err.value.detail == "Nurse Kim is already watching 2 chairs during 09:45-10:25."
+    assert err.value.detail == "Nurse Kim is already watching 2 chairs during Mon 10 Mar 2025 09:45-10:25 MST."
 
 
 def test_a_second_nurse_takes_the_visit_when_the_first_is_at_capacity(iv_clinic):
@@ -252,12 +252,16 @@ def test_a_taken_chair_is_named_with_the_whole_visit_it_holds(iv_clinic):
     iv_clinic["chairs"][1].delete()
     book(iv_clinic, at(9))
     with pytest.raises(SlotUnavailable) as err:
+        plan_slot(service=iv_clinic["service"], location=iv_clinic["location"], start=at(10), now=NOW,
+                  name_resources=True)
+    assert (err.value.code, err.value.detail) == ("taken", "Chair 1 is taken Mon 10 Mar 2025 09:00-10:25 MST.")
+    with pytest.raises(SlotUnavailable) as err:  # a patient reads no chair's name
         plan_slot(service=iv_clinic["service"], location=iv_clinic["location"], start=at(10), now=NOW)
-    assert (err.value.code, err.value.detail) == ("taken", "Chair 1 is taken 09:00-10:25.")
+    assert (err.value.code, err.value.detail) == ("taken", "No infusion chair is free Mon 10 Mar 2025 10:00-11:25 MST.")
 
 
 def test_outside_the_clinics_hours_says_when_it_is_open(iv_clinic):
     with pytest.raises(SlotUnavailable) as err:
         plan_slot(service=iv_clinic["service"], location=iv_clinic["location"], start=at(16), now=NOW)
     assert err.value.code == "outside_hours"
-    assert err.value.detail == ("Outside Phoenix's hours: 16:00-17:25 does not fit in 09:00-17:00 on Mon 10 Mar 2025.")
+    assert err.value.detail == ("Outside Phoenix's hours: Mon 10 Mar 2025 16:00-17:25 MST does not fit in 09:00-17:00 MST.")

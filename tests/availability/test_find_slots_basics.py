@@ -55,6 +55,6 @@ def test_plan_slot_names_the_chair_that_is_taken(iv_clinic):
     iv_clinic["chairs"][1].delete()
     book_slot(plan_slot(service=service, location=location, start=at(9), now=NOW), service=service, location=location)
     with pytest.raises(SlotUnavailable) as err:
-        plan_slot(service=service, location=location, start=at(9, 30), now=NOW)
+        plan_slot(service=service, location=location, start=at(9, 30), now=NOW, name_resources=True)
     assert err.value.code == "taken"
-    assert err.value.detail == "Chair 1 is taken 09:00-10:25."
+    assert err.value.detail == "Chair 1 is taken Mon 10 Mar 2025 09:00-10:25 MST."

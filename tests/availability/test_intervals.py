@@ -68,7 +68,7 @@ def test_checking_one_start_answers_what_working_out_every_start_answers():
     assert answers[300] is None  # the site closes before the visit would end
 
 
-def test_a_lost_start_names_the_first_four_holders_and_the_most_common_reason():
+def test_a_lost_start_names_the_holders_that_decide_the_code_first():
     import datetime as dt
     from zoneinfo import ZoneInfo
 
@@ -90,8 +90,10 @@ def test_a_lost_start_names_the_first_four_holders_and_the_most_common_reason():
     calendar = Calendar(site_open=day, staff={}, resources={"infusion_chair": chairs}, present={})
     ctx = Context(service=None, location=None, video=False, site_zone=ZoneInfo("America/Phoenix"), needs=[need],
                   calendar=calendar)
-    problem = explain(ctx, start)
-    assert problem.code == "taken"  # four of the six are taken, two are outside their hours
-    assert problem.detail == ("No infusion chair is free 09:00-10:00: Chair 1 is taken 08:00-09:30; "
-                              "Chair 2 is taken 09:00-10:00; Chair 3 is not available 09:00-10:00; "
-                              "Chair 4 is taken 09:10-09:20; and 2 more.")
+    problem = explain(ctx, start, name_resources=True)
+    assert problem.code == "taken"  # four of the six are taken, two are outside their hours: taken first
+    assert problem.detail == ("No infusion chair is free Mon 10 Mar 2025 09:00-10:00 MST: Chair 1 is taken "
+                              "Mon 10 Mar 2025 08:00-09:30 MST; Chair 2 is taken Mon 10 Mar 2025 09:00-10:00 MST; "
+                              "Chair 4 is taken Mon 10 Mar 2025 09:10-09:20 MST; Chair 5 is taken "
+                              "Mon 10 Mar 2025 09:00-10:00 MST; and 2 more.")
+    assert explain(ctx, start).detail == "No infusion chair is free Mon 10 Mar 2025 09:00-10:00 MST."

@@ -39,7 +39,10 @@ def test_a_lost_slot_is_a_409_problem_naming_what_is_taken(clinic, people, froze
     assert response.status_code == 409
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "slot_taken"
-    assert response.json()["detail"] == "Chair 1 is taken 09:00-10:25."
+    assert response.json()["detail"] == "No infusion chair is free Mon 10 Mar 2025 10:00-11:25 MST."  # no chair names
+    desk = client_for(people.desk).post("/api/v1/appointments", body(clinic, at(10)) | {"patient": people.ben.pk},
+                                        format="json")
+    assert (desk.status_code, desk.json()["detail"]) == (409, "Chair 1 is taken Mon 10 Mar 2025 09:00-10:25 MST.")
 
 
 def test_a_naive_start_time_is_a_400_naming_the_field(clinic, people, frozen):

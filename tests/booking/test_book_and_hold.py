@@ -37,12 +37,15 @@ def test_a_booking_holds_the_chair_and_nurse_the_plan_assigned_and_is_on_record(
     assert (event.action, event.from_status, event.to_status, event.actor) == ("booked", "", S.BOOKED, people.ana.user)
 
 
-def test_a_taken_chair_is_a_409_naming_the_chair_and_when(clinic, people, frozen):
+def test_a_taken_chair_is_a_409_naming_when_and_the_chair_to_the_desk_only(clinic, people, frozen):
     book(clinic, people.ana, at(9))
     with pytest.raises(Conflict) as err:
         book(clinic, people.ben, at(9, 30))
     assert err.value.code == "slot_taken"
-    assert err.value.detail == "Chair 1 is taken 09:00-10:25."
+    assert err.value.detail == "No infusion chair is free Mon 10 Mar 2025 09:30-10:55 MST."  # a patient: no names
+    with pytest.raises(Conflict) as err:
+        book(clinic, people.ben, at(9, 30), actor=people.desk)
+    assert err.value.detail == "Chair 1 is taken Mon 10 Mar 2025 09:00-10:25 MST."
     assert Appointment.objects.filter(patient=people.ben).count() == 0
 
 
@@ -58,7 +61,11 @@ def test_a_taken_chair_is_named_for_the_whole_visit_that_holds_it_however_long_a
                      actor=people.ana.user)
     with pytest.raises(Conflict) as err:
         book(clinic, people.ben, at(12, 30))
-    assert err.value.detail == "Chair 1 is taken 07:00-13:00."
+    assert err.value.detail == "No infusion chair is free Mon 10 Mar 2025 12:30-13:55 MST."
+    with pytest.raises(Conflict) as err:  # the desk reads the chair and the whole visit holding it
+        book_appointment(patient=people.ben, service=clinic.service, location=clinic.location, start=at(12, 30),
+                         actor=people.desk)
+    assert err.value.detail == "Chair 1 is taken Mon 10 Mar 2025 07:00-13:00 MST."
 
 
 def test_a_rule_the_engine_enforces_is_a_422(clinic, people, frozen):

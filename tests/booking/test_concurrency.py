@@ -91,7 +91,9 @@ def test_fifty_clients_racing_for_the_same_chair_and_time_get_one_booking_and_49
     assert Counter(r.status_code for r in responses) == {201: 1, 409: 49}
     problems = [r.json() for r in responses if r.status_code == 409]
     assert {p["code"] for p in problems} == {"slot_taken"}
-    assert all("Chair 1 is taken 10:00-11:25" in p["detail"] or "Nurse 1" in p["detail"] for p in problems)
+    # Patients read when, on which day and clock, and never a chair's name.
+    assert all("Mon 10 Mar 2025" in p["detail"] and "MST" in p["detail"] and "Chair" not in p["detail"]
+               for p in problems)
     assert Appointment.objects.filter(status=S.BOOKED).count() == 1
     assert overlapping_exclusive_allocations() == []
 
@@ -222,7 +224,7 @@ def test_if_a_stale_plan_ever_reaches_the_insert_the_exclusion_constraint_makes_
         "service": clinic.service.pk, "location": clinic.location.pk, "start": iso(at(10))}, format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "slot_taken"
-    assert response.json()["detail"] == "Chair 1 is taken 10:00-11:25."
+    assert response.json()["detail"] == "The infusion chair is taken Mon 10 Mar 2025 10:00-11:25 MST."
     assert Appointment.objects.count() == 1
 
 
@@ -274,7 +276,7 @@ def test_bookings_for_the_same_nurse_and_chair_at_other_hours_do_not_wait_for_ea
     morning.join()
     overlap.join()
     assert isinstance(results["overlap"], DomainError) and results["overlap"].code == "slot_taken"
-    assert "Chair 1 is taken 09:00-10:25" in results["overlap"].detail
+    assert "Mon 10 Mar 2025 10:00-11:25 MST" in results["overlap"].detail
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks are PostgreSQL's")

@@ -142,7 +142,8 @@ def test_a_taken_time_shows_the_engines_conflict_message(desk, clinic, ana, froz
 
     page = desk.post(url, {"slot": "2025-03-03T17:00:00Z", "channel": "phone"}).content.decode()
 
-    assert "Therapy room 1 is taken 10:00-10:50." in page or "Lucía Fernández is booked 10:00-10:50." in page
+    assert ("Therapy room 1 is taken Mon 03 Mar 2025 10:00-10:50 MST." in page
+            or "Lucía Fernández is booked Mon 03 Mar 2025 10:00-10:50 MST." in page)
     assert Appointment.objects.count() == 1
 
 
@@ -167,7 +168,7 @@ def test_moving_onto_a_taken_time_says_what_is_in_the_way(desk, clinic, ana, fro
 
     page = desk.post(reverse("web:desk-move", args=[visit.pk]), {"slot": "2025-03-04T21:00:00Z"}).content.decode()
 
-    assert "is taken 14:00-14:50" in page or "is booked 14:00-14:50" in page
+    assert "is taken Tue 04 Mar 2025 14:00-14:50 MST" in page or "is booked Tue 04 Mar 2025 14:00-14:50 MST" in page
     assert Appointment.objects.get(pk=visit.pk).status == S.BOOKED
 
 
