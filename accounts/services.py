@@ -14,6 +14,7 @@ import secrets
 from datetime import datetime, timedelta
 from functools import partial
 
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -22,6 +23,7 @@ from django.utils.crypto import salted_hmac
 from knox.models import AuthToken
 
 from audit.services import Action, record
+from config import field_encryption
 from core.errors import DomainError
 from notifications.channels.sms import get_sms_backend
 
@@ -118,22 +120,40 @@ def _noun(destination: Destination) -> str:
     return "phone number" if destination.is_sms else "email address"
 
 
+def seal_code(code: str) -> str:
+    """The code as the task queue carries it: encrypted (Fernet, the field-encryption keys), so the
+    broker (Redis) and its dumps never hold a live code. The database keeps only its keyed hash."""
+    return field_encryption.encrypt(code)
+
+
+def unseal_code(sealed: str) -> str | None:
+    """The code, or None when the token is not ours or is older than a code lives."""
+    try:
+        return field_encryption.keyring().decrypt(sealed.encode(), ttl=settings.OTP_TTL_SECONDS).decode()
+    except (InvalidToken, UnicodeError):
+        return None
+
+
 def _queue_delivery(*, code_id: int, code: str) -> None:
     """Sending runs in the worker so that answering takes the same time with or without a patient."""
     from .tasks import send_sign_in_code
 
     try:
-        send_sign_in_code.delay(code_id, code)
+        send_sign_in_code.delay(code_id, seal_code(code))
     except Exception:  # the answer must not change when the broker is down; the log says it
         logger.exception("Could not queue sign-in code %s.", code_id)
 
 
-def sign_in_code_deliver(*, code_id: int, code: str, now: datetime | None = None) -> bool:
+def sign_in_code_deliver(*, code_id: int, sealed_code: str, now: datetime | None = None) -> bool:
     """Send the code if it is still the destination's live code. Returns whether it was sent.
 
     Raises SmsError or an SMTP/OSError for the task to retry.
     """
     now = now or timezone.now()
+    code = unseal_code(sealed_code)
+    if code is None:
+        logger.warning("Sign-in code %s not sent: its sealed code does not open.", code_id)
+        return False
     row = OneTimeCode.objects.select_related("patient").filter(pk=code_id).first()
     if row is None or row.patient is None or row.used_at is not None or row.expires_at <= now:
         return False

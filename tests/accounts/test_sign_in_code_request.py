@@ -142,3 +142,40 @@ def test_codes_older_than_a_day_are_deleted_by_the_next_request(patient, request
         request_code("+16025550999")
 
     assert list(OneTimeCode.objects.values_list("destination", flat=True)) == ["+16025550999"]
+
+
+@pytest.mark.redis
+def test_the_code_never_rests_in_redis_in_clear_and_a_sealed_code_opens_only_once_fresh(
+        patient, client, sms_outbox, settings, django_capture_on_commit_callbacks):
+    """The queued task (a message in the Redis broker) carries the code sealed; the worker opens
+    it, checks it against the stored hash and sends it."""
+    import base64
+    import json
+
+    import redis
+
+    from accounts.services import seal_code, sign_in_code_deliver
+    from accounts.tasks import send_sign_in_code
+    from config.celery import app as celery_app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    celery_app.control.purge()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/api/v1/auth/code", {"destination": "+16025550134"}, content_type="application/json")
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    [raw] = broker.lrange("celery", 0, -1)
+    celery_app.control.purge()
+    message = json.loads(raw)
+    assert message["headers"]["task"] == "accounts.send_sign_in_code"
+    code_id, sealed = json.loads(base64.b64decode(message["body"]))[0]
+
+    send_sign_in_code.apply(args=(code_id, sealed))  # what the worker does with it
+    code = CODE_PATTERN.search(sms_outbox[-1]["body"]).group(1)
+    assert code.encode() not in raw and sealed != code
+    row = OneTimeCode.objects.get(pk=code_id)
+    assert code not in {str(value) for value in row.__dict__.values()}
+    # A token that is not ours, or older than a code lives, sends nothing.
+    assert sign_in_code_deliver(code_id=code_id, sealed_code=code) is False
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        assert sign_in_code_deliver(code_id=code_id, sealed_code=seal_code(code)) is False
+    assert len(sms_outbox) == 1
