@@ -3,13 +3,14 @@ also written to ConsentEvent so the clinic can show who agreed or revoked, when 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.services import Action, record
-from notifications.models import ConsentEvent
+from notifications.models import Channel, ConsentEvent
 from scheduling.models import Patient
 
 
@@ -55,11 +56,51 @@ def grant_sms_consent(*, patient: Patient, source: str, detail: str = "") -> Non
                                 source=source, detail=detail[:300])
 
 
+_NUMBER_NAMESPACE = 0x534D534E  # "SMSN": the first key of a phone number's advisory lock
+_INT4 = 2_147_483_647
+
+
+def lock_number(phone: str) -> None:
+    """Take the number's lock for the rest of the transaction, so that the texts of one number
+    (two STOPs delivered at once, or one delivered twice) are handled one after the other: the
+    second then sees what the first decided. A transaction-scoped advisory lock on PostgreSQL (a
+    number we do not know has no row to lock); on SQLite the IMMEDIATE transaction already
+    serialises every writer. Keys that collide only make two numbers share a lock."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("A number's lock only means something inside transaction.atomic().")
+    if connection.vendor != "postgresql":
+        return
+    key = int(re.sub(r"\D", "", phone) or 0) % _INT4
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_NUMBER_NAMESPACE, key])
+
+
+def unknown_number_opted_out(phone: str) -> bool:
+    """Whether a number no patient has last said STOP (rather than START)."""
+    last = (ConsentEvent.objects.filter(patient=None, phone=phone, channel=Channel.SMS)
+            .order_by("-at", "-id").values_list("action", flat=True).first())
+    return last == ConsentEvent.Action.REVOKED
+
+
 @transaction.atomic
-def record_unknown_number_revocation(*, phone: str, detail: str, inbound=None) -> None:
-    """A STOP from a number no patient has: kept so the history shows it was honoured."""
+def record_unknown_number_revocation(*, phone: str, detail: str, inbound=None, source: str = "sms_keyword") -> bool:
+    """A STOP from a number no patient has: kept so the history shows it was honoured. Returns
+    False when the number had already opted out (nothing recorded, nothing to confirm)."""
+    if unknown_number_opted_out(phone):
+        return False
     _consent_event(patient=None, phone=phone, action=ConsentEvent.Action.REVOKED,
-                                source="sms_keyword", detail=detail[:300], inbound=inbound)
+                   source=source, detail=detail[:300], inbound=inbound)
+    return True
+
+
+@transaction.atomic
+def record_unknown_number_resubscription(*, phone: str, detail: str, inbound=None) -> bool:
+    """A START from a number no patient has, after its STOP: its next STOP counts again."""
+    if not unknown_number_opted_out(phone):
+        return False
+    _consent_event(patient=None, phone=phone, action=ConsentEvent.Action.RESUBSCRIBED,
+                   source="sms_keyword", detail=detail[:300], inbound=inbound)
+    return True
 
 
 def _consent_event(**fields) -> ConsentEvent:

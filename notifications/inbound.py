@@ -1,51 +1,36 @@
-"""What a patient's text means, and what we do about it.
+"""What we do about a patient's text. What it means is `notifications.phrases` (the list of
+keywords and plain-language phrases, in English and Spanish); anything it cannot read waits in
+the front-desk inbox for a person.
 
-Keywords are matched on the whole message, accents and punctuation ignored ("Sí." is SI,
-"opt-out" is OPT OUT). The FCC's 2025 revocation words all opt out at once, CANCEL included:
-that one also goes to the front desk, since the patient may have meant the visit. Anything
-that is not a keyword waits in the front-desk inbox for a person.
+Texts from one number are handled one at a time (`consent.lock_number`), so a STOP delivered
+twice, or two STOPs at once, give one consent event and one confirmation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 
 from django.db import transaction
 from django.utils import timezone
 
 from audit import services as audit
-from notifications.consent import record_unknown_number_revocation, resubscribe_sms, revoke_sms
+from notifications import consent
 from notifications.models import InboundMessage
+from notifications.phrases import KEYWORDS, Meaning, read, Reading
 from notifications.planning import plan_reply
 from scheduling.models import Appointment, AppointmentStatus as S, Patient
 from scheduling.services.events import record_event
 
 Action = InboundMessage.Action
 
-KEYWORDS: dict[str, str] = {
-    **dict.fromkeys(("STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "OPT OUT"),
-                    Action.STOP),
-    **dict.fromkeys(("START", "UNSTOP"), Action.START),
-    **dict.fromkeys(("HELP", "AYUDA", "INFO"), Action.HELP),
-    **dict.fromkeys(("C", "CONFIRM", "SI", "CONFIRMAR"), Action.CONFIRM),
-    **dict.fromkeys(("R", "RESCHEDULE", "CAMBIAR"), Action.RESCHEDULE),
-}
-# Asking for help in Spanish gets the answer in Spanish; other keywords answer in the patient's language.
-SPANISH_HELP = "AYUDA"
-
-
-def normalize(body: str) -> str:
-    folded = "".join(ch for ch in unicodedata.normalize("NFKD", body) if not unicodedata.combining(ch))
-    words = re.sub(r"[^A-Za-z0-9]+", " ", folded).upper().split()
-    return " ".join(words)
-
-
-def classify(body: str) -> tuple[str, str]:
-    """(action, the keyword as normalized) for a message body."""
-    word = normalize(body)
-    return KEYWORDS.get(word, Action.OTHER), word
+# A cancel request opts out too (CANCEL is a carrier opt-out word); the inbox says the rest.
+_ACTIONS = {Meaning.STOP: Action.STOP, Meaning.CANCEL: Action.STOP, Meaning.START: Action.START,
+            Meaning.HELP: Action.HELP, Meaning.CONFIRM: Action.CONFIRM, Meaning.RESCHEDULE: Action.RESCHEDULE,
+            Meaning.OTHER: Action.OTHER}
+# The answer to a cancel request while the patient still had a visit coming.
+CANCEL_REQUEST_TEMPLATE = "cancel_request"
+CANCEL_REQUEST_REASON = ("Asked by text to cancel the visit, and is now opted out of texts: please call, "
+                         "they may want to cancel the visit.")
 
 
 def _next_appointment(patients: list[Patient], now: dt.datetime) -> Appointment | None:
@@ -61,19 +46,18 @@ def receive_sms(*, provider_id: str, from_number: str, to_number: str, body: str
     """Record a text and act on it. Idempotent on the provider's id: a retried webhook is a no-op."""
     now = now or timezone.now()
     with transaction.atomic():
+        consent.lock_number(from_number)
         existing = InboundMessage.objects.filter(provider_id=provider_id).first()
         if existing is not None:
             return existing
         patients = list(Patient.objects.filter(phone=from_number).order_by("pk"))
         appointment = _next_appointment(patients, now)
         patient = appointment.patient if appointment is not None else (patients[0] if patients else None)
-        action, word = classify(body)
+        reading = read(body)
         inbound = InboundMessage.objects.create(
             provider_id=provider_id, from_number=from_number, to_number=to_number, body=body[:1600],
-            received_at=now, patient=patient, appointment=appointment, action=action)
-        language = "es" if word == SPANISH_HELP else None
-        _act(inbound, action=action, word=word, patients=patients, patient=patient, appointment=appointment,
-             language=language, now=now)
+            received_at=now, patient=patient, appointment=appointment, action=_ACTIONS[reading.meaning])
+        _act(inbound, reading=reading, patients=patients, patient=patient, appointment=appointment, now=now)
         inbound.save()
         return inbound
 
@@ -88,29 +72,46 @@ def _needs_person(inbound, reason: str) -> None:
     inbound.attention_reason = reason[:200]
 
 
-def _act(inbound, *, action, word, patients, patient, appointment, language, now) -> None:
-    if action == Action.STOP:
-        changed = revoke_sms(patients=patients, source="sms_keyword", detail=word, phone=inbound.from_number,
-                             inbound=inbound)
-        if not patients:
-            record_unknown_number_revocation(phone=inbound.from_number, detail=word, inbound=inbound)
-        if changed or not patients:
-            _reply(inbound, "stop", patient=patient, language=language, now=now)
-        if word == "CANCEL" and appointment is not None:
-            _needs_person(inbound, "Texted CANCEL: opted out of texts, and may also want to cancel the visit.")
-    elif action == Action.START:
-        resubscribe_sms(patients=patients, source="sms_keyword", detail=word, inbound=inbound)
+def _opt_out(inbound, reading: Reading, patients: list[Patient]) -> bool:
+    """Opt the number out; True only for the text that changed something (the one confirmation)."""
+    source = "sms_keyword" if reading.phrase in KEYWORDS else "sms_phrase"
+    if patients:
+        return bool(consent.revoke_sms(patients=patients, source=source, detail=reading.phrase, phone=inbound.from_number,
+                               inbound=inbound))
+    return consent.record_unknown_number_revocation(phone=inbound.from_number, detail=reading.phrase, inbound=inbound,
+                                            source=source)
+
+
+def _act(inbound, *, reading: Reading, patients, patient, appointment, now) -> None:
+    meaning, word, language = reading.meaning, reading.phrase, reading.language
+    if meaning in (Meaning.STOP, Meaning.CANCEL):
+        confirm = _opt_out(inbound, reading, patients)
+        about_visit = meaning == Meaning.CANCEL and appointment is not None
+        if about_visit:
+            # Texts about the visit stop with the opt-out; a person calls about the visit itself.
+            _needs_person(inbound, CANCEL_REQUEST_REASON)
+            record_event(appointment=appointment, action="cancel_requested", actor_kind="sms",
+                         reason="Replied to a text", data={"inbound_message_id": inbound.pk, "keyword": word})
+        if confirm:
+            template = CANCEL_REQUEST_TEMPLATE if about_visit else "stop"
+            _reply(inbound, template, patient=patient, appointment=appointment if about_visit else None,
+                   language=language, now=now)
+    elif meaning == Meaning.START:
+        if patients:
+            consent.resubscribe_sms(patients=patients, source="sms_keyword", detail=word, inbound=inbound)
+        else:
+            consent.record_unknown_number_resubscription(phone=inbound.from_number, detail=word, inbound=inbound)
         _reply(inbound, "start", patient=patient, language=language, now=now)
-    elif action == Action.HELP:
+    elif meaning == Meaning.HELP:
         _reply(inbound, "help", patient=patient, language=language, now=now)
-    elif action == Action.CONFIRM:
+    elif meaning == Meaning.CONFIRM:
         if appointment is None:
             _needs_person(inbound, "Texted a confirmation but has no upcoming visit.")
             return
         record_event(appointment=appointment, action="confirmed_by_patient", actor_kind="sms",
                      reason="Replied to a text", data={"inbound_message_id": inbound.pk, "keyword": word})
         _reply(inbound, "confirmed", patient=patient, appointment=appointment, language=language, now=now)
-    elif action == Action.RESCHEDULE:
+    elif meaning == Meaning.RESCHEDULE:
         _needs_person(inbound, "Asked to reschedule: please call the patient.")
         if appointment is not None:
             record_event(appointment=appointment, action="reschedule_requested", actor_kind="sms",
@@ -118,6 +119,13 @@ def _act(inbound, *, action, word, patients, patient, appointment, language, now
             _reply(inbound, "reschedule", patient=patient, appointment=appointment, language=language, now=now)
     else:
         _needs_person(inbound, "A reply that is not a keyword." if patient else "A text from a number we do not know.")
+
+
+def cancel_request_context(message) -> dict:
+    """The answer to a cancel request offers the visit's link only when the patient can use it:
+    with texts stopped, the link's sign-in code can only go to an email address on record."""
+    patient = message.patient
+    return {"link_works": bool(patient is not None and patient.email)}
 
 
 def mark_handled(*, inbound_id: int, user, now: dt.datetime | None = None) -> InboundMessage:

@@ -40,7 +40,7 @@ DEFAULT_STEPS: list[dict] = [
 # Messages outside the plan. The cancellation notice outranks every reminder; replies answer a
 # text the patient just sent and are neither capped nor held for quiet hours.
 CANCELLATION = Step(key="cancellation", template="cancellation", priority=60)
-REPLY_TEMPLATES = ("help", "stop", "start", "confirmed", "reschedule")
+REPLY_TEMPLATES = ("help", "stop", "start", "confirmed", "reschedule", "cancel_request")
 # Replies to the patient's own text: kind = REPLY_PREFIX + template; never counted toward the caps.
 REPLY_PREFIX = "reply_"
 # Messages about a visit that is over (checkins/): "checkin_<step>" and its one "checkin_<step>_nudge".

@@ -45,10 +45,13 @@ class InboundSmsView(TwilioWebhook):
         operation_id="webhooks_sms_inbound", tags=["webhooks"], parameters=[SIGNATURE_HEADER],
         summary="A text from a patient (Twilio messaging webhook)",
         description="Keywords act at once: C/CONFIRM/SI confirms the next visit, R/RESCHEDULE asks the desk "
-                    "to call and answers with a link, STOP and the other revocation words opt out (one "
-                    "confirmation), START/UNSTOP opt back in, HELP/AYUDA answers with the clinic's name and "
-                    "number. Anything else waits in the front-desk inbox. Replies go out as outbox messages, "
-                    "so the TwiML answer is empty. Idempotent on MessageSid.",
+                    "to call and answers with a link, STOP, the other revocation words (English and Spanish) "
+                    "and plain requests such as 'stop texting me' or 'no más mensajes' opt out (one "
+                    "confirmation per number), CANCEL and cancel requests opt out and are answered with the "
+                    "next visit and how to cancel it (the desk inbox shows the visit for a call), "
+                    "START/UNSTOP opt back in, HELP/AYUDA answers with the clinic's name and number. Anything "
+                    "else waits in the front-desk inbox. Replies go out as outbox messages, so the TwiML "
+                    "answer is empty. Idempotent on MessageSid.",
         request={"application/x-www-form-urlencoded": inline_serializer("TwilioInboundSms", {
             "MessageSid": serializers.CharField(), "From": serializers.CharField(), "To": serializers.CharField(),
             "Body": serializers.CharField(allow_blank=True)})},
