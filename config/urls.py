@@ -17,6 +17,7 @@ urlpatterns = [
                                                                     template_name="web/api_docs/redoc.html")),
          name="api-redoc"),
     path("api/v1/", include("api.urls")),
+    path("fhir/r4/", include("api.fhir.urls")),
     path("webhooks/", include("api.views.webhooks")),
     path("", include("telehealth.urls")),
     path("", include("checkins.urls")),

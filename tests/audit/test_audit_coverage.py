@@ -79,6 +79,10 @@ EXEMPT = {
     "/me/": "a patient's own pages: staff are refused (tests/security/test_access_matrix.py)",
     "/manage/<str:token>": "a patient's manage link: the token is the key, not a staff session",
     "/manage/<str:token>/calendar.ics": "a patient's visit as an .ics, by the manage link's token",
+    "/fhir/r4/metadata": "the FHIR CapabilityStatement",
+    "/fhir/r4/Schedule": "FHIR Schedules: the catalog of who can be booked for what",
+    "/fhir/r4/Schedule/<str:schedule_id>": "a FHIR Schedule: the catalog",
+    "/fhir/r4/Slot": "FHIR Slots: free times, as /api/v1/availability",
     "/calendars/<str:token>.ics": "a clinician's calendar feed, by its secret URL; each read is recorded "
                                   "as the clinician's (tests/calendars/test_clinician_feed.py)",
     "/visit/<str:token>": "a video visit's link: the token is the key, not a staff session",
@@ -96,6 +100,7 @@ EXEMPT = {
 # collection named just before it (`/appointments/{id}`).
 IDS_BY_NAME = {"appointment_id": "visit", "patient_id": "patient", "alert_id": "alert", "message_id": "inbound"}
 IDS_BY_COLLECTION = {"appointments": "visit", "courses": "course", "patients": "patient", "risk-alerts": "alert",
+                     "Appointment": "visit", "Patient": "patient",
                      "inbox": "inbound", "clearances": "clearance", "monitoring-forms": "visit"}
 
 # Query parameters that filter on a patient: the API's by name, read with the patient's id; the
