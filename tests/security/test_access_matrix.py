@@ -125,7 +125,7 @@ class Row:
 
     @property
     def is_api(self) -> bool:
-        return self.path.startswith("/api/")
+        return self.path.startswith(("/api/", "/fhir/"))
 
     def __str__(self) -> str:
         return f"{self.method.upper()} {self.path}"
@@ -303,6 +303,23 @@ ROWS: list[Row] = [
     Row("get", "/manage/{manage_token}", expect(everyone=200, patient_a=302, patient_b=404)),
     Row("get", "/manage/{manage_token}/calendar.ics", expect(everyone=200, patient_b=404)),
     Row("get", f"/me/visits/{VISIT}/calendar.ics", expect(**PAGE_SIGN_IN, patient_a=200, patient_b=404, staff=403)),
+
+    # --- FHIR R4: the API's sign-in, roles and scope ----------------------------------------
+    Row("get", "/fhir/r4/metadata", expect(everyone=200)),
+    Row("get", "/fhir/r4/Schedule", expect(**API_SIGN_IN, signed_in=200)),
+    Row("get", "/fhir/r4/Schedule/s{clinician_staff}-{iv}", expect(**API_SIGN_IN, signed_in={200, 404})),
+    Row("get", "/fhir/r4/Slot?service-type={iv_code}&location={x}&start=ge{free_day}&start=lt{free_day_end}",
+        expect(**API_SIGN_IN, signed_in=200)),
+    Row("get", "/fhir/r4/Appointment", expect(**API_SIGN_IN, signed_in=200)),
+    Row("post", "/fhir/r4/Appointment", expect(**API_SIGN_IN, patient_a=201, patient_b=404, desk_x=201, desk_y=400,
+                                               clinician=403, admin=201),
+        {"resourceType": "Appointment", "status": "booked", "serviceType": [{"coding": [{"code": "{iv_code}"}]}],
+         "start": "{free_start}", "participant": [{"actor": {"reference": "Patient/{patient_a}"}, "status": "accepted"},
+                                                  {"actor": {"reference": "Location/{x}"}, "status": "accepted"}]}),
+    Row("get", f"/fhir/r4/Appointment/{VISIT}", expect(**API_SIGN_IN, patient_a=200, patient_b=404, desk_y=404,
+                                                     x_side=200)),
+    Row("get", "/fhir/r4/Patient/{patient_a}", expect(**API_SIGN_IN, patient_a=200, patient_b=404, desk_y=404,
+                                                      x_side=200)),
 
     # --- video visits and check-in links (the token is the key) ---------------------------
     Row("get", "/visit/{join_token}", expect(everyone=200, patient_b=404)),
@@ -504,6 +521,8 @@ def _fill(value, ids):
         return ids[whole.group(1)] if whole else value.format_map(ids)
     if isinstance(value, dict):
         return {key: _fill(item, ids) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, ids) for item in value]
     return value
 
 
