@@ -69,10 +69,11 @@ def service_name(service: Service) -> str:
 
 
 def what_to_expect(service: Service) -> str:
-    """The clinic's own description when it wrote one that says more than the name, else ours."""
+    """The clinic's own description when it wrote one that says more than the name, else ours.
+    A description in the Spanish catalogue (the demo clinic's are) is shown translated."""
     own = (service.description or "").strip()
     if own and not own.startswith(f"{service.name}:"):
-        return own
+        return gettext(own)
     return str(WHAT_TO_EXPECT.get(service.category, own))
 
 
@@ -80,6 +81,36 @@ def prep_instructions(service: Service, language: str) -> str:
     if language == "es" and service.prep_instructions_es:
         return service.prep_instructions_es
     return service.prep_instructions
+
+
+def needs_escort(service: Service, *, in_person: bool) -> bool:
+    """An in-person dosing visit: the patient may not drive home (care.gates.escort)."""
+    return service.is_dosing and in_person
+
+
+def prep_line(service: Service, language: str) -> str:
+    """The preparation in one line for the services list: the first sentence of the clinic's
+    instructions (the fasting rule for dosing visits) and, for dosing in person, the driver."""
+    text = prep_instructions(service, language).strip()
+    first = text.split(". ")[0].rstrip(".") + "." if text else ""
+    if needs_escort(service, in_person=service.allows_in_person):
+        first = f"{first} {gettext('An adult must take you home.')}".strip()
+    return first or gettext("Nothing to prepare.")
+
+
+# Why a booking was refused by a clinical rule at a given time or place, in plain words (the
+# gate's own detail is written for staff). The gate names are care.gates'.
+GATE_WORDS = {
+    "clearance": _("Your clinician's clearance for this treatment does not cover that day."),
+    "rems_site": _("This treatment is given only at clinics certified for it, never by video."),
+    "rems_enrolment": _("Your enrolment in this treatment's safety programme does not start until later."),
+    "video_licensure": _("A video visit needs your state on file and a clinician licensed there."),
+    "controlled_substance_telemedicine": _("This visit by video needs an in-person evaluation first."),
+}
+
+
+def gate_words(gate: str) -> str:
+    return str(GATE_WORDS.get(gate, _("A clinical rule does not allow this visit to be booked online.")))
 
 
 def state_choices() -> list[tuple[str, str]]:

@@ -57,6 +57,25 @@ SERVICES = [
      [("Follow-up", 30, "prescriber", "exclusive", "", "")]),
 ]
 
+# What each service is, in a sentence a patient reads on the booking page (web/wording.py marks
+# them for translation): no two alike, so the list tells the visits apart.
+DESCRIPTIONS = {
+    "evaluation": "Your first visit, in person or by video: an hour with a prescriber about your health, your "
+                  "history and whether treatment is right for you. Every treatment starts here.",
+    "iv-infusion": "One visit of an infusion series: you rest in a recliner for about 40 minutes of infusion "
+                   "with a nurse nearby, then recover in the chair until you feel ready to go home.",
+    "spravato": "A nasal-spray treatment at a certified clinic: you use the spray with a nurse beside you, then "
+                "rest for at least two hours while we keep an eye on you.",
+    "kap-dosing": "A guided session of about two and a half hours with your therapist in a quiet private room.",
+    "preparation": "A talk with your therapist before treatment: what will happen, and what you hope for.",
+    "integration": "A talk with your therapist after a treatment, to make sense of the experience and bring it "
+                   "into daily life.",
+    "booster-infusion": "A single infusion weeks after a finished series, to keep the benefit; for patients "
+                        "who have completed a series.",
+    "med-management": "A short check-in with your prescriber, in person or by video, about how your treatment "
+                      "and medicines are going.",
+}
+
 DOSING_PREP = ("No solid food for 6 hours before your visit; clear liquids are fine until 2 hours before. "
                "Bring an adult who will drive you home: no driving until the next day after sleep. "
                "Wear comfortable clothes.")
@@ -254,7 +273,7 @@ def create_clinic(*, size: str, today: dt.date, patients: int) -> dict:
         service = Service.objects.create(
             code=code, name=name, category=category, modality=modality, is_dosing=dosing, bookable_online=online,
             patient_chooses_staff=picks, prep_instructions=prep, prep_instructions_es=prep_es,
-            description=f"{name}: {sum(p[1] for p in phases)} minutes.",
+            description=DESCRIPTIONS[code],
             min_notice_minutes=24 * 60 if category == "esketamine" else 120, horizon_days=90,
             buffer_after_minutes=10 if category in ("iv_ketamine", "esketamine", "kap") else 0)
         service.locations.set(in_person if modality != "video" else [])

@@ -273,9 +273,11 @@ ROWS: list[Row] = [
     Row("get", "/book/review", expect(anonymous=302, patients=REDIRECT, staff=403)),
     Row("get", "/book/continue", expect(anonymous=302, patients=REDIRECT, staff=403)),
     Row("get", "/book/taken", expect(everyone=PAGE | REDIRECT)),
+    Row("get", "/book/not-now", expect(everyone=PAGE | REDIRECT)),
     Row("post", "/book/start-over", expect(everyone=REDIRECT)),
     Row("get", "/book/{iv_code}/", expect(everyone=PAGE)),
-    Row("get", "/book/{iv_code}/{x}/", expect(everyone=PAGE)),
+    # A dosing service's times: a patient who may not book it is sent to the page saying why.
+    Row("get", "/book/{iv_code}/{x}/", expect(everyone=PAGE | REDIRECT)),
     Row("post", "/book/{iv_code}/{x}/pick", expect(everyone=REDIRECT), {"slot": "nonsense"}),
     Row("get", f"/api/v1/appointments/{VISIT}/calendar", expect(**API_SIGN_IN, patient_a=200, patient_b=404,
                                                                desk_y=404, x_side=200)),
@@ -297,6 +299,10 @@ ROWS: list[Row] = [
     Row("get", f"/me/visits/{VISIT}/cancel", expect(**PAGE_SIGN_IN, patient_a=200, patient_b=404, staff=403)),
     Row("post", f"/me/visits/{VISIT}/cancel", expect(**PAGE_SIGN_IN, patient_a=302, patient_b=404, staff=403)),
     Row("get", f"/me/visits/{VISIT}/move", expect(**PAGE_SIGN_IN, patient_a=200, patient_b=404, staff=403)),
+    # The escort page is for in-person dosing visits; appt_a is not one here (tests/web covers the page).
+    Row("get", f"/me/visits/{VISIT}/escort", expect(**PAGE_SIGN_IN, patients=404, staff=403)),
+    Row("post", f"/me/visits/{VISIT}/escort", expect(**PAGE_SIGN_IN, patients=404, staff=403),
+        {"escort-name": "Luis Ortega", "escort-phone": "602-555-0150"}),
     # The link in a text is the key (like the text itself): it shows when and where, nothing more.
     # The manage link: its owner signed in goes to their visit, another signed-in patient gets the
     # unknown-link 404 (as with check-in and join links), anyone else the sign-in offer.

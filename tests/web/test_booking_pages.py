@@ -192,10 +192,13 @@ def test_a_draft_left_with_a_number_is_taken_over_by_whoever_proves_the_number(
 
 
 def test_a_dosing_visit_is_booked_online_only_after_signing_in(client, clinic, frozen):
-    response = choose(client, code="iv-infusion", where=str(clinic.phoenix.pk), start=at(10))
+    times = client.get(reverse("web:times", args=["iv-infusion", clinic.phoenix.pk]))
+    picked = client.post(reverse("web:pick", args=["iv-infusion", clinic.phoenix.pk]), {"slot": slot_value(at(10))})
 
-    assert response.url.startswith(reverse("web:sign-in"))
-    assert "next=/book/continue" in response.url
+    # A visitor's times lead to the page that says the treatment starts with an evaluation.
+    assert times.url == reverse("web:place", args=["iv-infusion"])
+    assert picked.url == reverse("web:times", args=["iv-infusion", clinic.phoenix.pk])
+    assert not Appointment.objects.exists()
 
 
 def test_a_signed_in_patient_holds_at_once_and_confirms(client, clinic, frozen):

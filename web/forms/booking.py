@@ -110,3 +110,34 @@ class ZoneForm(forms.Form):
         self.fields["state"].choices = [("", _("Choose your state"))] + wording.state_choices()
         self.fields["tz"].choices = [("", _("My state's time"))] + [
             (name, formatting.zone_label(name)) for name in formatting.PATIENT_ZONES]
+
+
+class EscortForm(forms.Form):
+    """The adult who takes the patient home from a dosing visit. Optional when booking (many
+    patients arrange a driver later); both fields or neither."""
+
+    name = forms.CharField(label=_("Their name"), max_length=120, required=False,
+                           widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    phone = forms.CharField(label=_("Their mobile number"), max_length=32, required=False,
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}))
+
+    def __init__(self, *args, required: bool = False, **kwargs):
+        super().__init__(*args, prefix="escort", **kwargs)
+        self.required = required
+        for field in self.fields.values():
+            field.required = required
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data["phone"].strip()
+        return parse_mobile(raw) if raw else ""
+
+    def clean(self):
+        data = super().clean()
+        name, phone = (data.get("name") or "").strip(), data.get("phone")
+        if "phone" in data and bool(name) != bool(phone):
+            missing = "phone" if name else "name"
+            self.add_error(missing, _("Give both their name and their mobile number, or leave both empty."))
+        return data
+
+    def given(self) -> bool:
+        return bool(self.cleaned_data.get("name", "").strip())

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from audit.services import Action, record
+from care.services import record_escort
 from core.errors import Conflict, Unprocessable
 from notifications.consent import grant_sms_consent
 from scheduling.models import Appointment, AppointmentStatus as S, Patient, Service
@@ -175,11 +176,15 @@ def _book_hold(*, hold: Appointment, patient: Patient, actor, now: dt.datetime) 
                             actor=actor, now=now)
 
 
-def confirm_hold(*, hold: Appointment, patient: Patient, sms_consent: bool, now: dt.datetime | None = None
-                 ) -> Appointment:
-    """A signed-in patient confirms the time they hold (and may give SMS consent on the way)."""
+def confirm_hold(*, hold: Appointment, patient: Patient, sms_consent: bool, escort: tuple[str, str] | None = None,
+                 now: dt.datetime | None = None) -> Appointment:
+    """A signed-in patient confirms the time they hold (and may give SMS consent on the way, and
+    the adult who takes them home: `escort` (name, phone), recorded with the booking)."""
     with transaction.atomic():
         appointment = _book_hold(hold=hold, patient=patient, actor=patient.user, now=now or timezone.now())
+        if escort is not None:
+            record_escort(appointment=appointment, name=escort[0], phone=escort[1], confirmed_adult=True,
+                          actor=patient.user)
         if sms_consent and not patient.sms_consent and patient.phone:
             grant_sms_consent(patient=patient, source=Patient.ConsentSource.WEB_FORM,
                               detail="SMS consent box on the online booking form")

@@ -16,24 +16,30 @@ from django.contrib.auth import login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as sign_in
 from accounts.destinations import Destination
 from accounts.models import OneTimeCode
+from care.eligibility import BOOK_EVALUATION, CALL_CLINIC, Eligibility, eligibility_for
 from config.throttles import AvailabilityThrottle, BookingThrottle, seconds_to_wait
 from core.errors import DomainError
 from notifications.models import MessagingPolicy
+from notifications.texting_window import video_times_outside
 from scheduling.models import Appointment, Location, Patient, Service, StaffMember
 from scheduling.services.holds import hold_slot
+from scheduling.services.transitions import cancellation_deadline
 from web import formatting, wording
-from web.forms.booking import CodeForm, DetailsForm, sms_consent_label, ZoneForm
-from web.selectors import offers
+from web.forms.booking import CodeForm, DetailsForm, EscortForm, sms_consent_label, ZoneForm
+from web.selectors import next_step, offers
+from web.selectors.offers import slot_value
 from web.services import patients as registration
 from web.views.common import (
     address_limit_error,
     clinic_phone,
+    clinic_phone_uri,
     offer_context,
     parse_day,
     patient_page,
@@ -43,14 +49,50 @@ from web.views.common import (
     too_many_requests_page,
 )
 
+# Where a time from "earliest anywhere" (or the evaluation offered instead of a treatment) is
+# picked: its button carries the place with the time ("<where>@<start>").
+ANYWHERE = "any"
+
 
 def services(request):
+    """The list follows the patient's next step (web.selectors.next_step)."""
     patient = signed_in_patient(request)
-    items = [{"service": s, "name": wording.service_name(s), "expect": wording.what_to_expect(s),
-              "minutes": sum(p.duration_minutes for p in s.phases.all()),
-              "sign_in_first": registration.needs_sign_in_for(s) and patient is None}
-             for s in offers.bookable_services()]
+    language = request.LANGUAGE_CODE[:2]
+    items = [{"service": c.service, "name": wording.service_name(c.service), "expect": wording.what_to_expect(c.service),
+              "minutes": c.minutes, "prep": wording.prep_line(c.service, language), "next_step": c.next_step,
+              "can_book": c.eligibility.can_book, "reason": c.eligibility.reason,
+              "next": _placed_label(c.next_time, patient) if c.next_time else None}
+             for c in next_step.service_choices(patient=patient)]
     return render(request, "web/patient/services.html", {"items": items, "patient": patient})
+
+
+def _placed_zone(location: Location | None, patient: Patient | None) -> str:
+    return location.time_zone if location is not None else next_step.video_zone(patient)
+
+
+def _placed_label(placed, patient: Patient | None) -> dict:
+    """A time anywhere in words: the day and time on the place's clock, and the place."""
+    zone_name = _placed_zone(placed.location, patient)
+    local = formatting.local(placed.start, zone_name)
+    return {"day": formatting.short_day_label(local.date()),
+            "time": f"{formatting.time_label(placed.start, zone_name)} {local.tzname()}",
+            "place": placed.location.name if placed.location is not None else _("by video"),
+            "value": f"{placed.location.pk if placed.location is not None else 'video'}@{slot_value(placed.slot)}"}
+
+
+def _next_step_context(request, answer: Eligibility, patient: Patient | None) -> dict:
+    """Why the patient cannot book the service now and what to do instead: the evaluation (with
+    its earliest time, ready to pick), or a call to the clinic."""
+    context = {"answer": answer, "phone": clinic_phone(), "phone_uri": clinic_phone_uri(), "evaluation": None,
+               "sign_in_url": f"{reverse('web:sign-in')}?{urlencode({'next': request.get_full_path()})}"}
+    evaluation = answer.next_service if answer.next_step == BOOK_EVALUATION else None
+    if evaluation is not None:
+        places = eligibility_for(patient=patient, service=evaluation).places
+        soonest = next_step.earliest_for(service=evaluation, patient=patient, places=places, limit=1)
+        context.update({"evaluation": evaluation, "evaluation_name": wording.service_name(evaluation),
+                        "evaluation_time": _placed_label(soonest[0], patient) if soonest else None})
+    context["call"] = answer.next_step == CALL_CLINIC
+    return context
 
 
 def book_entry(request):
@@ -81,13 +123,36 @@ def _service_or_404(code: str):
 
 
 def place(request, code: str):
+    """Before any time: whether this patient may book the service, and where (care.eligibility)."""
     service = _service_or_404(code)
     staff = _chosen_staff(service, request.GET.get("staff"))
-    return render(request, "web/patient/place.html", {
-        "service": service, "name": wording.service_name(service), "expect": wording.what_to_expect(service),
-        "places": offers.in_person_places(service), "video": service.allows_video,
-        "patient": signed_in_patient(request), "staff": staff,
-        "staff_query": f"?{urlencode({'staff': staff.pk})}" if staff else ""})
+    patient = signed_in_patient(request)
+    answer = eligibility_for(patient=patient, service=service)
+    context = {"service": service, "name": wording.service_name(service), "expect": wording.what_to_expect(service),
+               "patient": patient, "staff": staff, "answer": answer,
+               "staff_query": f"?{urlencode({'staff': staff.pk})}" if staff else ""}
+    if answer.can_book:
+        places = [p for p in answer.places if p is not None]
+        context.update({"places": places, "video": answer.video, "anywhere": len(answer.places) > 1,
+                        "until": formatting.day_label(answer.bookable_until) if answer.bookable_until else "",
+                        "from": formatting.day_label(answer.bookable_from) if answer.bookable_from else ""})
+    else:
+        context.update(_next_step_context(request, answer, patient))
+    return render(request, "web/patient/place.html", context)
+
+
+def _may_book_here(answer: Eligibility, location: Location | None) -> bool:
+    return answer.can_book and any((p.pk if p else None) == (location.pk if location else None) for p in answer.places)
+
+
+def times_anywhere(request, service, patient: Patient | None, answer: Eligibility):
+    """The earliest times across every place the patient may use, each with its place."""
+    slots = next_step.earliest_for(service=service, patient=patient, places=answer.places,
+                                   limit=offers.EARLIEST_COUNT * 2)
+    request.session["booking"] = {"service": service.code, "where": ANYWHERE}
+    return render(request, "web/patient/times_anywhere.html", {
+        "service": service, "name": wording.service_name(service), "patient": patient,
+        "slots": [_placed_label(placed, patient) for placed in slots]})
 
 
 def _where(service, where: str) -> Location | None:
@@ -116,8 +181,15 @@ def times(request, code: str, where: str):
     if (wait := seconds_to_wait(request, AvailabilityThrottle())) is not None:
         return too_many_requests_page(request, wait)
     service = _service_or_404(code)
-    location = _where(service, where)
     patient = signed_in_patient(request)
+    answer = eligibility_for(patient=patient, service=service)
+    if where == ANYWHERE:
+        if not answer.can_book:
+            return redirect("web:place", code=code)
+        return times_anywhere(request, service, patient, answer)
+    location = _where(service, where)
+    if not _may_book_here(answer, location):
+        return redirect("web:place", code=code)
     context = {"service": service, "name": wording.service_name(service), "location": location, "where": where,
                "patient": patient}
     state = ""
@@ -140,9 +212,22 @@ def times(request, code: str, where: str):
     request.session["booking"] = {"service": service.code, "where": where, "tz": zone_name, "state": state,
                                   "spanish": spanish}
     context.update(offer_context(offer, pin_staff=spanish or staff is not None))
+    if location is None:
+        _mark_outside_texting_window(context, offer, asker)
     keep = [(name, request.GET[name]) for name in ("state", "tz", "spanish", "staff") if name in request.GET]
     context.update({"state": state, "spanish": spanish, "keep_fields": keep, "keep": urlencode(keep), "staff": staff})
     return render(request, "web/patient/times.html", context)
+
+
+def _mark_outside_texting_window(context: dict, offer, patient) -> None:
+    """Video times at which no text (not even the join link) could reach the patient get a note;
+    they may still be booked."""
+    policy = MessagingPolicy.current()
+    for key, slots in (("earliest", offer.earliest), ("day_slots", offer.day_slots)):
+        flags = video_times_outside(patient=patient, policy=policy, times=[(s.start, s.end) for s in slots])
+        for button, flag in zip(context[key], flags, strict=True):
+            button["outside_texts"] = flag
+    context["outside_texts"] = any(b["outside_texts"] for key in ("earliest", "day_slots") for b in context[key])
 
 
 @require_POST
@@ -151,8 +236,13 @@ def pick(request, code: str, where: str):
     if (wait := seconds_to_wait(request, BookingThrottle())) is not None:
         return too_many_requests_page(request, wait)
     service = _service_or_404(code)
+    raw = request.POST.get("slot", "")
+    if where == ANYWHERE:
+        where, _at, raw = raw.partition("@")
+        request.session["booking"] = _anywhere_choice(service, _where(service, where), where,
+                                                      signed_in_patient(request))
     location = _where(service, where)
-    parsed = offers.parse_slot_value(request.POST.get("slot", ""))
+    parsed = offers.parse_slot_value(raw)
     booking = request.session.get("booking") or {}
     if parsed is None or booking.get("service") != service.code or booking.get("where") != where:
         return redirect("web:times", code=code, where=where)
@@ -165,6 +255,13 @@ def pick(request, code: str, where: str):
             return redirect(f"{reverse('web:sign-in')}?next={reverse('web:book-continue')}")
         return redirect("web:details")
     return _hold_for_signed_in(request, patient, service, location)
+
+
+def _anywhere_choice(service, location: Location | None, where: str, patient: Patient | None) -> dict:
+    """What the times page would have remembered, for a time picked from a list across places."""
+    zone_name = _placed_zone(location, patient)
+    return {"service": service.code, "where": where, "tz": zone_name,
+            "state": patient.state if patient is not None and location is None else "", "spanish": False}
 
 
 def _chosen(request) -> tuple[dict, Service | None]:
@@ -208,14 +305,34 @@ def _release_session_hold(request) -> None:
 
 
 def _lost(request, exc: DomainError):
+    """A clinical rule's refusal is not a lost race: it gets its own page, words and no times."""
+    if exc.code == "gate_failed":
+        request.session["refused"] = {"gate": exc.extra.get("gate", ""), "detail": exc.detail}
+        return redirect("web:refused")
     request.session["lost"] = exc.detail
+    request.session["lost_code"] = exc.code
     return redirect("web:lost")
+
+
+def refused(request):
+    """A clinical rule refused the visit (care.gates): why, in plain words, and what to do next.
+    No times are offered: the same rule would refuse them too."""
+    booking, service = _chosen(request)
+    state = request.session.get("refused")
+    if service is None or not state:
+        return redirect("web:home")
+    patient = signed_in_patient(request)
+    answer = eligibility_for(patient=patient, service=service)
+    context = {"service": service, "name": wording.service_name(service), "patient": patient,
+               "rule": "" if not answer.can_book else wording.gate_words(state.get("gate", ""))}
+    context.update(_next_step_context(request, answer, patient))
+    return render(request, "web/patient/refused.html", context)
 
 
 def lost(request):
     """The chosen time could not be had: say why, and offer the next times."""
     booking, service = _chosen(request)
-    if service is None:
+    if service is None or booking.get("where") == ANYWHERE:
         return redirect("web:home")
     location = _where(service, booking["where"])
     patient = signed_in_patient(request)
@@ -224,8 +341,9 @@ def lost(request):
     slots = offers.alternatives(service=service, location=location, near=dt.datetime.fromisoformat(booking["start"]),
                                 zone_name=zone_name, patient=asker)
     return render(request, "web/patient/lost.html", {
-        "reason": request.session.get("lost", ""), "service": service, "name": wording.service_name(service),
-        "where": booking["where"], "zone_label": formatting.zone_label(zone_name),
+        "reason": request.session.get("lost", ""), "busy": request.session.get("lost_code") == "patient_busy",
+        "service": service, "name": wording.service_name(service),
+        "where": booking["where"], "zone_label": formatting.zone_label_for(zone_name, [s.start for s in slots]),
         "slots": time_buttons(slots, zone_name)})
 
 
@@ -341,7 +459,7 @@ def resend(request):
 @require_POST
 def start_over(request):
     _release_session_hold(request)
-    for key in ("booking", "registration", "lost"):
+    for key in ("booking", "registration", "lost", "lost_code", "refused"):
         request.session.pop(key, None)
     return redirect("web:home")
 
@@ -349,25 +467,37 @@ def start_over(request):
 @patient_page
 @require_http_methods(["GET", "POST"])
 def review(request):
-    """A signed-in patient confirms the time they hold."""
+    """A signed-in patient confirms the time they hold, having read the preparation and the
+    cancellation policy (and a warning when the time is already inside its window)."""
     hold = Appointment.objects.select_related("service", "location").filter(
         pk=request.session.get("hold"), patient=request.patient).first()
     if hold is None:
         return redirect("web:home")
     patient = request.patient
-    if request.method == "POST":
+    in_person = hold.location_id is not None
+    escort_form = EscortForm(request.POST if request.method == "POST" else None) if wording.needs_escort(hold.service, in_person=in_person) else None
+    if request.method == "POST" and (escort_form is None or escort_form.is_valid()):
+        escort = (escort_form.cleaned_data["name"].strip(), escort_form.cleaned_data["phone"]) \
+            if escort_form is not None and escort_form.given() else None
         try:
-            appointment = registration.confirm_hold(hold=hold, patient=patient,
+            appointment = registration.confirm_hold(hold=hold, patient=patient, escort=escort,
                                                     sms_consent=bool(request.POST.get("sms_consent")))
         except DomainError as exc:
             request.session.pop("hold", None)
             return _lost(request, exc)
         request.session.pop("hold", None)
         return redirect("web:booked", appointment_id=appointment.pk)
-    zone_name = hold.location.time_zone if hold.location_id else patient.time_zone
+    zone_name = hold.location.time_zone if in_person else patient.time_zone
+    deadline = cancellation_deadline(hold)
     return render(request, "web/patient/review.html", {
         "hold": hold, "patient": patient, "name": wording.service_name(hold.service), "location": hold.location,
         "when": formatting.when_label(hold.start, zone_name),
         "held_until": formatting.time_label(hold.hold_expires_at, zone_name),
         "consent_label": sms_consent_label(MessagingPolicy.current().consented_daily_cap),
-        "ask_consent": not patient.sms_consent and bool(patient.phone)})
+        "ask_consent": not patient.sms_consent and bool(patient.phone),
+        "prep": wording.prep_instructions(hold.service, request.LANGUAGE_CODE[:2]), "video": not in_person,
+        "escort": escort_form is not None, "escort_form": escort_form,
+        "join_opens_minutes": settings.TELEHEALTH_JOIN_OPENS_MINUTES,
+        "state_name": wording.STATE_NAMES.get(patient.state, patient.state),
+        "window_hours": hold.service.cancellation_window_hours, "change_until": formatting.when_label(deadline, zone_name),
+        "too_late": timezone.now() >= deadline, "phone": clinic_phone()})

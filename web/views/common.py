@@ -133,6 +133,12 @@ def clinic_phone() -> str:
     return PhoneNumber.from_string(str(phone)).as_national if phone else ""
 
 
+def clinic_phone_uri() -> str:
+    """The clinic's number as a tel: link, for a tap-to-call button."""
+    phone = MessagingPolicy.current().phone
+    return PhoneNumber.from_string(str(phone)).as_rfc3966 if phone else ""
+
+
 def too_many_codes_text(exc) -> str:
     minutes = -(-int(exc.extra.get("retry_after") or 60) // 60)
     return _("Too many codes were sent to this number. Please try again in %(minutes)d minutes.") % {"minutes": minutes}

@@ -20,14 +20,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import services as sign_in
 from accounts.destinations import Destination
 from accounts.models import OneTimeCode, Role
+from care.eligibility import evaluation_service
+from care.models import Escort
+from care.services import record_escort
 from checkins import links as checkin_links, selectors as checkin_selectors
 from core.errors import DomainError
 from notifications.models import AppointmentLink
 from scheduling.models import AppointmentStatus as S
 from scheduling.services.booking import reschedule_appointment
 from scheduling.services.transitions import cancel_appointment, cancellation_deadline
-from web import formatting, wording
-from web.forms.booking import CodeForm, SignInForm
+from web import calendar_links, formatting, wording
+from web.forms.booking import CodeForm, EscortForm, SignInForm
 from web.selectors import offers
 from web.selectors.patients import own_visit, own_visits, visit_zone
 from web.views.common import (
@@ -46,11 +49,15 @@ def _visit_context(appointment, *, language: str) -> dict:
     zone_name = visit_zone(appointment)
     deadline = cancellation_deadline(appointment)
     video = appointment.location_id is None
-    return {"appointment": appointment, "name": wording.service_name(service), "location": appointment.location,
+    needs_escort = wording.needs_escort(service, in_person=not video)
+    return {"calendar": calendar_links.links(appointment, language=language),
+            "ics_url": reverse("web:visit-calendar", args=[appointment.pk]),
+            "escort_on_file": Escort.objects.filter(appointment=appointment).first() if needs_escort else None,
+            "appointment": appointment, "name": wording.service_name(service), "location": appointment.location,
             "video": video, "when": formatting.when_label(appointment.start, zone_name),
             "ends": formatting.time_label(appointment.end, zone_name),
             "prep": wording.prep_instructions(service, language),
-            "escort": service.is_dosing and not video, "change_until": formatting.when_label(deadline, zone_name),
+            "escort": needs_escort, "change_until": formatting.when_label(deadline, zone_name),
             "too_late": timezone.now() >= deadline,
             "window_hours": service.cancellation_window_hours, "phone": clinic_phone(),
             "join_opens_minutes": settings.TELEHEALTH_JOIN_OPENS_MINUTES,
@@ -96,7 +103,8 @@ def sign_in_start(request):
     if request.method == "POST" and form.is_valid() and not (error := address_limit_error(request)):
         return _request_code(request, form.cleaned_data["destination"], next_url=safe_next(request, ""))
     return render(request, "web/patient/sign_in.html", {"form": form, "error": error,
-                                                        "next": safe_next(request, "")})
+                                                        "next": safe_next(request, ""),
+                                                        "evaluation": evaluation_service()})
 
 
 def _request_code(request, destination: Destination, *, next_url: str):
@@ -201,6 +209,32 @@ def reschedule(request, appointment_id: int):
     if not context["too_late"]:
         context.update(move_offer_context(request, appointment, zone_name))
     return render(request, "web/patient/reschedule.html", context)
+
+
+@patient_page
+@require_http_methods(["GET", "POST"])
+def escort(request, appointment_id: int):
+    """Who takes the patient home from an in-person dosing visit: added or changed until it starts."""
+    appointment = own_visit(patient=request.patient, appointment_id=appointment_id)
+    if (appointment is None or appointment.status not in (S.BOOKED, S.CHECKED_IN) or appointment.end <= timezone.now()
+            or not wording.needs_escort(appointment.service, in_person=appointment.location_id is not None)):
+        raise Http404
+    context = _visit_context(appointment, language=request.LANGUAGE_CODE[:2])
+    on_file = context["escort_on_file"]
+    initial = {"name": on_file.name, "phone": on_file.phone.as_national} if on_file else None
+    form = EscortForm(request.POST if request.method == "POST" else None, initial=initial, required=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_escort(appointment=appointment, name=form.cleaned_data["name"].strip(),
+                          phone=form.cleaned_data["phone"], confirmed_adult=True, actor=request.user)
+        except DomainError as exc:
+            context["error"] = exc.detail
+        else:
+            messages.success(request, _("Thank you: %(name)s will take you home.") % {
+                "name": form.cleaned_data["name"].strip()})
+            return redirect(f"{reverse('web:my-appointments')}#visit-{appointment.pk}")
+    context["form"] = form
+    return render(request, "web/patient/escort.html", context)
 
 
 @require_http_methods(["GET", "POST"])
