@@ -142,6 +142,10 @@ class AvailabilityQuerySerializer(serializers.Serializer):
     end = AwareDateTimeField(required=False, help_text="Until (exclusive), with offset. Default: start + 14 days.")
     staff = IdField(required=False, help_text="Only this clinician (a staff id).")
     language = serializers.ChoiceField(choices=LANGUAGES, required=False, help_text="Only clinicians speaking it.")
+    patient = IdField(required=False, help_text=(
+        "Clinic staff: the patient the times are for (one the caller may see). Their booking gates, their state's "
+        "licensure (video), their language and their clock (video) then apply, so every time offered can be booked "
+        "for them; `eligibility` is theirs."))
     time_zone = serializers.CharField(required=False, help_text="IANA zone for local_start/local_end. "
                                       "Default: the location's, or for video the clinician's.")
 
@@ -230,6 +234,10 @@ class SlotSerializer(serializers.Serializer):
     time_zone = serializers.CharField()
     clinician_time_zone = serializers.CharField(required=False, help_text="Video: the clinician's zone.")
     clinician_local_start = serializers.CharField(required=False, help_text="Video: start on the clinician's clock.")
+    outside_texting_window = serializers.BooleanField(
+        required=False, help_text="Video, for a known patient (signed in, or named by staff): true when the visit "
+                                  "lies outside the patient's texting window, so no text (not even the join link) "
+                                  "can reach them before it ends. It may still be booked; absent otherwise.")
     staff = NamedSerializer(many=True, allow_null=True, help_text="Clinicians taken; null when not shown to you.")
     phases = PhaseSlotSerializer(many=True)
 

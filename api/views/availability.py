@@ -18,11 +18,16 @@ from api import problems
 from api.serializers.catalog import AvailabilityQuerySerializer, AvailabilitySerializer, render_availability
 from api.serializers.eligibility import render_eligibility
 from api.views.catalog import is_clinic_staff
+from audit.services import record_read
 from care.eligibility import eligibility_for
+from care.offering import bookable_for
 from config.throttles import AvailabilityThrottle
 from core.errors import DomainError
+from notifications.models import MessagingPolicy
+from notifications.texting_window import video_times_outside
 from scheduling.availability import find_slots, offering_problem
 from scheduling.models import Patient, Resource, StaffMember
+from scheduling.selectors.appointments import visible_patients
 
 EXAMPLE_SLOT = {
     "start": "2025-03-10T16:00:00Z", "end": "2025-03-10T17:25:00Z",
@@ -86,8 +91,17 @@ class AvailabilityView(GenericAPIView):
             if problem is not None:
                 raise serializers.ValidationError({"staff": problem.detail})
         patient = self._patient(request)
+        named = q.get("patient")
+        if named is not None:
+            patient = self._named_patient(request, named, staff_view=staff_view)
+        language = q.get("language") or (patient.language if named is not None else None)
         result = find_slots(service=service, location=location, start=q["start"], end=q["end"], staff=staff,
-                            language=q.get("language"), patient=patient, now=now)
+                            language=language, patient=patient, now=now)
+        # Whether this patient (a visitor too) may book the service at all: staff alone get null.
+        eligibility = (None if staff_view and patient is None
+                       else eligibility_for(patient=patient, service=service, now=now, by_staff=staff_view))
+        if named is not None:
+            result = bookable_for(result, eligibility, location=location, patient=patient)
         staff_ids = {pk for slot in result.slots for pk in slot.staff_ids}
         resource_ids = {pk for slot in result.slots for pk in slot.resource_ids} if staff_view else set()
         staff_info = {pk: (name, tz) for pk, name, tz in
@@ -99,11 +113,27 @@ class AvailabilityView(GenericAPIView):
             display_zone=display_zone, staff_info=staff_info, resource_names=resource_names,
             phase_names={p.id: p.name for p in service.phases.all()},
             show_staff=staff_view or service.patient_chooses_staff, show_resources=staff_view)
-        # Whether this patient (a visitor too) may book the service at all: staff alone get null.
-        data["eligibility"] = render_eligibility(
-            None if staff_view and patient is None
-            else eligibility_for(patient=patient, service=service, now=now, by_staff=staff_view))
+        data["eligibility"] = render_eligibility(eligibility)
+        if location is None and patient is not None:
+            # Video times at which no text could reach this patient (their texting window is shut).
+            outside = video_times_outside(patient=patient, policy=MessagingPolicy.current(),
+                                          times=[(slot.start, slot.end) for slot in result.slots])
+            for slot, flag in zip(data["slots"], outside, strict=True):
+                slot["outside_texting_window"] = flag
         return Response(data)
+
+    @staticmethod
+    def _named_patient(request, pk: int, *, staff_view: bool) -> Patient:
+        """The patient the clinic's staff name (one they may see; the read is audited)."""
+        if not staff_view:
+            raise serializers.ValidationError({"patient": "Only the clinic's staff name a patient; a signed-in "
+                                                          "patient sees their own times."})
+        patient = visible_patients(user=request.user).filter(pk=pk).first()
+        if patient is None:
+            raise serializers.ValidationError({"patient": f"There is no patient {pk}."})
+        record_read(kind="scheduling.patient", summary="availability for a patient", patients=[patient],
+                    request=request)
+        return patient
 
     @staticmethod
     def _patient(request) -> Patient | None:
