@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from scheduling.models import Appointment, AppointmentStatus as S
 from scheduling.services.booking import book_appointment
-from tests.factories import ResourceFactory, StaffMemberFactory, weekly_hours
+from tests.factories import PatientFactory, ResourceFactory, StaffMemberFactory, weekly_hours
 
 from .conftest import at, client_for, iso
 
@@ -329,8 +329,8 @@ def test_the_list_is_paginated_and_its_query_count_does_not_grow_with_the_page(c
     nurse2 = StaffMemberFactory(display_name="Nurse B", watch_capacity=4, locations=[clinic.location])
     weekly_hours(staff=nurse2, start=dt.time(7), end=dt.time(19))
     for hour in (8, 10, 12, 14):
-        for minute in (0, 15, 30):
-            booked_for(clinic, people.ana, at(hour, minute))
+        for minute in (0, 15, 30):  # a patient each: one patient's visits never overlap
+            booked_for(clinic, PatientFactory(), at(hour, minute))
     client = client_for(people.desk)
     with django_assert_max_num_queries(8):
         page = client.get("/api/v1/appointments", {"limit": 5}).json()
