@@ -16,10 +16,11 @@ _JOIN = next(step for step in plans.parse_steps(plans.DEFAULT_STEPS) if step.tem
 
 def video_times_outside(*, patient, policy, times: Iterable[tuple[dt.datetime, dt.datetime]]) -> list[bool]:
     """For each (start, end) of a video visit: True when its join link could not be texted to
-    this patient before it ends. False for everyone we would not text anyway (no patient yet,
-    no mobile, opted out)."""
+    this patient before it ends. False when there is nobody to text, or a patient on record we
+    would not text anyway (no mobile, opted out). A visitor's stand-in (an unsaved patient with
+    the zone and state they chose) counts as reachable: booking online asks for a mobile."""
     times = list(times)
-    if patient is None or not patient.phone or patient.sms_opted_out:
+    if patient is None or (patient.pk is not None and (not patient.phone or patient.sms_opted_out)):
         return [False] * len(times)
     window = quiet_hours.window_for(patient=patient, policy=policy)
     before = dt.timedelta(minutes=_JOIN.minutes_before)

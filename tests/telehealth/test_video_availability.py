@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from rest_framework.test import APIClient
 
 from scheduling.availability import find_slots
 from tests.factories import PatientFactory
@@ -91,3 +92,39 @@ def test_video_times_read_right_on_each_side_across_time_zones(clinic, day, la_o
     assert slot["clinician_local_start"] == f"{day.isoformat()}T09:00:00{la_offset}"
     assert slot["local_start"] == f"{day.isoformat()}T{phoenix_clock}:00-07:00"
     assert nine_in_la.astimezone(PHX).strftime("%H:%M") == phoenix_clock
+
+
+def test_video_times_outside_the_patients_texting_window_are_marked_for_the_patient_and_the_desk(clinic):
+    # Dr. Lee's 8:00 in Los Angeles is 6:00 in Honolulu: no text reaches the patient before 8:00.
+    clinic.ana.time_zone, clinic.ana.state, clinic.ana.phone = "Pacific/Honolulu", "CA", "+18085550123"
+    clinic.ana.save()
+    start, end = day_range()
+    query = {"service": "follow-up", "modality": "video", "start": start.isoformat(), "end": end.isoformat()}
+    with time_machine.travel(NOW, tick=False):
+        slots = client_for(clinic.ana.user).get("/api/v1/availability", query).json()["slots"]
+    outside = {slot["start"] for slot in slots if slot["outside_texting_window"]}
+    # Up to 9:30 (7:30-8:00 in Honolulu) the window opens only when the 30-minute visit is over;
+    # at 9:45 (7:45-8:15) the join link goes at 8:00, when it opens.
+    first = la(8)
+    assert outside == {f"{first + dt.timedelta(minutes=15 * n):%Y-%m-%dT%H:%M:%SZ}" for n in range(7)}
+    assert f"{la(9, 45):%Y-%m-%dT%H:%M:%SZ}" in {slot["start"] for slot in slots}
+    assert all(slot["outside_texting_window"] is False for slot in slots if slot["start"] not in outside)
+    # Staff naming the patient (here Dr. Lee) see the same, and a visitor's answer has no such field.
+    staff = client_for(clinic.lee.user)
+    with time_machine.travel(NOW, tick=False):
+        named = staff.get("/api/v1/availability", {**query, "patient": clinic.ana.pk}).json()["slots"]
+        anonymous = APIClient().get("/api/v1/availability", query).json()["slots"]
+    assert {slot["start"] for slot in named if slot["outside_texting_window"]} == outside
+    assert anonymous and all("outside_texting_window" not in slot for slot in anonymous)
+
+
+def test_the_times_page_notes_video_times_no_text_could_reach_the_patient_before(clinic, client):
+    # Sam's 9:00 in Phoenix is 6:00 in Honolulu; the visitor can still pick it.
+    query = "state=AZ&tz=Pacific/Honolulu&day=" + f"{VISIT_DAY:%Y-%m-%d}"
+    with time_machine.travel(NOW, tick=False):
+        page = client.get(f"/book/integration/video/?{query}")
+    html = page.content.decode()
+    assert page.status_code == 200, html
+    assert 'id="texting-note"' in html and "no text with the video link would reach you" in html
+    assert 'aria-describedby="texting-note">6:00 AM *' in html
+    assert 'aria-describedby="texting-note">10:00 AM' not in html  # inside the window: no mark
