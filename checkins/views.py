@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -40,8 +41,15 @@ def _base_context(request, language: str, *, location=None) -> dict:
             "questions_call": wording.say("questions_call", language, phone=phone["text"])}
 
 
+def _page_language(request) -> str:
+    """The language of a page that knows no patient (the crisis page, a refused link): the page's own
+    switch (?lang=), else what the patient pages use (web/middleware.py: the site's language switch,
+    a signed-in patient's stored preference, the browser's Accept-Language)."""
+    return wording.pick_language(request.GET.get("lang"), (translation.get_language() or "en")[:2])
+
+
 def _refused(request) -> HttpResponse:
-    language = wording.pick_language(request.GET.get("lang"), "en")
+    language = _page_language(request)
     context = _base_context(request, language)
     context["refused_text"] = wording.say("refused", language, phone=context["phone"]["text"])
     return _private(render(request, "checkins/refused.html", context, status=404))
@@ -132,5 +140,5 @@ def answer(request, token: str):
 @require_GET
 def crisis(request):
     """The crisis resources on their own, for any page to link to."""
-    language = wording.pick_language(request.GET.get("lang"), "en")
+    language = _page_language(request)
     return _crisis(request, language, alerted=False)

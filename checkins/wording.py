@@ -80,13 +80,15 @@ TEXT: dict[str, dict[str, str]] = {
                 "es": "Este enlace no es válido o ya venció. Para hablar con su equipo de atención, llame a la "
                       "clínica al {phone}."},
     # Crisis resources
-    "footer_crisis": {"en": "In a crisis, call or text 988. In an emergency, call 911.",
-                      "es": "En una crisis, llame o envíe un texto al 988. En una emergencia, llame al 911."},
     "crisis_title": {"en": "You are not alone", "es": "No está solo(a)"},
     "crisis_lead": {"en": "Thank you for telling us. Please reach out for support now: help is free and open "
                           "day and night.",
                     "es": "Gracias por contárnoslo. Busque apoyo ahora: la ayuda es gratis y atiende de día y de "
                           "noche."},
+    "crisis_lead_open": {"en": "Help is free, confidential and open day and night. Please reach out now if you need "
+                               "support.",
+                         "es": "La ayuda es gratis, confidencial y atiende de día y de noche. Busque apoyo ahora si lo "
+                               "necesita."},
     "danger": {"en": "If you are in immediate danger, call 911.", "es": "Si está en peligro inmediato, llame al 911."},
     "call_911": {"en": "Call 911", "es": "Llamar al 911"},
     "lifeline": {"en": "988 Suicide & Crisis Lifeline: free, confidential, 24 hours a day.",

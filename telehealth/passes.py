@@ -97,9 +97,15 @@ def issue_pass(*, appointment: Appointment, staff: StaffMember | None = None) ->
     return join_pass
 
 
+def visit_path(join_pass: JoinPass) -> str:
+    """The visit page's path, for a link on one of our own pages (relative: it works whatever
+    PUBLIC_BASE_URL says)."""
+    return reverse("telehealth:visit", kwargs={"token": token_for(join_pass)})
+
+
 def visit_url(join_pass: JoinPass) -> str:
-    path = reverse("telehealth:visit", kwargs={"token": token_for(join_pass)})
-    return settings.PUBLIC_BASE_URL.rstrip("/") + path
+    """The absolute link, for a text, an email or an API client."""
+    return settings.PUBLIC_BASE_URL.rstrip("/") + visit_path(join_pass)
 
 
 def patient_join_url(appointment: Appointment) -> str:
@@ -111,10 +117,16 @@ def clinician_join_url(appointment: Appointment, staff: StaffMember) -> str:
     return visit_url(issue_pass(appointment=appointment, staff=staff))
 
 
+def _join_open(appointment: Appointment, now: dt.datetime) -> bool:
+    return (appointment.modality == Modality.VIDEO and appointment.status in SCHEDULED
+            and join_window(appointment).is_open(now))
+
+
 def open_join_url(appointment: Appointment, *, now: dt.datetime) -> str | None:
-    """The patient's link while the visit's join window is open ("My appointments"), else None."""
-    if appointment.modality != Modality.VIDEO or appointment.status not in SCHEDULED:
-        return None
-    if not join_window(appointment).is_open(now):
-        return None
-    return patient_join_url(appointment)
+    """The patient's link while the visit's join window is open (the API), else None."""
+    return patient_join_url(appointment) if _join_open(appointment, now) else None
+
+
+def open_join_path(appointment: Appointment, *, now: dt.datetime) -> str | None:
+    """The same link as a path, for "My appointments"."""
+    return visit_path(issue_pass(appointment=appointment)) if _join_open(appointment, now) else None

@@ -14,7 +14,7 @@ from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -38,11 +38,15 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _refused(*, as_json: bool = False) -> HttpResponse:
+def _refused(request, *, as_json: bool = False) -> HttpResponse:
+    """The one refusal. It knows no patient, so it speaks the language the patient pages would
+    (web/middleware.py: the language switch, a signed-in patient's preference, the browser's)."""
     if as_json:
         return _private(JsonResponse({"state": "invalid"}, status=404))
-    page = render_to_string("telehealth/refused.html", {"texts": [
-        (wording.say("invalid_title", lang), wording.say("invalid", lang)) for lang in ("en", "es")]})
+    lang = (translation.get_language() or "en")[:2]
+    lang = lang if lang in ("en", "es") else "en"
+    page = render_to_string("telehealth/refused.html", {
+        "lang": lang, "title": wording.say("invalid_title", lang), "text": wording.say("invalid", lang)}, request=request)
     return _private(HttpResponse(page, status=404))
 
 
@@ -69,7 +73,7 @@ def _version(view: VisitView) -> str:
     return f"{view.state}:{presence.state}:{presence.since}" if presence else view.state
 
 
-def _context(view: VisitView, *, token: str, error: str = "") -> dict:
+def _context(view: VisitView, *, token: str, error: str = "", typed: dict | None = None) -> dict:
     join_pass = view.join_pass
     appointment = join_pass.appointment
     patient = appointment.patient
@@ -85,6 +89,7 @@ def _context(view: VisitView, *, token: str, error: str = "") -> dict:
     presence = view.patient_presence
     return {
         "lang": lang, "view": view, "state": view.state, "version": _version(view), "error": error,
+        "typed": typed or {},
         "t": {key: wording.say(key, lang) for key in wording.TEXT if "{" not in wording.TEXT[key]["en"]},
         "when_text": wording.say("when" if view.is_patient else "clinician_when", lang, when=wording.when(appointment.start, zone_name=zone_name,
                                                                  language=lang)),
@@ -115,8 +120,8 @@ def visit_page(request, token: str):
     now = timezone.now()
     join_pass = _pass_for(request, token, now=now)
     if join_pass is None:
-        return _refused()
-    error = ""
+        return _refused(request)
+    error, typed = "", {}
     if request.method == "POST":
         view = visit_view(join_pass, now=now)
         if view.state != "identity":
@@ -129,10 +134,12 @@ def visit_page(request, token: str):
             services.note_presence(join_pass=join_pass, now=now)
             return _private(HttpResponseRedirect(request.path, status=303))
         error = "identity_mismatch" if outcome == "mismatch" else ""
+        # A failed check keeps what was typed, so one wrong letter is one fix, not three fields again.
+        typed = {name: request.POST.get(name, "")[:80] for name in IdentityForm.base_fields}
     view = visit_view(join_pass, now=now)
     if request.GET.get("here") and view.state in ("waiting", "ready", "open"):
         services.note_presence(join_pass=join_pass, now=now)
-    return _private(render(request, "telehealth/visit.html", _context(view, token=token, error=error)))
+    return _private(render(request, "telehealth/visit.html", _context(view, token=token, error=error, typed=typed)))
 
 
 @never_cache
@@ -142,7 +149,7 @@ def visit_status(request, token: str):
     now = timezone.now()
     join_pass = _pass_for(request, token, now=now)
     if join_pass is None:
-        return _refused(as_json=True)
+        return _refused(request, as_json=True)
     view = visit_view(join_pass, now=now)
     if view.state in ("waiting", "ready", "open"):
         services.note_presence(join_pass=join_pass, now=now)
@@ -155,7 +162,7 @@ def enter_room(request, token: str):
     now = timezone.now()
     join_pass = _pass_for(request, token, now=now)
     if join_pass is None:
-        return _refused()
+        return _refused(request)
     page = reverse("telehealth:visit", kwargs={"token": token})
     try:
         url = services.enter_room(join_pass=join_pass, now=now)

@@ -50,6 +50,32 @@ TEXT: dict[str, dict[str, str]] = {
     "check_again": {"en": "Check again", "es": "Volver a comprobar"},
     "tips": {"en": "Use a quiet, private place. Allow the camera and microphone when asked.",
              "es": "Busque un lugar tranquilo y privado. Permita la cámara y el micrófono cuando se le pida."},
+    # The camera and microphone check before joining (visit.js; nothing is recorded or sent).
+    "device_title": {"en": "Check your camera and microphone", "es": "Pruebe su cámara y su micrófono"},
+    "device_intro": {"en": "See yourself and test your sound before you join. Nothing is recorded.",
+                     "es": "Véase y pruebe el sonido antes de entrar. No se graba nada."},
+    "device_start": {"en": "Test camera and microphone", "es": "Probar cámara y micrófono"},
+    "device_stop": {"en": "Stop the test", "es": "Terminar la prueba"},
+    "device_video": {"en": "Your camera", "es": "Su cámara"},
+    "device_level": {"en": "Microphone level", "es": "Nivel del micrófono"},
+    "device_asking": {"en": "Your browser may ask to use the camera and microphone: choose Allow.",
+                      "es": "Su navegador puede pedirle usar la cámara y el micrófono: elija Permitir."},
+    "device_ok": {"en": "Your camera and microphone work. Speak, and the bar moves. The test stops when you join.",
+                  "es": "Su cámara y su micrófono funcionan. Hable y la barra se mueve. La prueba termina al entrar."},
+    "device_blocked": {"en": "Your browser blocked the camera and microphone. To allow them, tap the lock or camera "
+                             "icon next to the address, choose Allow, then test again. You can still join and "
+                             "allow them there.",
+                       "es": "Su navegador bloqueó la cámara y el micrófono. Para permitirlos, toque el candado o el "
+                             "ícono de cámara junto a la dirección, elija Permitir y vuelva a probar. También puede "
+                             "entrar y permitirlos allí."},
+    "device_missing": {"en": "No camera or microphone was found. Connect one, or use a phone with a camera.",
+                       "es": "No se encontró una cámara ni un micrófono. Conecte uno o use un celular con cámara."},
+    "device_busy": {"en": "Another app is using the camera or microphone. Close it, then test again.",
+                    "es": "Otra aplicación está usando la cámara o el micrófono. Ciérrela y vuelva a probar."},
+    "device_unsupported": {"en": "This browser cannot test the camera here. Try Chrome, Safari or Firefox, "
+                                 "or join and allow the camera there.",
+                           "es": "Este navegador no puede probar la cámara aquí. Use Chrome, Safari o Firefox, "
+                                 "o entre y permita la cámara allí."},
     "dial_in_summary": {"en": "Poor connection? Join by phone", "es": "¿Mala conexión? Entre por teléfono"},
     "dial_in": {"en": "Call {number}.", "es": "Llame al {number}."},
     "dial_in_code": {"en": "When asked, enter {code}.", "es": "Cuando se le pida, marque {code}."},

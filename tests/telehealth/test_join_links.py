@@ -61,7 +61,7 @@ def test_an_expired_foreign_tampered_or_unknown_link_gets_the_same_refusal(clien
 def test_the_refusal_names_no_clinic_patient_or_visit(client, clinic, visit):
     with time_machine.travel(la(9), tick=False):
         html = client.get("/visit/" + "x" * passes.TOKEN_LENGTH).content.decode()
-    assert "This link is not valid" in html and "Este enlace no es válido" in html
+    assert "This link is not valid" in html and 'href="tel:988"' in html and 'href="/crisis?lang=en"' in html
     for secret in ("Ana", "Ruiz", "Lee", "Follow-up", "Telehealth", "9:00", "10:00"):
         assert secret not in html
 

@@ -120,3 +120,62 @@ def check_page(page, name: str) -> None:
     screenshot(page, name)
     assert csp_violations(page) == [], name
     assert serious_violations(page) == [], name
+
+
+# The patient's phones: a common one and the smallest the pages support.
+PHONE_390 = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1, "is_mobile": True, "has_touch": True}
+PHONE_320 = {"viewport": {"width": 320, "height": 640}, "device_scale_factor": 1, "is_mobile": True, "has_touch": True}
+
+
+def axe_violations(page) -> list[dict]:
+    """Every axe-core violation on the page as it is now, whatever its impact."""
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    return page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ["violations"]});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                       nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 5)}));
+    }""")
+
+
+def broken_aria_references(page) -> list[str]:
+    """Each id named by an aria-describedby, aria-labelledby, aria-controls, aria-errormessage or
+    a label's `for` that no element of the page has (axe passes a list with one good id in it)."""
+    return page.evaluate("""() => {
+        const broken = [];
+        for (const attr of ["aria-describedby", "aria-labelledby", "aria-controls", "aria-errormessage", "for"]) {
+            for (const el of document.querySelectorAll(`[${attr}]`)) {
+                for (const id of el.getAttribute(attr).split(/\\s+/).filter(Boolean)) {
+                    if (!document.getElementById(id)) broken.push(`${el.tagName.toLowerCase()}[${attr}=${id}]`);
+                }
+            }
+        }
+        return broken;
+    }""")
+
+
+def sideways_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the window (0: nothing to scroll sideways)."""
+    return page.evaluate("() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
+
+
+def check_patient_page(page, name: str) -> None:
+    """A patient page at a phone's width: a screenshot, no policy violation, no axe-core violation
+    of any impact, no broken ARIA reference, headings that step down one level at a time, and
+    nothing to scroll sideways."""
+    screenshot(page, name)
+    found = {"csp": csp_violations(page), "axe": axe_violations(page), "aria": broken_aria_references(page),
+             "headings": heading_jumps(page), "overflow": sideways_overflow(page)}
+    assert found == {"csp": [], "axe": [], "aria": [], "headings": [], "overflow": 0}, f"{name}: {found}"
+
+
+def heading_jumps(page) -> list[str]:
+    """Headings that skip a level going down (an h1 followed by an h3), and a page without one h1."""
+    levels = page.evaluate("""() => [...document.querySelectorAll("h1,h2,h3,h4,h5,h6")]
+        .filter(h => h.offsetParent !== null || h.getClientRects().length)
+        .map(h => [Number(h.tagName[1]), h.textContent.trim().slice(0, 40)])""")
+    ones = [level for level, _ in levels].count(1)
+    found = [f"{ones} h1"] if ones != 1 else []
+    for (before, _), (level, text) in zip(levels, levels[1:], strict=False):
+        if level > before + 1:
+            found.append(f"h{before} then h{level} {text!r}")
+    return found

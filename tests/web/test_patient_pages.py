@@ -49,9 +49,9 @@ def test_a_patient_signs_in_with_a_code_and_sees_upcoming_and_past_visits(
     page = client.get(signed_in.url).content.decode()
 
     assert signed_in.url == reverse("web:my-appointments")
-    assert f'id="visit-{upcoming.pk}"' in page and "Monday 10 March 2025, 10:00 AM" in page
+    assert f'id="visit-{upcoming.pk}"' in page and "Monday, March 10, 2025, 10:00 AM" in page
     assert "Past visits" in page and f'id="visit-{past.pk}"' not in page  # past ones are rows, not cards
-    assert page.count("Monday 3 March 2025, 9:00 AM") == 1
+    assert page.count("Monday, March 3, 2025, 9:00 AM") == 1
 
 
 def test_an_unknown_number_gets_the_same_answer_and_no_text(
@@ -125,7 +125,7 @@ def test_the_link_in_a_message_offers_a_code_to_the_number_on_record(
         sent = client.post(url)
     signed_in = client.post(sent.url, {"code": code_sent_to(sms_outbox, "+16025550101")})
 
-    assert "Thursday 6 March 2025, 10:00 AM" in page and ana.legal_last_name not in page
+    assert "Thursday, March 6, 2025, 10:00 AM" in page and ana.legal_last_name not in page
     assert signed_in.url == f"{reverse('web:my-appointments')}#visit-{visit.pk}"
     assert client.get(reverse("web:manage", args=["not-a-token"])).status_code == 404
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from scheduling.models import Appointment, AppointmentStatus as S, Patient
 from scheduling.selectors.appointments import visible_patients
 from scheduling.services.transitions import cancellation_deadline
-from telehealth.passes import open_join_url
+from telehealth.passes import open_join_path
 from telehealth.selectors import join_window
 
 UPCOMING = (S.BOOKED, S.CHECKED_IN)
@@ -51,7 +51,7 @@ def own_visits(*, patient: Patient, now: dt.datetime | None = None) -> tuple[lis
         visit = Visit(appointment=appointment, zone_name=visit_zone(appointment), upcoming=is_upcoming,
                       may_change=is_upcoming and appointment.status == S.BOOKED and now < deadline,
                       change_until=deadline,
-                      join_url=open_join_url(appointment, now=now) if video and is_upcoming else None,
+                      join_url=open_join_path(appointment, now=now) if video and is_upcoming else None,
                       join_opens_at=join_window(appointment).opens_at if video and is_upcoming else None)
         (upcoming if is_upcoming else past).append(visit)
     past.reverse()

@@ -104,17 +104,24 @@ def parse_day(raw: str | None) -> dt.date | None:
         return None
 
 
-def time_buttons(slots, zone_name: str, *, pin_staff: bool = False) -> list[dict]:
-    return [{"value": slot_value(s, pin_staff=pin_staff), "label": formatting.time_label(s.start, zone_name),
+def time_buttons(slots, zone_name: str, *, pin_staff: bool = False, with_abbreviation: bool | None = None) -> list[dict]:
+    """A button per time. Each carries the zone's abbreviation when the times shown straddle a
+    change of clock (or are in a fall-back day's repeated hour), so no two buttons read alike."""
+    if with_abbreviation is None:
+        with_abbreviation = len(formatting.abbreviations([s.start for s in slots], zone_name)) > 1
+    return [{"value": slot_value(s, pin_staff=pin_staff),
+             "label": formatting.time_label(s.start, zone_name, with_abbreviation=with_abbreviation),
              "day": formatting.day_label(formatting.local(s.start, zone_name).date())} for s in slots]
 
 
 def offer_context(offer: Offer, *, pin_staff: bool) -> dict:
-    """The time buttons and the day picker of an offer, in words."""
+    """The time buttons and the day picker of an offer, in words, on the clock in force on the days shown."""
     zone = offer.zone_name
-    return {"offer": offer, "zone_label": formatting.zone_label(zone),
-            "earliest": time_buttons(offer.earliest, zone, pin_staff=pin_staff),
-            "day_slots": time_buttons(offer.day_slots, zone, pin_staff=pin_staff),
+    shown = [s.start for s in (*offer.earliest, *offer.day_slots)]
+    mixed = len(formatting.abbreviations(shown, zone)) > 1
+    return {"offer": offer, "zone_label": formatting.zone_label_for(zone, shown, day=offer.day),
+            "earliest": time_buttons(offer.earliest, zone, pin_staff=pin_staff, with_abbreviation=mixed),
+            "day_slots": time_buttons(offer.day_slots, zone, pin_staff=pin_staff, with_abbreviation=mixed),
             "day_label": formatting.day_label(offer.day, with_year=True) if offer.day else "",
             "days": [{"date": d.date, "label": formatting.short_day_label(d.date), "count": d.count,
                       "chosen": d.date == offer.day} for d in offer.days]}
