@@ -113,7 +113,8 @@ class ClosureInline(admin.TabularInline):
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
-    list_display = ["name", "time_zone", "state", "is_virtual", "rems_certified", "check_in_opens_minutes", "active"]
+    list_display = ["name", "short_name", "time_zone", "state", "is_virtual", "rems_certified", "check_in_opens_minutes",
+                    "active"]
     list_filter = ["is_virtual", "rems_certified", "active"]
     search_fields = ["name", "address"]
     inlines = [ResourceInline, LocationHoursInline, LocationOverrideInline, ClosureInline]
