@@ -76,7 +76,9 @@ def capability_statement(*, base: str, now: dt.datetime) -> dict[str, Any]:
         "rest": [
             {
                 "mode": "server",
-                "documentation": "The same sign-in, roles, site scope and audit as /api/v1/.",
+                "documentation": "The same sign-in, roles, site scope and audit as /api/v1/: Schedule and Slot "
+                "are public like the catalog and availability (staff-only services need staff); "
+                "Appointment and Patient need a sign-in.",
                 "security": {
                     "description": "Authorization: Token <key> (POST /api/v1/auth/verify), or the site's "
                     "session. metadata is public."

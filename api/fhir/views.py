@@ -114,6 +114,8 @@ def _service_from(value: str):
 
 
 class ScheduleSearchView(FHIRView):
+    permission_classes = [AllowAny]  # the catalog, public as /api/v1/staff is
+
     def get(self, request):
         params = request.query_params
         service = _service_from(params["service-type"]) if params.get("service-type") else None
@@ -138,6 +140,8 @@ class ScheduleSearchView(FHIRView):
 
 
 class ScheduleReadView(FHIRView):
+    permission_classes = [AllowAny]
+
     def get(self, request, schedule_id: str):
         found = find_schedule(schedule_id, include_staff_only=_is_staff(request))
         if found is None:
@@ -162,6 +166,7 @@ class SlotSearchView(FHIRView):
     """Free starts from the availability engine: the same slots `/api/v1/availability` offers the
     same caller for the same service, place and range."""
 
+    permission_classes = [AllowAny]  # free times, public as /api/v1/availability is
     throttle_classes = [AvailabilityThrottle]
 
     def get(self, request):
