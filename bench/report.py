@@ -57,6 +57,8 @@ TARGETS = [
     Target("Reminders: lost messages", "reminders", ("lost",), "eq", 0),
     Target("Courses: place a 6-visit course with companions (ms)", "courses",
            ("place_p50_ms", "course_p50_ms", "place_course_p50_ms"), "ratio"),
+    Target("FHIR: Slot search p50 / lean availability p50, 28 days at one location, same run", "fhir",
+           ("p50_ratio_to_availability",), "max", 2),
 ]
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from bench import floor, peer, plots, report, support
 from bench.ceiling import http_insert, noop_tasks
 
-SCENARIOS = ["availability", "booking", "reminders", "courses"]
+SCENARIOS = ["availability", "booking", "reminders", "courses", "fhir"]
 FULL_RESULTS = support.ROOT / "bench" / "results"
 QUICK_RESULTS = support.ROOT / "var" / "bench" / "results"
 BOOKING_CLIENTS = 16

@@ -44,6 +44,7 @@ def test_every_target_of_a_good_run_passes(result):
         "Reminders: duplicate messages": "pass",
         "Reminders: lost messages": "pass",
         "Courses: place a 6-visit course with companions (ms)": "not run",
+        "FHIR: Slot search p50 / lean availability p50, 28 days at one location, same run": "not run",
     }
 
 

@@ -312,10 +312,11 @@ ROWS: list[Row] = [
 
     # --- FHIR R4: the API's sign-in, roles and scope ----------------------------------------
     Row("get", "/fhir/r4/metadata", expect(everyone=200)),
-    Row("get", "/fhir/r4/Schedule", expect(**API_SIGN_IN, signed_in=200)),
-    Row("get", "/fhir/r4/Schedule/s{clinician_staff}-{iv}", expect(**API_SIGN_IN, signed_in={200, 404})),
+    # Schedules and Slots are public, like the catalog and availability.
+    Row("get", "/fhir/r4/Schedule", expect(everyone=200)),
+    Row("get", "/fhir/r4/Schedule/s{clinician_staff}-{iv}", expect(everyone={200, 404})),
     Row("get", "/fhir/r4/Slot?service-type={iv_code}&location={x}&start=ge{free_day}&start=lt{free_day_end}",
-        expect(**API_SIGN_IN, signed_in=200)),
+        expect(everyone=200)),
     Row("get", "/fhir/r4/Appointment", expect(**API_SIGN_IN, signed_in=200)),
     Row("post", "/fhir/r4/Appointment", expect(**API_SIGN_IN, patient_a=201, patient_b=404, desk_x=201, desk_y=400,
                                                clinician=403, admin=201),
