@@ -26,6 +26,8 @@ from audit.services import Action, record
 from config import field_encryption
 from core.errors import DomainError
 from notifications.channels.sms import get_sms_backend
+from notifications.models import MessagingPolicy
+from notifications.segments import to_gsm7
 
 from .destinations import Destination
 from .models import OneTimeCode, Role, User
@@ -37,9 +39,11 @@ CODE_DIGITS = 6
 RATE_WINDOW = timedelta(hours=1)
 RETENTION = timedelta(days=1)  # rows older than this no longer count for anything
 
+# Named for the clinic's brand, like every text it sends; Spanish says "usted", like the pages.
+# One GSM-7 segment with the longest brand (30 characters): the SMS is sent as to_gsm7 makes it.
 MESSAGES = {
-    "en": ("Your Clearday sign-in code", "Your Clearday sign-in code is {code}. It expires in {minutes} minutes."),
-    "es": ("Tu código de acceso de Clearday", "Tu código de acceso de Clearday es {code}. Vence en {minutes} minutos."),
+    "en": ("Your {brand} sign-in code", "Your {brand} sign-in code is {code}. It expires in {minutes} minutes."),
+    "es": ("Su código de acceso de {brand}", "Su código de acceso de {brand} es {code}. Vence en {minutes} minutos."),
 }
 
 
@@ -161,13 +165,20 @@ def sign_in_code_deliver(*, code_id: int, sealed_code: str, now: datetime | None
               .order_by("-created_at", "-id").values_list("pk", flat=True).first())
     if newest != row.pk or not hmac.compare_digest(row.code_hash, code_hash(destination=row.destination, code=code)):
         return False
-    subject, template = MESSAGES.get(row.patient.language, MESSAGES["en"])
-    body = template.format(code=code, minutes=max(1, math.ceil((row.expires_at - now).total_seconds() / 60)))
+    subject, body = sign_in_code_text(language=row.patient.language, code=code,
+                                      minutes=max(1, math.ceil((row.expires_at - now).total_seconds() / 60)))
     if row.channel == OneTimeCode.Channel.SMS:
-        get_sms_backend().send(to=row.destination, body=body)
+        get_sms_backend().send(to=row.destination, body=to_gsm7(body))
     else:
         send_mail(subject, body, None, [row.destination])
     return True
+
+
+def sign_in_code_text(*, language: str, code: str, minutes: int) -> tuple[str, str]:
+    """(email subject, body) of the sign-in code message in the patient's language."""
+    subject, template = MESSAGES.get(language, MESSAGES["en"])
+    brand = MessagingPolicy.current().brand_name
+    return subject.format(brand=brand), template.format(brand=brand, code=code, minutes=minutes)
 
 
 def sign_in_code_verify(*, destination: Destination, code: str, now: datetime | None = None) -> User:

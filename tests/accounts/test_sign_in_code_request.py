@@ -7,6 +7,8 @@ from rest_framework.settings import api_settings
 
 from accounts.models import OneTimeCode
 from accounts.services import code_hash
+from notifications.models import MessagingPolicy
+from notifications.segments import count_segments, SegmentCount
 from tests.accounts.conftest import CODE_PATTERN
 from tests.factories import PatientFactory
 
@@ -22,8 +24,10 @@ def test_a_patient_gets_a_six_digit_code_by_sms_with_no_clinical_words(patient, 
     assert len(sms_outbox) == 1
     message = sms_outbox[0]
     assert message["to"] == "+16025550134"
-    assert CODE_PATTERN.sub("123456", message["body"]) == "Your Clearday sign-in code is 123456. It expires in 10 minutes."
-    assert not any(word in message["body"].lower() for word in CLINICAL_WORDS)
+    assert CODE_PATTERN.sub("123456", message["body"]) == (
+        "Your Clearday Clinic sign-in code is 123456. It expires in 10 minutes.")
+    # The clinic's brand is its own choice (checked when set); the rest has no clinical word.
+    assert not any(word in message["body"].replace("Clearday Clinic", "").lower() for word in CLINICAL_WORDS)
 
 
 def test_the_phone_number_is_matched_however_it_is_typed(patient, request_code, sms_outbox):
@@ -39,9 +43,9 @@ def test_a_patient_gets_a_code_by_email_matched_in_any_case(patient, request_cod
     assert sms_outbox == []
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["ann.lee@example.com"]
-    assert mailoutbox[0].subject == "Your Clearday sign-in code"
+    assert mailoutbox[0].subject == "Your Clearday Clinic sign-in code"
     assert CODE_PATTERN.search(mailoutbox[0].body)
-    assert not any(word in mailoutbox[0].body.lower() for word in CLINICAL_WORDS)
+    assert not any(word in mailoutbox[0].body.replace("Clearday Clinic", "").lower() for word in CLINICAL_WORDS)
 
 
 def test_a_spanish_speaking_patient_gets_the_code_in_spanish(request_code, sms_outbox):
@@ -49,8 +53,21 @@ def test_a_spanish_speaking_patient_gets_the_code_in_spanish(request_code, sms_o
 
     request_code("+16025550188")
 
-    assert sms_outbox[0]["body"].startswith("Tu código de acceso de Clearday es ")
+    # "usted", as on the pages; sent in GSM-7 (one segment), so without the accent.
+    assert sms_outbox[0]["body"].startswith("Su codigo de acceso de Clearday Clinic es ")
     assert sms_outbox[0]["body"].endswith("Vence en 10 minutos.")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_code_names_the_clinics_own_brand_in_one_gsm7_segment(request_code, sms_outbox, language):
+    MessagingPolicy.objects.update_or_create(pk=1, defaults={"brand_name": "Valle del Sol Bienestar Integral"[:30]})
+    PatientFactory(phone="+16025550177", language=language)
+
+    request_code("+16025550177")
+
+    body = sms_outbox[0]["body"]
+    assert "Valle del Sol Bienestar Integr" in body and "Clearday" not in body
+    assert count_segments(body) == SegmentCount(encoding="GSM-7", units=len(body), segments=1)
 
 
 def test_the_answer_for_an_unknown_destination_is_identical_and_nothing_is_sent(

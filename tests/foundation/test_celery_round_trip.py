@@ -48,7 +48,7 @@ def test_the_worker_sends_a_requested_sign_in_code_from_the_test_database(celery
     response = client.post("/api/v1/auth/code", {"destination": "+16025550123"}, content_type="application/json",
                            HTTP_X_REQUEST_ID="req-code-1")
     sent = wait_for_line(celery_worker_process,
-                         r"\[req-code-1\] SMS to \+16025550123: Your Clearday sign-in code is (\d{6})\.")
+                         r"\[req-code-1\] SMS to \+16025550123: Your Clearday Clinic sign-in code is (\d{6})\.")
     verified = client.post("/api/v1/auth/verify", {"destination": "+16025550123", "code": sent.group(1)},
                            content_type="application/json")
 
