@@ -22,7 +22,7 @@ from .conftest import at, make_clinic, MONDAY, patient_with_user
 pytestmark = pytest.mark.django_db
 
 
-def add_evaluation(clinic):
+def add_evaluation(clinic, *, opens: dt.time = dt.time(7), closes: dt.time = dt.time(19)):
     """An evaluation with a prescriber, in person in Phoenix or by video, as the demo clinic has."""
     prescriber = StaffMemberFactory(
         display_name="Dr. Rivera",
@@ -31,7 +31,7 @@ def add_evaluation(clinic):
         locations=[clinic.phoenix, clinic.telehealth],
         user=UserFactory(username="dr.rivera", role="clinician"),
     )
-    weekly_hours(staff=prescriber, start=dt.time(7), end=dt.time(19))
+    weekly_hours(staff=prescriber, start=opens, end=closes)
     evaluation = ServiceFactory(
         code="evaluation",
         name="Initial evaluation",
