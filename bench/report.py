@@ -59,6 +59,9 @@ TARGETS = [
            ("place_p50_ms", "course_p50_ms", "place_course_p50_ms"), "ratio"),
     Target("FHIR: Slot search p50 / lean availability p50, 28 days at one location, same run", "fhir",
            ("p50_ratio_to_availability",), "max", 2),
+    Target("Earliest anywhere: HTTP p50, 28 days, every site and video (ms)", "earliest", ("http_p50_ms",), "max", 100),
+    Target("Earliest anywhere run: one-site availability HTTP p50 (ms)", "earliest", ("availability_http_p50_ms",),
+           "max", 50),
 ]
 
 

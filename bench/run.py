@@ -36,7 +36,7 @@ from pathlib import Path
 from bench import floor, peer, plots, report, support
 from bench.ceiling import http_insert, noop_tasks
 
-SCENARIOS = ["availability", "booking", "reminders", "courses", "fhir"]
+SCENARIOS = ["availability", "booking", "reminders", "courses", "earliest", "fhir"]
 FULL_RESULTS = support.ROOT / "bench" / "results"
 QUICK_RESULTS = support.ROOT / "var" / "bench" / "results"
 BOOKING_CLIENTS = 16
@@ -303,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         reference("ceilings", "celery_noop", "ceiling: no-op Celery tasks", _noop_ceiling, mode, redis_url,
                   own=("reminders", "noop_tasks_per_s"))
     scenario("courses")
+    scenario("earliest")
 
     facts["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
     result["finished_at"] = dt.datetime.now(dt.UTC).isoformat()

@@ -15,6 +15,7 @@ The summary compares these keys against their ceilings and targets (bench/report
 - reminders: messages_per_s, duplicates, lost; ceiling: bench.ceiling.noop_celery_throughput().
 - courses: place_p50_ms.
 - fhir: p50_ratio_to_availability (the FHIR Slot search's HTTP p50 over the lean availability's, same run).
+- earliest: http_p50_ms (earliest anywhere), availability_http_p50_ms (one site, same run).
 
 Optional `load_curve`: [{"clients": n, "p50_ms": ..., "p95_ms": ..., "throughput_per_s": ...}]
 is drawn on the latency-against-load plot; the SCALE_METRICS pairs on the cost-against-data-size
