@@ -303,3 +303,33 @@ def test_the_demo_services_each_have_their_own_description():
 
     assert set(DESCRIPTIONS) == {row[0] for row in SERVICES}
     assert len(set(DESCRIPTIONS.values())) == len(DESCRIPTIONS)
+
+
+def test_a_time_that_overlaps_the_patients_own_visit_says_so_not_that_someone_took_it(client, clinic, ana, frozen):
+    clearance(ana)
+    book_appointment(patient=ana, service=clinic.integration, location=None, start=at(10), actor=ana.user)
+    client.force_login(ana.user)
+    client.get(reverse("web:times", args=["iv-infusion", clinic.phoenix.pk]))
+
+    response = client.post(reverse("web:pick", args=["iv-infusion", clinic.phoenix.pk]), {"slot": slot_value(at(10))})
+
+    assert response.url == reverse("web:lost")
+    page = client.get(response.url).content.decode()
+    assert "You already have a visit then" in page and "someone else booked it" not in page
+
+
+def test_a_video_visits_calendar_links_lead_to_its_visit_page(client, clinic, ana, frozen):
+    visit = book_appointment(
+        patient=ana,
+        service=clinic.integration,
+        location=None,
+        start=at(10, day=MONDAY + dt.timedelta(days=3)),
+        actor=ana.user,
+    )
+    client.force_login(ana.user)
+
+    page = client.get(reverse("web:booked", args=[visit.pk])).content.decode().replace("&amp;", "&")
+
+    google = next(u for u in re.findall(r'href="(https://[^"]+)"', page) if "calendar.google.com" in u)
+    assert "/visit/" in parse_qs(urlsplit(google).query)["location"][0]
+    assert "www.google.com/maps" not in page  # no directions to a video visit
