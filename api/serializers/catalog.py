@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from api.serializers.eligibility import EligibilitySerializer
 from api.serializers.fields import IdField, local_text, ServiceRefField, utc_instant, utc_text
+from scheduling import timeutils
 from scheduling.availability import AvailabilityResult, Slot
 from scheduling.models import Location, Modality, Phase, Resource, Service, StaffMember
 from scheduling.models.clinic import LANGUAGES, validate_time_zone
@@ -148,6 +149,12 @@ class AvailabilityQuerySerializer(serializers.Serializer):
         "for them; `eligibility` is theirs."))
     time_zone = serializers.CharField(required=False, help_text="IANA zone for local_start/local_end. "
                                       "Default: the location's, or for video the clinician's.")
+    detail = serializers.ChoiceField(choices=["lean", "full"], default="lean", help_text=(
+        "`lean` (the default): each slot is its start and end on the local clock, with offset (the start is the "
+        "local start). `full`: start and end in UTC, the local start and end, the zone, the clinicians and each "
+        "phase with its clinician and chair or room (as far as the caller may see them)."))
+    group = serializers.ChoiceField(choices=["day"], required=False, help_text=(
+        "`day`: the slots come grouped by the local day of their start, in `days`, instead of in `slots`."))
 
     def validate_service(self, pk: int) -> Service:
         service = active_service(pk)
@@ -227,19 +234,32 @@ class PhaseSlotSerializer(serializers.Serializer):
 
 
 class SlotSerializer(serializers.Serializer):
-    start = serializers.DateTimeField(help_text="UTC.")
-    end = serializers.DateTimeField(help_text="UTC.")
-    local_start = serializers.CharField(help_text="Start on the wall clock of `time_zone`, with offset.")
-    local_end = serializers.CharField()
-    time_zone = serializers.CharField()
+    """A bookable visit. Lean (the default): `start` and `end` only, each an instant written on the
+    local clock (the answer's `time_zone`) with its offset, to the minute, e.g. 2025-03-10T09:00-07:00:
+    at once the local start and the instant to book. `detail=full`: start and end in UTC to the second,
+    local_start/local_end on the local clock, and the rest."""
+
+    start = serializers.CharField(help_text="Lean: on the local clock with offset (2025-03-10T09:00-07:00); "
+                                            "detail=full: UTC (2025-03-10T16:00:00Z). Either books as given.")
+    end = serializers.CharField(help_text="As `start`; includes the service's buffer after the last phase.")
+    local_start = serializers.CharField(required=False, help_text="detail=full: the start on the wall clock of "
+                                                                  "`time_zone`, with offset.")
+    local_end = serializers.CharField(required=False, help_text="detail=full.")
+    time_zone = serializers.CharField(required=False, help_text="detail=full (otherwise once, in the answer).")
     clinician_time_zone = serializers.CharField(required=False, help_text="Video: the clinician's zone.")
     clinician_local_start = serializers.CharField(required=False, help_text="Video: start on the clinician's clock.")
     outside_texting_window = serializers.BooleanField(
         required=False, help_text="Video, for a known patient (signed in, or named by staff): true when the visit "
                                   "lies outside the patient's texting window, so no text (not even the join link) "
                                   "can reach them before it ends. It may still be booked; absent otherwise.")
-    staff = NamedSerializer(many=True, allow_null=True, help_text="Clinicians taken; null when not shown to you.")
-    phases = PhaseSlotSerializer(many=True)
+    staff = NamedSerializer(many=True, allow_null=True, required=False,
+                            help_text="detail=full: clinicians taken; null when not shown to you.")
+    phases = PhaseSlotSerializer(many=True, required=False, help_text="detail=full.")
+
+
+class DaySerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="The local day of the slots' starts.")
+    slots = SlotSerializer(many=True)
 
 
 class AvailabilitySerializer(serializers.Serializer):
@@ -248,8 +268,12 @@ class AvailabilitySerializer(serializers.Serializer):
     modality = serializers.CharField()
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
+    time_zone = serializers.CharField(allow_null=True, help_text=(
+        "The zone of every slot's local_start: the location's, the one asked for, or the patient's (video); null "
+        "when each video slot is on its own clinician's clock."))
     earliest = SlotSerializer(allow_null=True, help_text="The first slot in the range, or null.")
-    slots = SlotSerializer(many=True)
+    slots = SlotSerializer(many=True, required=False, help_text="Without group=day.")
+    days = DaySerializer(many=True, required=False, help_text="With group=day: days with slots, in order.")
     eligibility = EligibilitySerializer(
         allow_null=True, help_text="Whether the signed-in patient (or the patient staff name; a visitor: any "
                                    "visitor) may book the service now, why not and what to do next; null for "
@@ -259,10 +283,23 @@ class AvailabilitySerializer(serializers.Serializer):
 def render_availability(*, result: AvailabilityResult, service: Service, location: Location | None,
                         start: dt.datetime, end: dt.datetime, display_zone: str | None,
                         staff_info: dict[int, tuple[str, str]], resource_names: dict[int, str],
-                        phase_names: dict[int, str], show_staff: bool, show_resources: bool) -> dict:
-    """The availability answer as plain data. `staff_info` maps staff id -> (name, time zone)."""
+                        phase_names: dict[int, str], show_staff: bool, show_resources: bool,
+                        full: bool = False) -> dict:
+    """The availability answer as plain data. `staff_info` maps staff id -> (name, time zone).
+    Lean (the default) slots are start and end on the local clock only; `full` adds the rest."""
     staff_objects = {pk: {"id": pk, "name": name} for pk, (name, _) in staff_info.items()}
     resource_objects = {pk: {"id": pk, "name": name} for pk, name in resource_names.items()}
+
+    def zone_of(slot: Slot) -> str:
+        if location is not None:
+            return display_zone or location.time_zone
+        clinician_id = next((a.staff_id for a in slot.assignments if a.staff_id is not None), None)
+        return display_zone or (staff_info[clinician_id][1] if clinician_id is not None else "UTC")
+
+    def lean(slot: Slot) -> dict:
+        zone = timeutils.zone(zone_of(slot))
+        return {"start": slot.start.astimezone(zone).isoformat(timespec="minutes"),
+                "end": slot.end.astimezone(zone).isoformat(timespec="minutes")}
 
     def render(slot: Slot) -> dict:
         phases: list[dict] = []
@@ -295,12 +332,22 @@ def render_availability(*, result: AvailabilityResult, service: Service, locatio
             data["clinician_local_start"] = local_text(slot.start, clinician_zone)
         return data
 
-    slots = [render(slot) for slot in result.slots]
+    slots = [(render if full else lean)(slot) for slot in result.slots]
     return {
         "service": service.code,
         "location": {"id": location.id, "name": location.name} if location else None,
         "modality": Modality.VIDEO if location is None else Modality.IN_PERSON,
         "start": utc_text(start), "end": utc_text(end),
+        "time_zone": (display_zone or location.time_zone) if location is not None else display_zone,
         "earliest": slots[0] if slots else None,
         "slots": slots,
     }
+
+
+def group_by_day(slots: list[dict]) -> list[dict]:
+    """Slots as [{date, slots}] by the local day of each start, days in order (video slots on
+    their clinicians' own clocks may interleave two days)."""
+    days: dict[str, list[dict]] = {}
+    for slot in slots:
+        days.setdefault(slot.get("local_start", slot["start"])[:10], []).append(slot)
+    return [{"date": date, "slots": days[date]} for date in sorted(days)]

@@ -7,6 +7,8 @@ service lets patients choose (or to staff), chairs and rooms to staff only."""
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.gzip import gzip_page
 from drf_spectacular.utils import extend_schema, OpenApiExample
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
@@ -15,7 +17,12 @@ from rest_framework.response import Response
 
 from accounts.models import Role
 from api import problems
-from api.serializers.catalog import AvailabilityQuerySerializer, AvailabilitySerializer, render_availability
+from api.serializers.catalog import (
+    AvailabilityQuerySerializer,
+    AvailabilitySerializer,
+    group_by_day,
+    render_availability,
+)
 from api.serializers.eligibility import render_eligibility
 from api.views.catalog import is_clinic_staff
 from audit.services import record_read
@@ -29,6 +36,7 @@ from scheduling.availability import find_slots, offering_problem
 from scheduling.models import Patient, Resource, StaffMember
 from scheduling.selectors.appointments import visible_patients
 
+LEAN_SLOT = {"start": "2025-03-10T09:00-07:00", "end": "2025-03-10T10:25-07:00"}
 EXAMPLE_SLOT = {
     "start": "2025-03-10T16:00:00Z", "end": "2025-03-10T17:25:00Z",
     "local_start": "2025-03-10T09:00:00-07:00", "local_end": "2025-03-10T10:25:00-07:00",
@@ -43,6 +51,10 @@ EXAMPLE_SLOT = {
 }
 
 
+# Compressed where the client accepts it: an availability answer holds no secret (no token, no
+# CSRF value), so BREACH has nothing to recover from its length. Other answers are not
+# compressed (docs/architecture.md, "Compression").
+@method_decorator(gzip_page, name="dispatch")
 class AvailabilityView(GenericAPIView):
     permission_classes = [AllowAny]
     throttle_classes = [AvailabilityThrottle]
@@ -55,8 +67,11 @@ class AvailabilityView(GenericAPIView):
             "Give `service` and either `location` (in person) or `modality=video`; `start`/`end` are instants "
             "with a UTC offset (a naive time is a 400) at most 62 days apart. Slots fall on the service's step "
             "on the location's wall clock (video: the clinician's), respect minimum notice and horizon, and "
-            "never fall in a DST gap. Each slot lists its phases; clinician names appear where the service lets "
-            "patients choose or the caller is clinic staff, chair and room names to clinic staff only. "
+            "never fall in a DST gap. Each slot is its start and end on the local clock with offset, to the minute "
+            "(`detail=lean`, the default: about 65 bytes a slot); "
+            "`detail=full` adds its phases, with clinician names where the service lets patients choose or the "
+            "caller is clinic staff, and chair and room names to clinic staff only; `group=day` groups the slots "
+            "by day. The answer is gzip-compressed when the request accepts it (`Accept-Encoding: gzip`). "
             "Throttled under the `availability` rate."),
         responses={200: AvailabilitySerializer,
                    **problems.problem_responses(400, 403, 429, description_400=(
@@ -66,8 +81,12 @@ class AvailabilityView(GenericAPIView):
         examples=[
             OpenApiExample("IV infusion in Phoenix", response_only=True, status_codes=["200"], value={
                 "service": "iv-infusion", "location": {"id": 1, "name": "Phoenix"}, "modality": "in_person",
-                "start": "2025-03-10T07:00:00Z", "end": "2025-03-11T07:00:00Z", "earliest": EXAMPLE_SLOT,
-                "slots": [EXAMPLE_SLOT]}),
+                "start": "2025-03-10T07:00:00Z", "end": "2025-03-11T07:00:00Z", "time_zone": "America/Phoenix",
+                "earliest": LEAN_SLOT, "slots": [LEAN_SLOT], "eligibility": None}),
+            OpenApiExample("IV infusion in Phoenix, detail=full", response_only=True, status_codes=["200"], value={
+                "service": "iv-infusion", "location": {"id": 1, "name": "Phoenix"}, "modality": "in_person",
+                "start": "2025-03-10T07:00:00Z", "end": "2025-03-11T07:00:00Z", "time_zone": "America/Phoenix",
+                "earliest": EXAMPLE_SLOT, "slots": [EXAMPLE_SLOT], "eligibility": None}),
             OpenApiExample("Naive datetime", response_only=True, status_codes=["400"], value={
                 "type": "https://clearday.example/problems/validation-error", "title": "Bad Request",
                 "status": 400, "code": "validation_error",
@@ -103,7 +122,8 @@ class AvailabilityView(GenericAPIView):
         if named is not None:
             result = bookable_for(result, eligibility, location=location, patient=patient)
         staff_ids = {pk for slot in result.slots for pk in slot.staff_ids}
-        resource_ids = {pk for slot in result.slots for pk in slot.resource_ids} if staff_view else set()
+        full = q["detail"] == "full"
+        resource_ids = {pk for slot in result.slots for pk in slot.resource_ids} if staff_view and full else set()
         staff_info = {pk: (name, tz) for pk, name, tz in
                       StaffMember.objects.filter(pk__in=staff_ids).values_list("pk", "display_name", "time_zone")}
         resource_names = dict(Resource.objects.filter(pk__in=resource_ids).values_list("pk", "name"))
@@ -112,7 +132,7 @@ class AvailabilityView(GenericAPIView):
             result=result, service=service, location=location, start=q["start"], end=q["end"],
             display_zone=display_zone, staff_info=staff_info, resource_names=resource_names,
             phase_names={p.id: p.name for p in service.phases.all()},
-            show_staff=staff_view or service.patient_chooses_staff, show_resources=staff_view)
+            show_staff=staff_view or service.patient_chooses_staff, show_resources=staff_view, full=full)
         data["eligibility"] = render_eligibility(eligibility)
         if location is None and patient is not None:
             # Video times at which no text could reach this patient (their texting window is shut).
@@ -120,6 +140,8 @@ class AvailabilityView(GenericAPIView):
                                           times=[(slot.start, slot.end) for slot in result.slots])
             for slot, flag in zip(data["slots"], outside, strict=True):
                 slot["outside_texting_window"] = flag
+        if q.get("group") == "day":
+            data["days"] = group_by_day(data.pop("slots"))
         return Response(data)
 
     @staticmethod

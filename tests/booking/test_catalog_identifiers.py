@@ -77,3 +77,15 @@ def results(response):
     assert response.status_code == 200, response.content
     data = response.json()
     return data["results"] if isinstance(data, dict) else data
+
+
+def test_a_lean_availability_slot_books_as_it_is_given(clinic, people, frozen):
+    day = "start=2025-03-10T00:00:00-07:00&end=2025-03-11T00:00:00-07:00"
+    body = client_for_anyone().get(f"/api/v1/availability?service=iv&location={clinic.location.pk}&{day}").json()
+    slot = body["slots"][0]
+    assert slot == {"start": "2025-03-10T07:00-07:00", "end": "2025-03-10T08:25-07:00"}
+    booked = client_for(people.ana.user).post(
+        "/api/v1/appointments", {"service": "iv", "location": clinic.location.pk, "start": slot["start"]},
+        format="json")
+    assert booked.status_code == 201, booked.content
+    assert booked.json()["start"] == "2025-03-10T14:00:00Z"

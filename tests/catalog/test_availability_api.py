@@ -56,7 +56,7 @@ def get(query: str, user=None):
 
 
 def test_the_public_sees_slots_with_local_times_but_no_names_for_a_service_without_choice(clinic):
-    response = get(f"service=iv-infusion&location={clinic['phoenix'].id}&{DAY}")
+    response = get(f"service=iv-infusion&location={clinic['phoenix'].id}&{DAY}&detail=full")
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["earliest"] == body["slots"][0]
@@ -69,14 +69,15 @@ def test_the_public_sees_slots_with_local_times_but_no_names_for_a_service_witho
 
 
 def test_clinic_staff_see_the_nurse_and_the_chair(clinic):
-    body = get(f"service=iv-infusion&location={clinic['phoenix'].id}&{DAY}", UserFactory(role=Role.FRONT_DESK)).json()
+    body = get(f"service=iv-infusion&location={clinic['phoenix'].id}&{DAY}&detail=full",
+               UserFactory(role=Role.FRONT_DESK)).json()
     phases = body["slots"][0]["phases"]
     assert phases[0]["staff"] == {"id": clinic["nurse"].id, "name": "Nurse Kim"}
     assert phases[2]["resource"]["name"] == "Chair 1"
 
 
 def test_a_video_visit_shows_the_patients_and_the_clinicians_clock(clinic):
-    response = get("service=integration&modality=video&time_zone=America/Phoenix&"
+    response = get("service=integration&modality=video&time_zone=America/Phoenix&detail=full&"
                    "start=2030-01-14T00:00:00-07:00&end=2030-01-15T00:00:00-07:00")
     first = response.json()["slots"][0]
     # 09:00 in Los Angeles (winter, UTC-8) is 10:00 in Phoenix.
@@ -96,7 +97,7 @@ def test_a_signed_in_patient_sees_video_slots_on_their_own_clock_and_only_licens
     user.patient.save()
     body = get("service=integration&modality=video&start=2030-01-14T00:00:00-06:00&end=2030-01-15T00:00:00-06:00",
                user).json()
-    assert body["slots"][0]["local_start"] == "2030-01-14T11:00:00-06:00"
+    assert body["slots"][0]["start"] == "2030-01-14T11:00-06:00"
 
 
 def test_a_staff_only_service_needs_a_staff_user(clinic):
@@ -140,7 +141,7 @@ def test_an_offset_whose_plus_sign_was_not_url_encoded_is_still_understood(clini
     response = get(f"service=iv-infusion&location={clinic['phoenix'].id}"
                    "&start=2030-03-11T16:00:00+00:00&end=2030-03-11T17:00:00+00:00".replace("+", " "))
     assert response.status_code == 200
-    assert response.json()["slots"][0]["start"] == "2030-03-11T16:00:00Z"
+    assert response.json()["slots"][0]["start"] == "2030-03-11T09:00-07:00"
 
 
 def test_a_closed_day_answers_no_slots_and_no_earliest(clinic):
@@ -176,6 +177,60 @@ def test_the_repeated_hour_on_fall_back_day_shows_both_offsets(clinic):
                         location_for_staff=san_diego)
     body = get(f"service=iv-infusion&location={san_diego.id}"
                "&start=2030-11-03T00:00:00-07:00&end=2030-11-03T03:00:00-08:00").json()
-    starts = [s["local_start"] for s in body["slots"]]
-    assert "2030-11-03T01:00:00-07:00" in starts and "2030-11-03T01:00:00-08:00" in starts
-    assert len(starts) == len({s["start"] for s in body["slots"]})
+    starts = [s["start"] for s in body["slots"]]
+    assert "2030-11-03T01:00-07:00" in starts and "2030-11-03T01:00-08:00" in starts
+    assert len(starts) == len(set(starts))
+
+
+# --- Lean by default, the rest with detail=full, day groups on request, gzip ------------------
+
+
+def test_by_default_each_slot_is_its_start_and_end_on_the_local_clock_only(clinic):
+    body = get(f"service=iv-infusion&location={clinic['phoenix'].id}&{DAY}",
+               UserFactory(role=Role.FRONT_DESK)).json()
+    assert body["time_zone"] == "America/Phoenix"
+    assert body["slots"][0] == body["earliest"] == {"start": "2030-03-11T09:00-07:00", "end": "2030-03-11T10:25-07:00"}
+    assert all(set(slot) == {"start", "end"} for slot in body["slots"])
+    full = get(f"service=iv-infusion&location={clinic['phoenix'].id}&{DAY}&detail=full",
+               UserFactory(role=Role.FRONT_DESK)).json()
+    assert [s["local_start"][:16] for s in full["slots"]] == [s["start"][:16] for s in body["slots"]]
+    assert [dt.datetime.fromisoformat(s["end"]) for s in full["slots"]] == [
+        dt.datetime.fromisoformat(s["end"]) for s in body["slots"]]
+    assert {"phases", "staff", "local_end", "time_zone"} <= set(full["slots"][0])
+    assert len(response_bytes(body)) < len(response_bytes(full)) / 3
+
+
+def response_bytes(body) -> bytes:
+    import json
+
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def test_group_day_groups_the_slots_by_their_local_day(clinic):
+    two_days = "start=2030-03-11T00:00:00-07:00&end=2030-03-13T00:00:00-07:00"
+    flat = get(f"service=iv-infusion&location={clinic['phoenix'].id}&{two_days}").json()
+    grouped = get(f"service=iv-infusion&location={clinic['phoenix'].id}&{two_days}&group=day").json()
+    assert "slots" not in grouped
+    assert [day["date"] for day in grouped["days"]] == ["2030-03-11", "2030-03-12"]
+    assert [slot for day in grouped["days"] for slot in day["slots"]] == flat["slots"]
+    assert all(slot["start"].startswith(day["date"]) for day in grouped["days"] for slot in day["slots"])
+
+
+def test_availability_is_gzipped_when_the_client_accepts_it_and_other_answers_are_not(clinic):
+    import gzip
+    import json
+
+    url = f"{URL}?service=iv-infusion&location={clinic['phoenix'].id}&{DAY}"
+    plain = APIClient().get(url)
+    zipped = APIClient().get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert "Content-Encoding" not in plain
+    assert zipped["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped["Vary"]
+    assert json.loads(gzip.decompress(zipped.content)) == plain.json()
+    services = APIClient().get("/api/v1/services", HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in services
+
+
+def test_an_unknown_detail_or_group_is_a_400_naming_it(clinic):
+    for query, field in (("detail=everything", "detail"), ("group=week", "group")):
+        response = get(f"service=iv-infusion&location={clinic['phoenix'].id}&{DAY}&{query}")
+        assert response.status_code == 400 and response.json()["errors"][0]["field"] == field

@@ -78,6 +78,7 @@ def test_a_slot_search_agrees_with_the_availability_api_and_validates(clinic, pe
                 "location": clinic.location.pk,
                 "start": iso(DAY_START),
                 "end": iso(DAY_END),
+                "detail": "full",  # start and end in UTC, as the Slot's
             },
         ).json()
         body = valid(slot_search(client, clinic).json())
@@ -277,7 +278,7 @@ def test_a_video_slot_search_agrees_with_availability_and_a_cancelled_video_visi
     client = client_for(people.ana.user)
     availability = client.get(
         "/api/v1/availability",
-        {"service": service.code, "modality": "video", "start": iso(DAY_START), "end": iso(DAY_END)},
+        {"service": service.code, "modality": "video", "start": iso(DAY_START), "end": iso(DAY_END), "detail": "full"},
     ).json()
 
     body = valid(

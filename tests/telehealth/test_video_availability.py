@@ -84,7 +84,8 @@ def test_video_times_read_right_on_each_side_across_time_zones(clinic, day, la_o
     start, end = day_range(day)
     with time_machine.travel(NOW, tick=False):
         body = api.get("/api/v1/availability", {"service": "follow-up", "modality": "video", "staff": clinic.lee.pk,
-                                                "start": start.isoformat(), "end": end.isoformat()}).json()
+                                                "start": start.isoformat(), "end": end.isoformat(),
+                                                "detail": "full"}).json()
     first = body["earliest"]
     nine_in_la = dt.datetime.combine(day, dt.time(9), tzinfo=LA)
     slot = next(s for s in body["slots"] if s["start"] == nine_in_la.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -99,7 +100,8 @@ def test_video_times_outside_the_patients_texting_window_are_marked_for_the_pati
     clinic.ana.time_zone, clinic.ana.state, clinic.ana.phone = "Pacific/Honolulu", "CA", "+18085550123"
     clinic.ana.save()
     start, end = day_range()
-    query = {"service": "follow-up", "modality": "video", "start": start.isoformat(), "end": end.isoformat()}
+    query = {"service": "follow-up", "modality": "video", "start": start.isoformat(), "end": end.isoformat(),
+             "detail": "full"}
     with time_machine.travel(NOW, tick=False):
         slots = client_for(clinic.ana.user).get("/api/v1/availability", query).json()["slots"]
     outside = {slot["start"] for slot in slots if slot["outside_texting_window"]}
