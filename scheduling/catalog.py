@@ -145,7 +145,11 @@ _pinned: ContextVar[list[Catalog] | None] = ContextVar("clearday_catalog_pinned"
 
 @contextmanager
 def pinned():
-    """Inside this block the first `current()` is the one every later call returns."""
+    """Inside this block the first `current()` is the one every later call returns. Inside an
+    outer block (a web request's) the outer pin holds."""
+    if _pinned.get() is not None:
+        yield
+        return
     token = _pinned.set([])
     try:
         yield

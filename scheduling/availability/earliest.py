@@ -63,6 +63,14 @@ def find_earliest(*, service: Service, start: dt.datetime, end: dt.datetime, pat
     With a `patient`, video offers only clinicians licensed in the patient's state (the engine's
     rule); the clinical gates are the caller's to apply through `places` and the range (see
     care.eligibility). Minimum notice and horizon apply as in find_slots."""
+    with catalog.pinned():  # one read of the set-up for every place
+        return _find_earliest(service=service, start=start, end=end, patient=patient, places=places, limit=limit,
+                              language=language, now=now)
+
+
+def _find_earliest(*, service: Service, start: dt.datetime, end: dt.datetime, patient: Patient | None,
+                   places: Iterable[Location | None] | None, limit: int, language: str | None,
+                   now: dt.datetime | None) -> list[PlacedSlot]:
     start = timeutils.require_aware(start, name="start")
     end = timeutils.require_aware(end, name="end")
     now = now or timezone.now()
@@ -93,9 +101,10 @@ def next_available(*, services: Sequence[Service], start: dt.datetime, end: dt.d
                    now: dt.datetime | None = None) -> dict[int, PlacedSlot | None]:
     """Each service's earliest bookable start anywhere in [start, end), by service id (None: no
     time in the range). `places` may narrow a service's places by its id (eligibility)."""
-    return {service.pk: next(iter(find_earliest(service=service, start=start, end=end, patient=patient,
-                                                places=(places or {}).get(service.pk), limit=1, now=now)), None)
-            for service in services}
+    with catalog.pinned():
+            return {service.pk: next(iter(find_earliest(service=service, start=start, end=end, patient=patient,
+                                                    places=(places or {}).get(service.pk), limit=1, now=now)), None)
+                for service in services}
 
 
 def active_services() -> list[Service]:
