@@ -92,11 +92,13 @@ def _engine(url: str, reps: int) -> dict:
 
 # --- HTTP ------------------------------------------------------------------------------------
 
-def _caller(server, location_id: int):
+def _caller(server, location_id: int, *, full: bool = False):
+    """A patient's browser asking for 28 days: the lean answer (the default), or `detail=full`.
+    The session accepts gzip, as browsers do; sizes are counted uncompressed and compressed."""
     def call(session, _client, _index):
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         params = {"service": "iv-infusion", "location": location_id, "start": now.isoformat(),
-                  "end": (now + dt.timedelta(days=WINDOW_DAYS)).isoformat()}
+                  "end": (now + dt.timedelta(days=WINDOW_DAYS)).isoformat(), **({"detail": "full"} if full else {})}
         return session.get(f"{server.url}/api/v1/availability?{urlencode(params)}", timeout=60)
     return call
 
@@ -104,13 +106,19 @@ def _caller(server, location_id: int):
 def _http(targets: dict[str, tuple[object, int]], sizes: dict) -> dict[str, dict]:
     """Latency per database at each load level, the databases taking turns round by round."""
     calls = {name: _caller(server, location_id) for name, (server, location_id) in targets.items()}
-    for call in calls.values():
+    full_calls = {name: _caller(server, location_id, full=True) for name, (server, location_id) in targets.items()}
+    for call in [*calls.values(), *full_calls.values()]:
         support.http_load(call, clients=2, requests=sizes["warmup"])  # warm the workers
     curves: dict[str, list[dict]] = {name: [] for name in targets}
+    full_latencies: dict[str, list[float]] = {name: [] for name in targets}
     for clients in sizes["clients"]:
         latencies: dict[str, list[float]] = {name: [] for name in targets}
         elapsed: dict[str, float] = dict.fromkeys(targets, 0.0)
         for _ in range(sizes["rounds"]):
+            if clients == HEADLINE_CLIENTS:  # detail=full, in the same rounds as the lean answer
+                for name, call in full_calls.items():
+                    full_latencies[name] += support.http_load(
+                        call, clients=1, requests=max(1, sizes["http_requests"] // sizes["rounds"])).latencies_ms
             for name, call in calls.items():
                 result = support.http_load(call, clients=clients,
                                            requests=max(clients, sizes["http_requests"] // sizes["rounds"]))
@@ -130,11 +138,24 @@ def _http(targets: dict[str, tuple[object, int]], sizes: dict) -> dict[str, dict
     out = {}
     for name, (_server, _location_id) in targets.items():
         with LoopbackSession() as session:
-            size = len(calls[name](session, 0, 0).content)
+            lean, full = calls[name](session, 0, 0), full_calls[name](session, 0, 0)
         headline = next(point for point in curves[name] if point["clients"] == HEADLINE_CLIENTS)
-        out[name] = {"http_p50_ms": headline["p50_ms"], "http_p95_ms": headline["p95_ms"], "response_bytes": size,
+        full_spread = support.percentiles(full_latencies[name])
+        out[name] = {"http_p50_ms": headline["p50_ms"], "http_p95_ms": headline["p95_ms"],
+                     # the lean answer, uncompressed (the target) and as sent gzipped
+                     "response_bytes": len(lean.content), "response_gzip_bytes": _sent_bytes(lean),
+                     "slots_in_answer": len(lean.json()["slots"]),
+                     "full_http_p50_ms": round(full_spread["p50"], 2), "full_http_p95_ms": round(full_spread["p95"], 2),
+                     "full_response_bytes": len(full.content), "full_response_gzip_bytes": _sent_bytes(full),
                      "load_curve": curves[name]}
     return out
+
+
+def _sent_bytes(response) -> int:
+    """What went over the wire: the Content-Length of a gzipped answer, else the body's length."""
+    if response.headers.get("Content-Encoding") == "gzip":
+        return int(response.headers["Content-Length"])
+    return len(response.content)
 
 
 # --- the scenario ----------------------------------------------------------------------------

@@ -14,7 +14,8 @@ def ok(figures: dict) -> dict:
 def result() -> dict:
     return {
         "scenarios": {
-            "availability": ok({"http_p50_ms": 30.0, "engine_p50_ms": 12.0}),
+            "availability": ok({"http_p50_ms": 20.0, "engine_p50_ms": 12.0, "response_bytes": 39_000,
+                                "full_http_p50_ms": 45.0}),
             "booking": ok({"bookings_per_s": 20.0, "booking_requests_per_s": 90.0, "all_requests_p95_ms": 240.0,
                            "double_bookings": 0, "ceiling_inserts_per_s": 500.0}),
             "reminders": ok({"messages_per_s": 200.0, "noop_tasks_per_s": 600.0, "duplicates": 0, "lost": 0}),
@@ -33,7 +34,9 @@ def test_every_target_of_a_good_run_passes(result):
     results = {figure: row["result"] for figure, row in rows(result).items()}
 
     assert results == {
-        "Availability: HTTP p50, 28 days at one location (ms)": "pass",
+        "Availability: HTTP p50, lean answer, 28 days at one location (ms)": "pass",
+        "Availability: lean answer, 28 days at one location, uncompressed (bytes)": "pass",
+        "Availability: HTTP p50 with detail=full, same run (ms)": "pass",
         "Availability: engine p50 vs peer's 10 staff x 28 days (median)": "pass",
         "Booking: booking requests/s (all kinds), 16 clients, contention": "pass",
         "Booking: successful bookings/s, same run": "reported",
@@ -74,7 +77,14 @@ def test_availability_in_process_must_be_a_hundred_times_faster_than_the_peer_in
     row = rows(result)["Availability: engine p50 vs peer's 10 staff x 28 days (median)"]
 
     assert (row["target"], row["result"]) == (">= 100x faster", "fail")
-    assert rows(result)["Availability: HTTP p50, 28 days at one location (ms)"]["result"] == "pass"
+    assert rows(result)["Availability: HTTP p50, lean answer, 28 days at one location (ms)"]["result"] == "pass"
+
+
+def test_a_lean_availability_over_40_kb_or_slower_than_25_ms_fails(result):
+    result["scenarios"]["availability"]["runs"]["1"]["figures"].update(response_bytes=41_000, http_p50_ms=26.0)
+
+    assert rows(result)["Availability: lean answer, 28 days at one location, uncompressed (bytes)"]["result"] == "fail"
+    assert rows(result)["Availability: HTTP p50, lean answer, 28 days at one location (ms)"]["result"] == "fail"
 
 
 def test_reminders_below_030_of_the_noop_ceiling_fail(result):
