@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -45,6 +46,7 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 PHONES = [pytest.param("es", PHONE_390, id="es-390x844"), pytest.param("en", PHONE_320, id="en-320x640")]
 LOCALES = {"es": "es-MX", "en": "en-US"}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -205,7 +207,7 @@ def test_every_patient_page_is_clean_for_axe_and_fits_the_phone(browser, live_se
     page.context.close()
 
 
-@pytest.mark.parametrize(("language", "phone"), PHONES)
+@pytest.mark.parametrize(("language", "phone"), [*PHONES, pytest.param("en", PHONE_390, id="en-390x844")])
 def test_the_crisis_page_is_one_tap_from_a_footer_in_the_patients_language(
     browser, live_server, open_clinic, language, phone
 ):
@@ -226,6 +228,9 @@ def test_the_crisis_page_is_one_tap_from_a_footer_in_the_patients_language(
     assert page.locator("a[href='tel:911']").count() >= 1 and page.locator("a[href='tel:988']").count() >= 1
     assert page.locator("a[href^='sms:988']").count() >= 1
     check_patient_page(page, f"crisis-{language}-{phone['viewport']['width']}")
+    if phone is PHONE_390:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"crisis-{language}.png"), full_page=True)
 
 
 def test_an_english_browser_switched_to_spanish_gets_the_spanish_crisis_page(browser, live_server, open_clinic):
@@ -288,3 +293,29 @@ def test_times_name_the_clock_in_force_on_the_day_shown(browser, live_server, pa
         assert "PDT" in page.locator(".notice[role=note]").text_content()
         check_patient_page(page, f"dst-july-{phone['viewport']['width']}")
     page.context.close()
+
+
+@pytest.mark.parametrize(("language", "phone"), PHONES)
+def test_a_submit_button_shows_it_is_busy_and_a_second_press_sends_nothing(browser, live_server, open_clinic,
+                                                                           language, phone):
+    page = new_page(browser, language, phone)
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    page.goto(live_server.url + "/me/sign-in")
+    page.locator("#id_destination").fill("602-555-0100")
+
+    state = page.evaluate("""() => {
+        const form = document.querySelector("main form[method=post]");
+        const button = form.querySelector("button.block");
+        const sent = [];
+        window.addEventListener("submit", event => sent.push(!event.defaultPrevented));
+        form.requestSubmit(button);
+        form.requestSubmit(button);
+        return {sent, busy: button.getAttribute("aria-disabled") === "true" && button.classList.contains("is-busy"),
+                said: button.querySelector("[role=status]").textContent};
+    }""")
+    page.wait_for_url(re.compile(r"/me/sign-in/code$"))
+
+    assert state == {"sent": [True, False], "busy": True,
+                     "said": "Espere un momento" if language == "es" else "Please wait a moment"}
+    assert [url for url in posts if url.endswith("/me/sign-in")] == [live_server.url + "/me/sign-in"]

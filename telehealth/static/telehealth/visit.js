@@ -101,3 +101,24 @@
   box.hidden = false;
   toggle.hidden = false;
 }());
+
+// A form being sent (the identity check, "Join") shows it on its button, and a second tap does
+// not send it again.
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.getAttribute("aria-busy") === "true") { event.preventDefault(); return; }
+    form.setAttribute("aria-busy", "true");
+    var button = event.submitter || form.querySelector("button");
+    if (button) { button.setAttribute("aria-disabled", "true"); button.classList.add("is-busy"); }
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    document.querySelectorAll("form[aria-busy=true]").forEach(function (form) { form.removeAttribute("aria-busy"); });
+    document.querySelectorAll(".is-busy").forEach(function (button) {
+      button.classList.remove("is-busy");
+      button.removeAttribute("aria-disabled");
+    });
+  });
+}());
