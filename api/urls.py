@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("api.routes.courses")),
     path("", include("api.routes.telehealth")),
     path("", include("api.routes.checkins")),
+    path("", include("api.routes.patients")),
     path("", include("api.routes.calendars")),
 ]

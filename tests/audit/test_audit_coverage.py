@@ -107,6 +107,7 @@ IDS_BY_COLLECTION = {"appointments": "visit", "courses": "course", "patients": "
 # desk's search page by what it searches for.
 PATIENT_FILTERS = ("patient",)
 PAGE_QUERIES = {"/desk/book": {"q": "Quarrington"}}
+API_QUERIES = {"/api/v1/patients": {"q": "Quarrington"}}
 
 
 @dataclass(frozen=True)
@@ -171,8 +172,9 @@ def _reads(ids: dict) -> tuple[list[Read], list[str]]:
         if path is None:
             unfillable.append(route)
             continue
-        names_patient = path != route
-        reads.append(Read(route, path, {}, names_patient))
+        query = API_QUERIES.get(route, {})
+        names_patient = path != route or bool(query)
+        reads.append(Read(route, path, query, names_patient))
         filters = [p["name"] for p in operations["get"].get("parameters", [])
                    if p["in"] == "query" and p["name"] in PATIENT_FILTERS]
         reads += [Read(route, path, {name: ids["patient"]}, True) for name in filters]

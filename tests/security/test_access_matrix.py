@@ -146,6 +146,8 @@ ROWS: list[Row] = [
     Row("get", "/api/v1/services", expect(everyone=200)),
     Row("get", "/api/v1/locations", expect(everyone=200)),
     Row("get", "/api/v1/staff", expect(everyone=200)),
+    Row("get", "/api/v1/patients?q=Quarrington", expect(**API_SIGN_IN, patients=403, staff=200),
+        watch=("patient_a",), seen=sees(desk_y=(), x_side={"patient_a"})),
     Row("get", "/api/v1/availability?service={iv_code}&location={x}&start={free_day}&end={free_day_end}",
         expect(everyone=200)),
 

@@ -4,16 +4,13 @@ desk's patient search."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
-import phonenumbers
-from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from scheduling.models import Appointment, AppointmentStatus as S, Patient
-from scheduling.selectors.appointments import visible_patients
+from scheduling.selectors import patients
 from scheduling.services.transitions import cancellation_deadline
 from telehealth.passes import open_join_path
 from telehealth.selectors import join_window
@@ -64,49 +61,5 @@ def own_visit(*, patient: Patient, appointment_id: int) -> Appointment | None:
 
 
 def search_patients(*, query: str, user, limit: int = 20) -> QuerySet[Patient]:
-    """By name (any part), mobile number (any format), email, or date of birth (YYYY-MM-DD or MM/DD/YYYY),
-    among the patients `user` may see: a desk finds its own sites' patients and new callers with no
-    visit yet, never another site's (scheduling.selectors.appointments.visible_patients)."""
-    query = (query or "").strip()
-    if len(query) < 2:
-        return Patient.objects.none()
-    where = Q()
-    born = _as_date(query)
-    if born is not None:
-        where |= Q(date_of_birth=born)
-    phone = _as_phone(query)
-    if phone:
-        where |= Q(phone=phone)
-    if "@" in query:
-        where |= Q(email__iexact=query)
-    words = [w for w in re.split(r"\s+", query) if w]
-    if words and born is None and not phone:
-        name = Q()
-        for word in words:
-            name &= (Q(legal_first_name__icontains=word) | Q(legal_last_name__icontains=word)
-                     | Q(preferred_name__icontains=word))
-        where |= name
-    if not where:
-        return Patient.objects.none()
-    return visible_patients(user=user).filter(where).order_by("legal_last_name", "legal_first_name", "pk")[:limit]
-
-
-def _as_date(text: str) -> dt.date | None:
-    for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
-def _as_phone(text: str) -> str:
-    if sum(ch.isdigit() for ch in text) < 7:
-        return ""
-    try:
-        number = phonenumbers.parse(text, settings.PHONENUMBER_DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
-        return ""
-    if not phonenumbers.is_valid_number(number):
-        return ""
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    """The desk page's patient search: the first `limit` of scheduling.selectors.patients'."""
+    return patients.search_patients(query=query, user=user)[:limit]
