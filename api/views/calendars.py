@@ -46,7 +46,14 @@ class AppointmentCalendarView(GenericAPIView):
         "The row of a visit that was moved answers with the visit at its new time.",
         responses={
             (200, "text/calendar"): OpenApiResponse(OpenApiTypes.BINARY, description="An iCalendar file."),
-            **problem_responses(404, 409),
+            **problem_responses(
+                401,
+                404,
+                409,
+                description_401="Not signed in, or the token has expired.",
+                description_404="No such appointment that you can see.",
+                description_409="A hold (or an expired one) is not a visit: it has no calendar file (`not_a_visit`).",
+            ),
         },
     )
     def get(self, request, pk: int):
@@ -77,6 +84,13 @@ def _feed_owner(request, staff_id: int) -> StaffMember:
     return staff
 
 
+_FEED_PROBLEMS = {
+    "description_401": "Not signed in, or the token has expired.",
+    "description_403": "Only the clinician themselves or a clinic admin manages a feed.",
+    "description_404": "No such active staff member (`staff_not_found`), or no feed to revoke (`feed_not_found`).",
+}
+
+
 class StaffCalendarFeedView(GenericAPIView):
     permission_classes = [IsAuthenticated, IsClinicStaff]
     serializer_class = FeedUrlSerializer
@@ -90,7 +104,7 @@ class StaffCalendarFeedView(GenericAPIView):
         "of the last 30 and the next 365 days; titles name the service, and the patient's initials only "
         "when the clinic turns that on. Moves keep the event's UID; cancellations stay in the feed as "
         "STATUS:CANCELLED.",
-        responses={201: FeedUrlSerializer, **problem_responses(403, 404)},
+        responses={201: FeedUrlSerializer, **problem_responses(401, 403, 404, **_FEED_PROBLEMS)},
     )
     def post(self, request, pk: int):
         staff = _feed_owner(request, pk)
@@ -101,7 +115,7 @@ class StaffCalendarFeedView(GenericAPIView):
     @extend_schema(
         operation_id="staff_calendar_feed_revoke",
         summary="Revoke a clinician's calendar feed URL",
-        responses={204: None, **problem_responses(403, 404)},
+        responses={204: None, **problem_responses(401, 403, 404, **_FEED_PROBLEMS)},
     )
     def delete(self, request, pk: int):
         staff = _feed_owner(request, pk)

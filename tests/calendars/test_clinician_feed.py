@@ -133,3 +133,18 @@ def test_a_deactivated_clinicians_feed_stops(visit, clinic, people):
     clinic.nurse.save()
 
     assert read(url).status_code == 404
+
+
+def test_an_admin_issues_a_feed_url_in_the_admin_and_sees_it_once(visit, clinic, people, client):
+    client.force_login(people.admin)
+    people.admin.is_staff = True
+    people.admin.is_superuser = True
+    people.admin.save()
+
+    response = client.post("/admin/calendars/feedtoken/add/", {"staff": clinic.nurse.pk}, follow=True)
+
+    assert response.status_code == 200
+    [message] = [str(m) for m in response.context["messages"] if "shown only now" in str(m)]
+    url = message.rsplit(" ", 1)[1]
+    assert read(url).status_code == 200
+    assert FeedToken.objects.get(staff=clinic.nurse).created_by == people.admin
