@@ -69,3 +69,23 @@ def test_a_site_is_named_by_its_short_neutral_name_and_the_admin_refuses_a_clini
     assert places.phrase(site, language="es") == "en Scottsdale"
     assert places.phrase(LocationFactory(name="San Diego"), language="en") == "at San Diego"
     assert places.phrase(None, language="en") == "by video"
+
+
+@pytest.mark.django_db
+def test_the_admin_page_refuses_the_brand_with_the_reason_and_keeps_the_old_one(admin_client, settings):
+    import json
+
+    settings.PUBLIC_BASE_URL = "https://appointments.desert-sunrise-wellness.example"
+    policy = MessagingPolicy.current()
+    url = f"/admin/notifications/messagingpolicy/{policy.pk}/change/"
+    data = {"brand_name": "Desert Sunrise Wellness Center", "phone": "+16025550100", "quiet_start": "08:00",
+            "quiet_end": "21:00", "quiet_hours_by_state": json.dumps(policy.quiet_hours_by_state),
+            "consented_daily_cap": "2", "consented_weekly_cap": "", "confirmation_grace_minutes": "3",
+            "max_attempts": "5"}
+    refused = admin_client.post(url, data)
+    assert refused.status_code == 200
+    assert "texts would need two segments" in refused.content.decode()
+    assert MessagingPolicy.current().brand_name == "Clearday Clinic"
+    accepted = admin_client.post(url, {**data, "brand_name": "Desert Sunrise"})
+    assert accepted.status_code == 302
+    assert MessagingPolicy.current().brand_name == "Desert Sunrise"
