@@ -78,10 +78,17 @@ def test_the_admin_page_refuses_the_brand_with_the_reason_and_keeps_the_old_one(
     settings.PUBLIC_BASE_URL = "https://appointments.desert-sunrise-wellness.example"
     policy = MessagingPolicy.current()
     url = f"/admin/notifications/messagingpolicy/{policy.pk}/change/"
-    data = {"brand_name": "Desert Sunrise Wellness Center", "phone": "+16025550100", "quiet_start": "08:00",
-            "quiet_end": "21:00", "quiet_hours_by_state": json.dumps(policy.quiet_hours_by_state),
-            "consented_daily_cap": "2", "consented_weekly_cap": "", "confirmation_grace_minutes": "3",
-            "max_attempts": "5"}
+    data = {
+        "brand_name": "Desert Sunrise Wellness Center",
+        "phone": "+16025550100",
+        "quiet_start": "08:00",
+        "quiet_end": "21:00",
+        "quiet_hours_by_state": json.dumps(policy.quiet_hours_by_state),
+        "consented_daily_cap": "2",
+        "consented_weekly_cap": "",
+        "confirmation_grace_minutes": "3",
+        "max_attempts": "5",
+    }
     refused = admin_client.post(url, data)
     assert refused.status_code == 200
     assert "texts would need two segments" in refused.content.decode()
