@@ -31,7 +31,7 @@ def validate_state_quiet_hours(value) -> None:
     from scheduling.models.clinic import US_STATES
 
     if not isinstance(value, dict):
-        raise ValidationError('Quiet hours per state must map a state to ["HH:MM", "HH:MM"], e.g. {"FL": ["08:00", "20:00"]}.')
+        raise ValidationError('Texting windows per state must map a state to ["HH:MM", "HH:MM"], e.g. {"FL": ["08:00", "20:00"]}.')
     for state, window in value.items():
         if state not in US_STATES:
             raise ValidationError(f"{state!r} is not a two-letter US state code.")
