@@ -183,6 +183,19 @@ def test_a_rule_that_fails_at_confirm_is_not_shown_as_a_lost_race_and_offers_no_
     assert not Appointment.objects.filter(status=S.BOOKED).exists()
 
 
+def test_times_past_the_clearances_last_day_are_not_offered(client, clinic, ana, frozen):
+    clearance(ana, expires_on=MONDAY + dt.timedelta(days=1))
+    client.force_login(ana.user)
+
+    page = client.get(reverse("web:times", args=["iv-infusion", clinic.phoenix.pk])).content.decode()
+    later = client.get(
+        reverse("web:times", args=["iv-infusion", clinic.phoenix.pk]), {"day": "2025-03-05"}
+    ).content.decode()
+
+    assert 'value="2025-03-03T' in page  # today's times
+    assert "2025-03-05T" not in page and 'class="slot"' not in later.split('id="by-day"')[1]
+
+
 def test_a_time_past_the_clearances_last_day_is_refused_in_plain_words_without_times(client, clinic, ana, frozen):
     clearance(ana, expires_on=MONDAY + dt.timedelta(days=1))
     client.force_login(ana.user)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -68,8 +69,11 @@ def horizon_end(service: Service, now: dt.datetime) -> dt.datetime:
 
 def offer(*, service: Service, location: Location | None, zone_name: str, day: dt.date | None,
           patient: Patient | None = None, language: str | None = None, staff: StaffMember | None = None,
-          now: dt.datetime | None = None, exclude_appointment_ids=(), enforce_booking_rules: bool = True) -> Offer:
-    """`zone_name` is the clock the times are read on: the site's in person, the patient's for video."""
+          now: dt.datetime | None = None, exclude_appointment_ids=(), enforce_booking_rules: bool = True,
+          allows_day: Callable[[dt.date], bool] | None = None) -> Offer:
+    """`zone_name` is the clock the times are read on: the site's in person, the patient's for video.
+    `allows_day` keeps only the days the patient's records allow (care.eligibility: a clearance
+    that ends, an enrolment that starts later), so no time offered is one a gate would refuse."""
     now = now or timezone.now()
     tz = timeutils.zone(zone_name)
     today = timeutils.local_date(now, tz)
@@ -78,15 +82,18 @@ def offer(*, service: Service, location: Location | None, zone_name: str, day: d
     common = {"service": service, "location": location, "patient": patient, "language": language, "staff": staff,
               "now": now, "exclude_appointment_ids": exclude_appointment_ids,
               "enforce_booking_rules": enforce_booking_rules}
-    window = find_slots(start=lo, end=hi, **common).slots
+    def allowed(slots: list[Slot]) -> list[Slot]:
+        return slots if allows_day is None else [s for s in slots if allows_day(timeutils.local_date(s.start, tz))]
+
+    window = allowed(find_slots(start=lo, end=hi, **common).slots)
     counts = Counter(timeutils.local_date(slot.start, tz) for slot in window)
     days = [Day(today + dt.timedelta(days=n), counts[today + dt.timedelta(days=n)])
             for n in range(FIRST_WINDOW_DAYS)]
     earliest = window[:EARLIEST_COUNT]
     if not window:
         # Nothing in the first two weeks: look as far as the engine allows for the first times.
-        later = find_slots(start=hi, end=min(hi + dt.timedelta(days=60), horizon_end(service, now) + timeutils.DAY),
-                           **common).slots
+        later = allowed(find_slots(start=hi, end=min(hi + dt.timedelta(days=60),
+                                                     horizon_end(service, now) + timeutils.DAY), **common).slots)
         earliest = later[:EARLIEST_COUNT]
     result = Offer(zone_name=zone_name, earliest=earliest, days=days, first_day=today, last_day=last_day)
     chosen = day or (timeutils.local_date(earliest[0].start, tz) if earliest else None)
@@ -96,7 +103,7 @@ def offer(*, service: Service, location: Location | None, zone_name: str, day: d
             result.day_slots = [s for s in window if timeutils.local_date(s.start, tz) == chosen]
         else:
             day_lo, day_hi = timeutils.day_bounds(chosen, tz)
-            result.day_slots = find_slots(start=day_lo, end=day_hi, **common).slots
+            result.day_slots = allowed(find_slots(start=day_lo, end=day_hi, **common).slots)
     return result
 
 

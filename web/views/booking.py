@@ -147,8 +147,9 @@ def _may_book_here(answer: Eligibility, location: Location | None) -> bool:
 
 def times_anywhere(request, service, patient: Patient | None, answer: Eligibility):
     """The earliest times across every place the patient may use, each with its place."""
-    slots = next_step.earliest_for(service=service, patient=patient, places=answer.places,
+    found = next_step.earliest_for(service=service, patient=patient, places=answer.places,
                                    limit=offers.EARLIEST_COUNT * 2)
+    slots = [p for p in found if answer.allows_day(formatting.local(p.start, _placed_zone(p.location, patient)).date())]
     request.session["booking"] = {"service": service.code, "where": ANYWHERE}
     return render(request, "web/patient/times_anywhere.html", {
         "service": service, "name": wording.service_name(service), "patient": patient,
@@ -208,7 +209,7 @@ def times(request, code: str, where: str):
     if location is None and (patient is None or state != patient.state):
         asker = Patient(state=state, time_zone=zone_name)
     offer = offers.offer(service=service, location=location, zone_name=zone_name, day=day, patient=asker,
-                         language="es" if spanish else None, staff=staff)
+                         language="es" if spanish else None, staff=staff, allows_day=answer.allows_day)
     request.session["booking"] = {"service": service.code, "where": where, "tz": zone_name, "state": state,
                                   "spanish": spanish}
     context.update(offer_context(offer, pin_staff=spanish or staff is not None))
