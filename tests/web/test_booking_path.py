@@ -154,6 +154,8 @@ def test_a_cleared_patient_sees_the_places_and_earliest_anywhere(client, clinic,
     assert f'value="{clinic.phoenix.pk}@{slot_value(at(9))}"' in anywhere
     assert f'value="video@{slot_value(at(9))}"' in anywhere
 
+    nonsense = client.post(reverse("web:pick", args=["integration", "any"]), {"slot": "mars@tomorrow"})
+    assert nonsense.url == reverse("web:times", args=["integration", "any"])
     picked = client.post(reverse("web:pick", args=["integration", "any"]), {"slot": f"video@{slot_value(at(9))}"})
     assert picked.url == reverse("web:review")
     hold = Appointment.objects.get(status=S.HELD)

@@ -240,6 +240,8 @@ def pick(request, code: str, where: str):
     raw = request.POST.get("slot", "")
     if where == ANYWHERE:
         where, _at, raw = raw.partition("@")
+        if not offers.place_for(service, where)[0]:
+            return redirect("web:times", code=code, where=ANYWHERE)
         request.session["booking"] = _anywhere_choice(service, _where(service, where), where,
                                                       signed_in_patient(request))
     location = _where(service, where)
