@@ -80,10 +80,16 @@ def appointment_changed(*, appointment, action: str, new: bool = False, now=None
     if not staff_ids:
         return
     line = ics.lineage(appointment)
-    for staff_id in sorted(staff_ids):
-        FeedEntry.objects.update_or_create(
-            staff_id=staff_id, root_id=line.root_id, defaults={"appointment": appointment, "moves": line.moves}
-        )
+    # One statement, inside the booking's transaction: an entry per clinician, moved along with the visit.
+    FeedEntry.objects.bulk_create(
+        [
+            FeedEntry(staff_id=staff_id, root_id=line.root_id, appointment=appointment, moves=line.moves)
+            for staff_id in sorted(staff_ids)
+        ],
+        update_conflicts=True,
+        unique_fields=["staff", "root_id"],
+        update_fields=["appointment", "moves"],
+    )
 
 
 def _title(appointment: Appointment, *, initials: bool) -> str:
