@@ -16,6 +16,7 @@ import secrets
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -105,29 +106,61 @@ def _location(appointment: Appointment) -> str:
     return f"{appointment.location.name}, {ics.site_address(appointment.location)}".rstrip(", ")
 
 
-def feed_calendar(*, staff: StaffMember, now: dt.datetime | None = None) -> bytes:
-    now = now or timezone.now()
-    show_initials = FeedSettings.current().show_patient_initials
-    entries = (
-        FeedEntry.objects.filter(
-            staff=staff,
-            appointment__start__gte=now - dt.timedelta(days=FEED_PAST_DAYS),
-            appointment__start__lt=now + dt.timedelta(days=FEED_FUTURE_DAYS),
+def _lineages(appointment_ids) -> dict[int, ics.Lineage]:
+    """ics.lineage for many rows, one query per generation of moves."""
+    found = {pk: ics.Lineage(root_id=pk, moves=0) for pk in appointment_ids}
+    frontier = {pk: pk for pk in found}  # the earliest row reached so far -> the row asked about
+    while frontier:
+        earlier = Appointment.objects.filter(rescheduled_to_id__in=list(frontier)).values_list(
+            "rescheduled_to_id", "pk"
         )
+        step = {}
+        for later_id, pk in earlier:
+            asked = frontier[later_id]
+            found[asked] = ics.Lineage(root_id=pk, moves=found[asked].moves + 1)
+            step[pk] = asked
+        frontier = step
+    return found
+
+
+def feed_calendar(*, staff: StaffMember, now: dt.datetime | None = None) -> bytes:
+    """The entries (what the clinician was on, cancellations included) and, for visits whose
+    entry was never written (visits loaded in bulk, as the demo's are), the visits the clinician
+    holds time in now."""
+    now = now or timezone.now()
+    window = {
+        "start__gte": now - dt.timedelta(days=FEED_PAST_DAYS),
+        "start__lt": now + dt.timedelta(days=FEED_FUTURE_DAYS),
+    }
+    related = ("service", "location", "patient")
+    rows: dict[int, tuple[Appointment, ics.Lineage]] = {}
+    entries = (
+        FeedEntry.objects.filter(staff=staff, **{f"appointment__{k}": v for k, v in window.items()})
         .exclude(appointment__status__in=(S.HELD, S.EXPIRED))
-        .select_related("appointment__service", "appointment__location", "appointment__patient")
-        .order_by("appointment__start", "root_id")
+        .select_related(*(f"appointment__{name}" for name in related))
     )
+    for entry in entries:
+        rows[entry.root_id] = (entry.appointment, ics.Lineage(root_id=entry.root_id, moves=entry.moves))
+    known = {appointment.pk for appointment, _ in rows.values()}
+    live = list(
+        Appointment.objects.filter(Exists(Allocation.objects.filter(appointment=OuterRef("pk"), staff=staff)), **window)
+        .exclude(status__in=(S.HELD, S.EXPIRED))
+        .exclude(pk__in=known)
+        .select_related(*related)
+    )
+    lineages = _lineages([appointment.pk for appointment in live])
+    for appointment in live:
+        rows[lineages[appointment.pk].root_id] = (appointment, lineages[appointment.pk])
+    show_initials = FeedSettings.current().show_patient_initials
     calendar = ics.new_calendar(name=f"{ics.clinic_name()}: {staff.display_name}")
     base = settings.PUBLIC_BASE_URL.rstrip("/")
-    for entry in entries:
-        appointment = entry.appointment
+    for appointment, line in sorted(rows.values(), key=lambda row: (row[0].start, row[1].root_id)):
         # The row the clinician is on was moved to one they are not on: for them, it is off.
         moved_off = appointment.status == S.RESCHEDULED
         calendar.add_component(
             ics.visit_event(
                 appointment=appointment,
-                lineage=ics.Lineage(root_id=entry.root_id, moves=entry.moves + (1 if moved_off else 0)),
+                lineage=ics.Lineage(root_id=line.root_id, moves=line.moves + (1 if moved_off else 0)),
                 title=_title(appointment, initials=show_initials),
                 location=_location(appointment),
                 url=base + reverse("web:desk-appointment", kwargs={"appointment_id": appointment.pk}),

@@ -148,3 +148,38 @@ def test_an_admin_issues_a_feed_url_in_the_admin_and_sees_it_once(visit, clinic,
     url = message.rsplit(" ", 1)[1]
     assert read(url).status_code == 200
     assert FeedToken.objects.get(staff=clinic.nurse).created_by == people.admin
+
+
+def test_visits_loaded_without_the_booking_service_are_in_the_feed_under_their_first_bookings_uid(
+    clinic, people, frozen
+):
+    from calendars.models import FeedEntry
+    from scheduling.models import Allocation, Phase
+    from tests.factories import AppointmentFactory
+
+    first = AppointmentFactory(
+        patient=people.ana,
+        service=clinic.service,
+        location=clinic.location,
+        start=at(9),
+        end=at(10),
+        status="rescheduled",
+    )
+    moved = AppointmentFactory(
+        patient=people.ana, service=clinic.service, location=clinic.location, start=at(11), end=at(12)
+    )
+    first.rescheduled_to = moved
+    first.save()
+    Allocation.objects.create(
+        appointment=moved,
+        phase=Phase.objects.filter(service=clinic.service).first(),
+        staff=clinic.nurse,
+        start=moved.start,
+        end=moved.end,
+    )
+    assert not FeedEntry.objects.exists()
+
+    [(uid, event)] = events(read(issue(people.nurse, clinic.nurse)).content).items()
+
+    assert uid.startswith(f"appointment-{first.pk}@")
+    assert (event["sequence"], event.decoded("dtstart")) == (1, at(11))
