@@ -304,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
                   own=("reminders", "noop_tasks_per_s"))
     scenario("courses")
     scenario("earliest")
+    scenario("fhir")
 
     facts["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
     result["finished_at"] = dt.datetime.now(dt.UTC).isoformat()
