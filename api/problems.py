@@ -223,16 +223,67 @@ class ProblemFieldErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
 
 
+class ProblemGateSerializer(serializers.Serializer):
+    gate = serializers.CharField()
+    detail = serializers.CharField()
+    how_to_satisfy = serializers.CharField()
+    overridable = serializers.BooleanField()
+
+
+class ProblemRuleSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    detail = serializers.CharField()
+
+
 class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details, as every API error is rendered."""
+    """RFC 9457 problem details, as every API error is rendered. Besides the members every problem
+    has, some codes carry more, each described below with the codes that send it. Each operation
+    lists its codes under its problem responses (`x-problem-codes`);
+    any operation may also answer 400 `validation_error` or `malformed_request`, 401
+    `not_authenticated` or `authentication_failed`, 403 `permission_denied`, 404 `not_found`, 405
+    `method_not_allowed`, 406 `not_acceptable`, 415 `unsupported_media_type`, 429 `throttled` and
+    503 `database_unavailable`."""
 
     type = serializers.URLField()
     title = serializers.CharField()
     status = serializers.IntegerField()
     code = serializers.CharField(help_text="Stable, machine-readable; safe to branch on.")
     detail = serializers.CharField(help_text="Specific and human: what went wrong and what to do.")
-    errors = ProblemFieldErrorSerializer(many=True, required=False, help_text="Validation errors, one per field.")
+    errors = ProblemFieldErrorSerializer(many=True, required=False, help_text=(
+        "Validation errors, one per field (400 `validation_error`, `invalid_pagination`)."))
     retry_after = serializers.IntegerField(required=False, help_text="Seconds to wait (429 and 503).")
+    reason = serializers.CharField(required=False, help_text=(
+        "409 `slot_taken`: what the engine found in the way, `taken` (a visit or hold) or `capacity` (the "
+        "nurse's watch is full). 422 `course_unplaceable`: why the search stopped (e.g. `no_opening`, "
+        "`max_span`, `budget`)."))
+    visit = serializers.IntegerField(required=False, help_text="422 `course_unplaceable`: the number of the visit "
+                                                               "that could not be placed.")
+    kind = serializers.CharField(required=False, help_text="422 `course_unplaceable`: `dose` or `companion`.")
+    earliest_start = serializers.DateField(required=False, help_text=(
+        "422 `course_unplaceable`: the earliest day the whole course fits from; absent when none does."))
+    gate = serializers.CharField(required=False, help_text="422 `gate_failed`: the first gate that refused.")
+    how_to_satisfy = serializers.CharField(required=False, help_text="422 `gate_failed`: what would let it pass.")
+    overridable = serializers.BooleanField(required=False, help_text=(
+        "422 `gate_failed`, `too_early_for_check_in`, `too_early_to_complete`: whether the front desk may "
+        "override it with `override_reason`."))
+    gates = ProblemGateSerializer(many=True, required=False, help_text="422 `gate_failed`: every gate that refused.")
+    findings = serializers.ListField(child=serializers.CharField(), required=False, help_text=(
+        "422 `findings_not_addressed`: the screening's findings the notes must weigh."))
+    from_status = serializers.CharField(required=False, help_text="409 `illegal_transition`: the visit's status.")
+    to_status = serializers.CharField(required=False, help_text="409 `illegal_transition`: the status asked for.")
+    status_now = serializers.CharField(required=False, help_text=(
+        "409 `hold_not_live`, `course_status`: the hold's or course's status now."))
+    opens_at = serializers.DateTimeField(required=False, help_text=(
+        "422 `checkin_not_open`, `too_early_for_check_in`: when it opens (UTC)."))
+    starts_at = serializers.DateTimeField(required=False, help_text="422 `too_early_to_complete`: the visit's start.")
+    rule = serializers.CharField(required=False, help_text="422 `course_spacing`: the first spacing rule broken.")
+    rules = ProblemRuleSerializer(many=True, required=False, help_text="422 `course_spacing`: every rule broken.")
+    appointment = serializers.IntegerField(required=False, help_text="409 `patient_busy`: the patient's other visit.")
+    appointment_start = serializers.DateTimeField(required=False, help_text="409 `patient_busy`: its start.")
+    appointment_end = serializers.DateTimeField(required=False, help_text="409 `patient_busy`: its end.")
+    held = serializers.BooleanField(required=False, help_text="409 `patient_busy`: whether it is a live hold.")
+    checks = serializers.DictField(child=serializers.CharField(), required=False, help_text=(
+        "503 `not_ready` (the readiness check): each dependency and its state."))
 
     class Meta:
         ref_name = "Problem"

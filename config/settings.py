@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "telehealth",
     "checkins",
     "calendars",
+    "waitlist",
     "api",
     "django_htmx",
     "web",
@@ -236,7 +237,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Path ids (api/routes): positive and within the database's 64-bit keys.
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.document_pagination"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.document_pagination",
+                             "api.problem_codes.document_problem_codes"],
     # One schema enum per domain choice set, named for the domain (not for the field using it).
     "ENUM_NAME_OVERRIDES": {
         "StaffRoleEnum": "scheduling.models.clinic.StaffRole",

@@ -27,8 +27,9 @@ class AwareDateTimeField(serializers.DateTimeField):
         return utc_instant(value)
 
 
+# Where a visit happens: a location (in person) or modality=video (no location). A comment, not
+# a docstring: the schema would give it to every request built on it as its description.
 class _Where(serializers.Serializer):
-    """Where a visit happens: a location (in person) or modality=video (no location)."""
 
     location = IdField(required=False, allow_null=True,
                                         help_text="In-person location id; leave out for a video visit.")
@@ -47,6 +48,8 @@ class _Where(serializers.Serializer):
 
 
 class HoldRequestSerializer(_Where):
+    """A visit to hold: the service, its start, and where (a location, or modality=video)."""
+
     service = ServiceRefField()
     start = AwareDateTimeField(help_text="The visit's start, as offered by GET /api/v1/availability.")
     staff = IdField(required=False, allow_null=True,
@@ -90,6 +93,8 @@ class BookingRequestSerializer(HoldRequestSerializer):
 
 
 class RescheduleRequestSerializer(_Where):
+    """The visit's new start, and where (the same place when left out)."""
+
     start = AwareDateTimeField(help_text="The new start.")
     staff = IdField(required=False, allow_null=True)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=300)

@@ -22,9 +22,10 @@ def _clinical(serializer) -> bool:
     return bool(serializer.context.get("clinical"))
 
 
+# Withholds `withheld` fields (as null, so the shape stays the same) from readers who are not on
+# the care team: the desk sees that a record exists, its state and dates, not what it says. (A
+# comment: a docstring here would be the schema's description of every serializer using it.)
 class MinimumNecessary:
-    """Withholds `withheld` fields (as null, so the shape stays the same) from readers who are not on
-    the care team: the desk sees that a record exists, its state and dates, not what it says."""
 
     withheld: tuple[str, ...] = ()
 
@@ -63,6 +64,9 @@ class ScreeningRequestSerializer(serializers.Serializer):
 
 
 class ScreeningSerializer(MinimumNecessary, serializers.ModelSerializer):
+    """A contraindication screening. The front desk sees that it exists, its source and dates; its
+    answers, findings and details are null for it."""
+
     withheld = ("answers", "findings", "details")
     patient = serializers.SerializerMethodField()
     answers = serializers.SerializerMethodField(help_text="Null for the front desk.")
@@ -94,6 +98,9 @@ class ClearanceRequestSerializer(serializers.Serializer):
 
 
 class ClearanceSerializer(MinimumNecessary, serializers.ModelSerializer):
+    """A clearance for a treatment. The front desk sees that it exists, its state and dates; its notes
+    and the reason it was revoked are null for it."""
+
     withheld = ("notes", "revoke_reason")
     patient = serializers.SerializerMethodField()
     cleared_by = serializers.SerializerMethodField()

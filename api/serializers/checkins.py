@@ -61,7 +61,7 @@ class CheckInPageSerializer(serializers.Serializer):
 
 
 class CheckInAnswerRequestSerializer(serializers.Serializer):
-    """For the schema: send the questions' `name`s with their values."""
+    """The answers: each question's `name` (as GET /api/v1/checkins/{token} lists them) with its value."""
 
     mood = serializers.IntegerField(required=False, min_value=0, max_value=10)
     sleep = serializers.IntegerField(required=False, min_value=0, max_value=10)

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from api.serializers.booking import _Where, AwareDateTimeField
 from api.serializers.fields import IdField
 from scheduling.models import Appointment, CourseStep, CourseTemplate
-from scheduling.services.courses import DAY_NAMES, TIMES_OF_DAY
+from scheduling.services.courses import DAY_NAMES, START_WINDOW, TIMES_OF_DAY
 
 DAYS = [name.lower() for name in DAY_NAMES]
 
@@ -29,12 +29,15 @@ class PreferencesSerializer(serializers.Serializer):
 
 
 class CourseRequestSerializer(_Where):
+    """A course to book from a template: where (a location, or modality=video), for whom, from when,
+    with which wishes."""
+
     template = serializers.SlugField(help_text="The course template's code, e.g. iv-induction.")
     patient = IdField(required=False,
                                        help_text="Front desk: the patient. Patients book for themselves.")
     start_from = AwareDateTimeField(required=False, help_text="The first visit not before this (default: now).")
-    start_by = AwareDateTimeField(required=False, help_text="The first visit not after this (default: two weeks "
-                                                            "after start_from).")
+    start_by = AwareDateTimeField(required=False, help_text=f"The first visit not after this (default: "
+                                                            f"{START_WINDOW.days} days after start_from).")
     with_companions = serializers.BooleanField(default=True, help_text="Book the template's companion visits.")
     preferences = PreferencesSerializer(required=False)
     override_reason = serializers.CharField(
@@ -58,8 +61,9 @@ class StopRequestSerializer(serializers.Serializer):
 
 
 class ResumeRequestSerializer(serializers.Serializer):
-    start_from = AwareDateTimeField(required=False)
-    start_by = AwareDateTimeField(required=False)
+    start_from = AwareDateTimeField(required=False, help_text="The next visit not before this (default: now).")
+    start_by = AwareDateTimeField(required=False, help_text=f"The next visit not after this (default: "
+                                                            f"{START_WINDOW.days} days after start_from).")
     override_reason = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
