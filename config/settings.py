@@ -60,7 +60,6 @@ INSTALLED_APPS = [
     "telehealth",
     "checkins",
     "calendars",
-    "waitlist",
     "api",
     "django_htmx",
     "web",
