@@ -124,6 +124,12 @@ def site_address(location) -> str:
     return address or location.name
 
 
+def patient_title(language: str) -> str:
+    """A patient's visit as a calendar names it; the pages' Google and Outlook links
+    (web/calendar_links.py) carry the same title as the .ics."""
+    return _TITLES.get(language, _TITLES["en"]).format(brand=clinic_name())
+
+
 def appointment_calendar(appointment: Appointment, *, language: str | None = None) -> bytes:
     """The patient's .ics for one visit: where it stands now (a moved visit's latest time, a
     cancelled one as cancelled). The caller has checked that this patient or staff member may see it."""

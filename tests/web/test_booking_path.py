@@ -122,6 +122,28 @@ def test_a_new_visitor_choosing_an_infusion_is_led_to_the_evaluation_and_its_ear
     assert client.session["booking"]["where"] == str(clinic.phoenix.pk)
 
 
+def test_a_visitor_who_picks_a_video_time_from_earliest_anywhere_gets_their_own_states_clock(
+    client, clinic, frozen, django_capture_on_commit_callbacks
+):
+    client.post(reverse("web:pick", args=["evaluation", "any"]), {"slot": f"video@{slot_value(at(9))}"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("web:details"),
+            {
+                "first_name": "Rosa",
+                "last_name": "Reyes",
+                "date_of_birth": "1988-04-02",
+                "phone": "602-555-0177",
+                "state": "AZ",
+                "language": "en",
+            },
+        )
+
+    hold = Appointment.objects.select_related("patient").get(status=S.HELD)
+    assert hold.location is None and hold.start == at(9) and hold.patient.time_zone == "America/Phoenix"
+
+
 def test_a_signed_in_patient_without_clearance_is_told_why_and_offered_the_evaluation(client, clinic, ana, frozen):
     client.force_login(ana.user)
 

@@ -370,6 +370,9 @@ def details(request):
     error = ""
     if request.method == "POST" and form.is_valid() and not (error := address_limit_error(request)):
         zone_name = booking["tz"] if location is None else location.time_zone
+        if location is None and not booking.get("state"):
+            # A video time picked from a list across places: the state typed here gives the clock.
+            zone_name = wording.STATE_ZONES.get(form.cleaned_data["state"], zone_name)
         return _register(request, form.details(time_zone=zone_name), service, location)
     context = {"form": form, "error": error, **_summary(booking, service, location),
                "hold_minutes": settings.HOLD_MINUTES}
