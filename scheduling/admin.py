@@ -250,7 +250,8 @@ class PatientAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at"]
     fieldsets = [
         (None, {"fields": ["user", "legal_first_name", "legal_last_name", "preferred_name", "date_of_birth"]}),
-        ("Contact", {"fields": ["phone", "email", "time_zone", "language", "state", "prefers_email"]}),
+        ("Contact", {"fields": ["phone", "email", "time_zone", "language", "interpreter_language", "state",
+                              "prefers_email"]}),
         ("SMS consent", {"fields": ["sms_consent", "sms_consent_at", "sms_consent_source", "sms_opted_out"]}),
         (None, {"fields": ["created_at"]}),
     ]

@@ -37,6 +37,9 @@ class Patient(models.Model):
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
     state = models.CharField(max_length=2, blank=True, validators=[validate_state],
                              help_text="State of residence (telehealth licensure).")
+    interpreter_language = models.CharField(
+        max_length=40, blank=True,
+        help_text="The language an interpreter is needed in (e.g. Vietnamese, ASL); blank when none is needed.")
     # Current SMS consent; its history is kept by notifications.
     sms_consent = models.BooleanField(default=False, help_text="Explicit consent to SMS beyond care reminders.")
     sms_consent_at = models.DateTimeField(null=True, blank=True)
