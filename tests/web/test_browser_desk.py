@@ -77,7 +77,7 @@ def test_the_desk_books_a_caller_then_moves_the_visit_and_the_reminder_follows(b
 
     page.get_by_role("link", name="Move").click()
     page.wait_for_url(re.compile(r"/move$"))
-    page.get_by_role("link", name=re.compile(phoenix_day(5).strftime("%a %-d %b"))).click()
+    page.get_by_role("link", name=re.compile(phoenix_day(5).strftime("%a, %b %-d"))).click()
     page.locator("ul.slots:not(.wide)").get_by_role("button", name="2:00 PM", exact=True).click()
 
     page.wait_for_url(re.compile(r"/desk/appointments/\d+$"))

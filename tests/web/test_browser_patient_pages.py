@@ -132,8 +132,10 @@ def test_every_patient_page_is_clean_for_axe_and_fits_the_phone(browser, live_se
     check_patient_page(page, f"a11y-{name}-01-services")
     page.goto(f"{base}/book/integration/")
     check_patient_page(page, f"a11y-{name}-02-place")
-    page.goto(f"{base}/book/integration/{clinic.phoenix.pk}/")
-    check_patient_page(page, f"a11y-{name}-03-times")
+    for path, label in (("video/", "03a-video-where"), ("video/?state=AZ", "03b-video-times"),
+                        ("any/", "03c-earliest-anywhere"), (f"{clinic.phoenix.pk}/", "03-times")):
+        page.goto(f"{base}/book/integration/{path}")
+        check_patient_page(page, f"a11y-{name}-{label}")
     page.locator("section[aria-labelledby=earliest] .slot").first.click()
     page.wait_for_url(re.compile(r"/book/details$"))
     check_patient_page(page, f"a11y-{name}-04-details")

@@ -91,7 +91,7 @@ def test_the_week_view_shows_one_clinicians_visits_by_day(desk, clinic, ana, fro
     page = desk.get(reverse("web:desk-week"), {"staff": clinic.therapist.pk, "date": "2025-03-05"}).content.decode()
 
     assert "Lucía Fernández · week of Monday, March 3, 2025" in page
-    assert "Tue 4 Mar" in page and "Ana Lopez" in page
+    assert "Tue, Mar 4" in page and "Ana Lopez" in page
 
 
 def test_a_desk_user_books_a_caller_found_by_phone(desk, clinic, ana, frozen, caplog):
