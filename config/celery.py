@@ -29,6 +29,8 @@ def _beat_schedule() -> dict:
         # Housekeeping only: lapsed holds are already free, old idempotency keys already ignored.
         "scheduling-expire-lapsed-holds": {"task": "scheduling.expire_lapsed_holds", "schedule": 60.0,
                                            "options": {"expires": 60.0}},
+        # Moves the waitlist on when an offer lapses or a freed time's nudge was lost.
+        "waitlist-sweep": {"task": "waitlist.sweep", "schedule": interval, "options": {"expires": interval}},
         "api-purge-idempotency-records": {"task": "api.purge_idempotency_records", "schedule": 3600.0,
                                           "options": {"expires": 3600.0}},
     }

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "telehealth",
     "checkins",
     "calendars",
+    "waitlist",
     "api",
     "django_htmx",
     "web",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("webhooks/", include("api.views.webhooks")),
     path("", include("telehealth.urls")),
     path("", include("checkins.urls")),
+    path("", include("waitlist.urls")),
     path("", include("calendars.urls")),
     path("", include("web.urls")),
 ]

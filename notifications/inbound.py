@@ -33,6 +33,16 @@ CANCEL_REQUEST_REASON = ("Asked by text to cancel the visit, and is now opted ou
                          "they may want to cancel the visit.")
 
 
+# Apps above notifications that read some replies themselves (a YES to a waitlist offer) register,
+# when they load, handler(inbound=, reading=, patients=, now=) -> True when the text was theirs.
+_REPLY_HANDLERS: list = []
+
+
+def register_reply_handler(handler) -> None:
+    if handler not in _REPLY_HANDLERS:
+        _REPLY_HANDLERS.append(handler)
+
+
 def _next_appointment(patients: list[Patient], now: dt.datetime) -> Appointment | None:
     """The visit a reply is about: the patient's next one that has not ended."""
     if not patients:
@@ -57,7 +67,9 @@ def receive_sms(*, provider_id: str, from_number: str, to_number: str, body: str
         inbound = InboundMessage.objects.create(
             provider_id=provider_id, from_number=from_number, to_number=to_number, body=body[:1600],
             received_at=now, patient=patient, appointment=appointment, action=_ACTIONS[reading.meaning])
-        _act(inbound, reading=reading, patients=patients, patient=patient, appointment=appointment, now=now)
+        if not any(handler(inbound=inbound, reading=reading, patients=patients, now=now)
+                   for handler in _REPLY_HANDLERS):
+            _act(inbound, reading=reading, patients=patients, patient=patient, appointment=appointment, now=now)
         inbound.save()
         return inbound
 

@@ -62,6 +62,15 @@ def register_follow_up_check(template: str, check: Callable) -> None:
     _FOLLOW_UP_CHECKS[template] = check
 
 
+# Messages about something other than a visit (a waitlist offer): the owning app registers, when
+# it loads, a check message -> Supersede | Drop | None that replaces the visit's checks.
+_OWN_CHECKS: dict[str, Callable] = {}
+
+
+def register_own_check(template: str, check: Callable) -> None:
+    _OWN_CHECKS[template] = check
+
+
 def is_staff_alert(message) -> bool:
     return message.kind.startswith(plans.STAFF_PREFIX)
 
@@ -71,6 +80,9 @@ def appointment_problem(message, appointment, *, now: dt.datetime) -> Supersede 
     patient's own text and always go, and so do urgent alerts to staff."""
     if is_reply(message) or is_staff_alert(message):
         return None
+    own = _OWN_CHECKS.get(message.template)
+    if own is not None:
+        return own(message, now=now)
     if appointment is None:
         return Supersede("The visit no longer exists.")
     status = appointment.status

@@ -21,6 +21,7 @@ PRODUCT = (
     "web",
     "audit",
     "calendars",
+    "waitlist",
 )
 
 

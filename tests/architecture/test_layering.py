@@ -8,7 +8,7 @@ import pytest
 from tests.architecture.source import imports, Module, PRODUCT, product_modules
 
 DOMAIN = ("scheduling", "care", "checkins", "notifications", "telehealth", "accounts", "audit", "calendars", "web",
-          "core")
+          "core", "waitlist")
 # The root URL configuration mounts the API; it is the one module outside api/ that may import it.
 MAY_IMPORT_API = {"config.urls"}
 FRAMEWORKS = ("django", "rest_framework", "drf_spectacular", "knox")
@@ -22,6 +22,9 @@ RULES = [
     ("scheduling", "calendars", "scheduling calls hooks that calendars registers"),
     ("notifications", "calendars", "calendars registers the confirmation's attachment with notifications"),
     ("calendars", "web", "the pages serve the calendars, not the other way round"),
+    *[(package, "waitlist", f"{package} tells the waitlist through hooks and registries it registers")
+      for package in ("scheduling", "notifications", "care")],
+    ("waitlist", "web", "the waitlist is domain code; the pages sit above it"),
     ("accounts", "scheduling", "who may sign in does not depend on the calendar"),
     *[("core", other, "core is framework-free and depends on nothing of ours") for other in PRODUCT if other != "core"],
     *[("core", framework, "core is framework-free") for framework in FRAMEWORKS],
