@@ -10,10 +10,10 @@ from rest_framework import serializers
 
 from api.serializers.fields import IdField, local_text, ServiceRefField, utc_text
 from care.eligibility import Eligibility
+from scheduling import catalog
 from scheduling.availability import PlacedSlot
 from scheduling.models import Location, Modality, Service
 from scheduling.models.clinic import LANGUAGES, validate_time_zone
-from scheduling.selectors.catalog import active_service
 
 NEXT_STEPS = ["book", "book_evaluation", "attend_evaluation", "call_clinic"]
 CODES = ["eligible", "evaluation_first", "evaluation_booked", "clearance_pending", "clearance_expired",
@@ -90,8 +90,8 @@ class EarliestQuerySerializer(serializers.Serializer):
     patient = IdField(required=False, help_text="Clinic staff: the patient to answer for (eligibility, licensure).")
 
     def validate_service(self, pk: int) -> Service:
-        service = active_service(pk)
-        if service is None:
+        service = catalog.current().services.get(pk)  # the kept set-up: phases and sites come with it
+        if service is None or not service.active:
             raise serializers.ValidationError(f"No service has the id {pk}; see /api/v1/services.")
         return service
 

@@ -20,8 +20,9 @@ from audit.services import record_read
 from care.eligibility import earliest_for
 from config.throttles import AvailabilityThrottle
 from core.errors import DomainError, NotFound
+from scheduling import catalog
 from scheduling.availability import find_earliest
-from scheduling.models import Patient, StaffMember
+from scheduling.models import Patient
 from scheduling.selectors.appointments import get_patient
 
 
@@ -63,8 +64,7 @@ class EarliestView(GenericAPIView):
         else:
             answer, found = earliest_for(patient=patient, service=service, days=q["days"], limit=q["limit"],
                                          language=q.get("language"), now=now, by_staff=staff_view)
-        staff_ids = {pk for placed in found if placed.location is None for pk in placed.slot.staff_ids}
-        zones = dict(StaffMember.objects.filter(pk__in=staff_ids).values_list("pk", "time_zone")) if staff_ids else {}
+        zones = {member.pk: member.time_zone for member in catalog.current().staff}  # active staff, kept
         video_zone = q.get("time_zone") or (patient.time_zone if patient is not None else None)
         return Response(render_earliest(service=service, start=now, end=now + dt.timedelta(days=q["days"]),
                                         found=found, eligibility=answer, video_zone=video_zone,
