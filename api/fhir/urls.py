@@ -16,4 +16,5 @@ urlpatterns = [
     path("Appointment", views.AppointmentView.as_view(), name="appointments"),
     path("Appointment/<id:pk>", views.AppointmentReadView.as_view(), name="appointment"),
     path("Patient/<id:pk>", views.PatientReadView.as_view(), name="patient"),
+    path("<path:rest>", views.UnknownView.as_view(), name="unknown"),
 ]

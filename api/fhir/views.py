@@ -451,3 +451,17 @@ class PatientReadView(FHIRView):
         patient = get_patient(user=request.user, patient_id=pk)
         record(action=Action.READ, target=patient, summary="FHIR Patient read")
         return Response(R.patient_resource(patient))
+
+
+class UnknownView(FHIRView):
+    """Any other path under /fhir/r4/: a 404 OperationOutcome, as FHIR clients expect."""
+
+    permission_classes = [AllowAny]
+
+    def _refuse(self, request, rest: str):
+        raise NotFound(
+            f"This server has no /fhir/r4/{rest[:80]}; GET metadata lists what it serves.",
+            code="fhir_endpoint_not_found",
+        )
+
+    get = post = put = patch = delete = _refuse

@@ -83,6 +83,7 @@ EXEMPT = {
     "/fhir/r4/Schedule": "FHIR Schedules: the catalog of who can be booked for what",
     "/fhir/r4/Schedule/<str:schedule_id>": "a FHIR Schedule: the catalog",
     "/fhir/r4/Slot": "FHIR Slots: free times, as /api/v1/availability",
+    "/fhir/r4/<path:rest>": "any other FHIR path: a 404 OperationOutcome",
     "/calendars/<str:token>.ics": "a clinician's calendar feed, by its secret URL; each read is recorded "
                                   "as the clinician's (tests/calendars/test_clinician_feed.py)",
     "/visit/<str:token>": "a video visit's link: the token is the key, not a staff session",

@@ -310,3 +310,12 @@ def test_a_video_slot_search_agrees_with_availability_and_a_cancelled_video_visi
 
     assert cancelled["status"] == "cancelled"
     assert cancelled["cancelationReason"] == {"text": "Cancelled by the clinic"}
+
+
+def test_a_path_the_server_does_not_serve_is_a_404_operation_outcome(db):
+    from rest_framework.test import APIClient
+
+    response = fhir(APIClient(), "Observation")
+
+    assert response.status_code == 404
+    assert valid(response.json())["issue"][0]["details"]["coding"][0]["code"] == "fhir_endpoint_not_found"
