@@ -327,6 +327,7 @@ ROWS: list[Row] = [
                                                   {"actor": {"reference": "Location/{x}"}, "status": "accepted"}]}),
     Row("get", f"/fhir/r4/Appointment/{VISIT}", expect(**API_SIGN_IN, patient_a=200, patient_b=404, desk_y=404,
                                                      x_side=200)),
+    Row("get", "/fhir/r4/Observation", expect(everyone=404)),
     Row("get", "/fhir/r4/Patient/{patient_a}", expect(**API_SIGN_IN, patient_a=200, patient_b=404, desk_y=404,
                                                       x_side=200)),
 
