@@ -87,16 +87,17 @@ class OverrideInline(admin.TabularInline):
 
 class StaffOverrideInline(OverrideInline):
     fk_name = "staff"
-    verbose_name_plural = "time off and extra hours"
+    verbose_name_plural = "dates: these are the hours, time off and extra hours"
 
 
 class ResourceOverrideInline(OverrideInline):
     fk_name = "resource"
-    verbose_name_plural = "out of service / extra hours"
+    verbose_name_plural = "dates: these are the hours, out of service and extra hours"
 
 
 class LocationOverrideInline(OverrideInline):
     fk_name = "location"
+    verbose_name_plural = "dates: these are the hours (replacing the week's), blocked and extra hours"
 
 
 class ResourceInline(admin.TabularInline):

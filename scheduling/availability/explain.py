@@ -47,6 +47,24 @@ def _day(ctx: Context, instant: int, staff_id: int | None = None) -> tuple[dt.da
     return local.date(), local.strftime("%a %d %b %Y")
 
 
+def buffers_text(ctx: Context, need: Need | None = None) -> str:
+    """"its 15-minute buffers before and after" when the time held includes buffers (of `need`
+    alone when given), which a refusal must name: the visit alone may fit where the time it holds
+    does not. "" without buffers."""
+    before, after = ctx.service.buffer_before_minutes, ctx.service.buffer_after_minutes
+    if need is not None:
+        before = before if need.hold_start < need.start else 0
+        after = after if need.hold_end > need.end else 0
+    if before and before == after:
+        return f"its {before}-minute buffers before and after"
+    parts = [f"{minutes}-minute buffer {side}" for minutes, side in ((before, "before"), (after, "after")) if minutes]
+    return f"its {' and '.join(parts)}" if parts else ""
+
+
+def _with(buffers: str) -> str:
+    return f"with {buffers}, " if buffers else ""
+
+
 def _site_reason(ctx: Context, start: int, need: Need) -> SlotUnavailable:
     site = ctx.location
     lo, hi = start + ctx.needs[0].hold_start, start + ctx.needs[-1].hold_end
@@ -63,7 +81,8 @@ def _site_reason(ctx: Context, start: int, need: Need) -> SlotUnavailable:
     zone = ctx.site_zone
     hours = ", ".join(f"{timeutils.clock_range(from_epoch(s), from_epoch(e), zone)} "
                       f"{from_epoch(s).astimezone(zone).tzname()}" for s, e in opening)
-    return SlotUnavailable(f"Outside {site.name}'s hours: {_range(ctx, lo, hi)} does not fit in {hours}.",
+    return SlotUnavailable(f"Outside {site.name}'s hours: {_with(buffers_text(ctx))}{_range(ctx, lo, hi)} does not fit in "
+                           f"{hours}.",
                            "outside_hours")
 
 
@@ -81,7 +100,11 @@ def _holder_reason(ctx: Context, run: Run, holder: Holder, start: int, *, words:
             if off:
                 why = f" ({off[0].reason})" if off[0].reason else ""
                 return f"{holder.name} is unavailable on {label}{why}", "time_off"
-            return (f"{holder.name} is not available {_range(ctx, lo, hi, staff_id)}" if words else ""), "outside_hours"
+            if not words:
+                return "", "outside_hours"
+            buffers = buffers_text(ctx, need)
+            return (f"{holder.name} is not available {_range(ctx, lo, hi, staff_id)}"
+                    f"{f' (with {buffers})' if buffers else ''}"), "outside_hours"
         if not run.is_staff or need.staff_usage == EXCLUSIVE:
             clash = overlapping(holder.busy, lo, hi)
             if clash and not words:

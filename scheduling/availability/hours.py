@@ -1,8 +1,9 @@
 """Working hours as instants: weekly rules, dated overrides and closures read on a wall clock.
 
 Pure functions over plain records, so the rules can be tested (and the demo seeded) without a
-database. For each local date: the weekly rules in effect that day, plus extra hours, minus
-time off, and nothing at all on a closed day.
+database. For each local date: the weekly rules in effect that day (or, when the date has its
+hours set, those hours instead), plus extra hours, minus time off, and nothing at all on a closed
+day.
 """
 
 from __future__ import annotations
@@ -34,13 +35,16 @@ class WeeklyRule:
 
 @dataclass(frozen=True)
 class DatedOverride:
-    """Extra hours (available=True, with times) or time off (a whole day when times are None)."""
+    """Extra hours (available=True, with times) or time off (a whole day when times are None).
+    `sets_hours`: the date's own hours, replacing the weekly rules that day (available=True with
+    times; available=False without times: closed that day)."""
 
     date: dt.date
     available: bool
     start: dt.time | None = None
     end: dt.time | None = None
     reason: str = ""
+    sets_hours: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,9 +87,14 @@ def open_spans(*, rules: Iterable[WeeklyRule], overrides: Iterable[DatedOverride
     for day in dates:
         if any(c.covers(day) for c in closures):
             continue
-        day_spans = [_range(day, r.start, r.end, tz) for r in by_weekday.get(day.weekday(), ()) if r.applies_on(day)]
         day_overrides = by_date.get(day, ())
-        day_spans += [_range(day, o.start, o.end, tz) for o in day_overrides if o.available]
-        off = [_range(day, o.start, o.end, tz) for o in day_overrides if not o.available]
+        day_hours = [o for o in day_overrides if o.sets_hours]
+        if day_hours:
+            day_spans = [_range(day, o.start, o.end, tz) for o in day_hours if o.available]
+        else:
+            day_spans = [_range(day, r.start, r.end, tz) for r in by_weekday.get(day.weekday(), ())
+                         if r.applies_on(day)]
+        day_spans += [_range(day, o.start, o.end, tz) for o in day_overrides if o.available and not o.sets_hours]
+        off = [_range(day, o.start, o.end, tz) for o in day_overrides if not o.available and not o.sets_hours]
         spans.extend(subtract(normalise(day_spans), off) if off else day_spans)
     return normalise(spans)

@@ -116,6 +116,9 @@ def _rule(row: WorkingHours) -> WeeklyRule:
 
 
 def _override(row: HoursOverride) -> DatedOverride:
+    if row.kind == HoursOverride.Kind.HOURS:  # the day's hours; without times, closed that day
+        return DatedOverride(row.date, row.start_time is not None, row.start_time, row.end_time, row.reason,
+                             sets_hours=True)
     return DatedOverride(row.date, row.kind == HoursOverride.Kind.AVAILABLE, row.start_time, row.end_time, row.reason)
 
 

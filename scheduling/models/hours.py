@@ -105,12 +105,16 @@ class WorkingHours(HoursOwner):
 
 
 class HoursOverride(HoursOwner):
-    """A dated exception: extra hours, or time off (a whole day when no times are given).
-    Also how the desk blocks a chair out of service or a clinician's meeting."""
+    """A dated exception: extra hours, time off (a whole day when no times are given), or the
+    day's hours themselves ("these are the hours that day": they replace the weekly hours of that
+    date; without times the owner is closed that day). Extra hours and time off on the same date
+    still add to and take from the day's hours. Also how the desk blocks a chair out of service or
+    a clinician's meeting."""
 
     class Kind(models.TextChoices):
         AVAILABLE = "available", "Extra hours"
         UNAVAILABLE = "unavailable", "Time off / blocked"
+        HOURS = "hours", "These are the hours (replaces the weekly hours; no times = closed)"
 
     date = models.DateField()
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -121,6 +125,9 @@ class HoursOverride(HoursOwner):
     class Meta:
         ordering = ["date", "start_time"]
 
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display().split(' (')[0]}: {self.hours_text()}"
+
     def clean(self) -> None:
         super().clean()
         if (self.start_time is None) != (self.end_time is None):
@@ -129,6 +136,28 @@ class HoursOverride(HoursOwner):
             raise ValidationError({"end_time": "The block must end after it starts."})
         if self.kind == self.Kind.AVAILABLE and self.start_time is None:
             raise ValidationError("Extra hours need a start and an end time.")
+        if self.kind == self.Kind.HOURS:
+            self._clean_day_hours()
+
+    def _clean_day_hours(self) -> None:
+        """A date's hours are closed or a set of times that do not overlap, never both."""
+        owner = self.owner
+        if owner is None or owner.pk is None or self.date is None:
+            return
+        others = HoursOverride.objects.filter(kind=self.Kind.HOURS, date=self.date, **self.owner_filter()) \
+            .exclude(pk=self.pk)
+        for other in others:
+            if (self.start_time is None) != (other.start_time is None):
+                raise ValidationError(f"{owner} already has hours set on {self.date} "
+                                      f"({other.hours_text()}); a day is either closed or open at set times.")
+            if self.start_time is None or (self.start_time < other.end_time and other.start_time < self.end_time):
+                raise ValidationError(f"Overlaps the hours already set for {owner} on {self.date} "
+                                      f"({other.hours_text()}); edit that one instead.")
+
+    def hours_text(self) -> str:
+        if self.start_time is None:
+            return "closed" if self.kind == self.Kind.HOURS else "all day"
+        return f"{self.start_time:%H:%M}-{self.end_time:%H:%M}"
 
 
 class Closure(models.Model):
