@@ -148,3 +148,25 @@ class GateOverride(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["patient", "start"])]
+
+
+class VisitCall(models.Model):
+    """One call the desk made about an upcoming visit (the day-before call list), with how it went.
+    Append-only: each call is a new row, so the visit keeps the history of every attempt."""
+
+    class Outcome(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed the visit"
+        ESCORT_ARRANGED = "escort_arranged", "Escort arranged"
+        LEFT_MESSAGE = "left_message", "Left a message"
+        NO_ANSWER = "no_answer", "No answer"
+        WRONG_NUMBER = "wrong_number", "Wrong number"
+        WILL_RESCHEDULE = "will_reschedule", "Wants to move or cancel"
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="calls")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    note = models.CharField(max_length=300, blank=True)
+    called_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]

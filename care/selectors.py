@@ -14,7 +14,16 @@ from scheduling import timeutils
 from scheduling.models import Appointment, AppointmentStatus, Location, Patient, Service, StaffRole
 from scheduling.selectors.appointments import desk_location_ids, desk_scope, patients_at, sees_nothing, staff_member_for
 
-from .models import Clearance, ContraindicationScreening, Escort, GateOverride, MonitoringForm, RemsEnrolment
+from .models import (
+    Clearance,
+    ContraindicationScreening,
+    Escort,
+    GateOverride,
+    MonitoringForm,
+    RemsEnrolment,
+    Treatment,
+    VisitCall,
+)
 
 # Visits that will still happen (or are happening): the ones an escort is needed for.
 UPCOMING = (AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN)
@@ -156,3 +165,70 @@ def overridden_visit(override: GateOverride) -> Appointment | None:
     return (Appointment.objects.filter(patient_id=override.patient_id, service_id=override.service_id,
                                        start=override.start)
             .exclude(status__in=(AppointmentStatus.EXPIRED,)).order_by("-pk").first())
+
+
+# --- The desk's day: what will block a visit, and the calls made about it -------------------
+
+@dataclass(frozen=True)
+class Readiness:
+    """What care knows about one upcoming visit: whether it needs an escort and has one (None: no
+    escort needed), and each gate that will refuse it as things stand, in words."""
+
+    escort: bool | None
+    gate_problems: tuple[str, ...] = ()
+
+
+def readiness_for(*, visits: list[Appointment], today: dt.date) -> dict[int, Readiness]:
+    """Readiness of many visits in a few queries (one per kind of record, never one per visit):
+    the escort, a clearance missing or expiring before the visit, a Spravato visit without REMS
+    enrolment by its day, or a Monitoring Form overdue from an earlier session."""
+    dosing = [v for v in visits if v.service.is_dosing]
+    in_person = [v.pk for v in dosing if v.location_id is not None]
+    escorted = set(Escort.objects.filter(appointment_id__in=in_person, confirmed_adult=True)
+                   .values_list("appointment_id", flat=True))
+    patients = {v.patient_id for v in dosing}
+    clearances: dict[tuple[int, str], dt.date | None] = {}
+    for patient_id, treatment, expires_on in (Clearance.objects.filter(patient_id__in=patients, revoked_at__isnull=True)
+                                              .order_by("-cleared_at", "-id")
+                                              .values_list("patient_id", "treatment", "expires_on")):
+        clearances.setdefault((patient_id, treatment), expires_on)
+    spravato = {v.patient_id for v in dosing if v.service.category == Treatment.ESKETAMINE}
+    enrolled = dict(RemsEnrolment.objects.filter(patient_id__in=spravato).values_list("patient_id", "enrolled_on"))
+    overdue: dict[int, dt.date] = {}
+    sessions = (Appointment.objects.filter(patient_id__in=spravato, service__category=Service.Category.ESKETAMINE,
+                                           status=AppointmentStatus.COMPLETED, monitoring_form__isnull=True)
+                .select_related("location", "patient"))
+    for session in sessions:
+        task = monitoring_form_task(session)
+        if task.overdue(today):
+            overdue.setdefault(session.patient_id, task.due_on)
+    answer: dict[int, Readiness] = {}
+    for visit in visits:
+        problems: list[str] = []
+        category = visit.service.category
+        if visit.service.is_dosing and category in Treatment.values:
+            treatment = Treatment(category).label
+            key = (visit.patient_id, category)
+            day = visit_day(visit)
+            if key not in clearances:
+                problems.append(f"No clearance for {treatment}")
+            elif clearances[key] is not None and clearances[key] < day:
+                problems.append(f"Clearance for {treatment} expires {clearances[key]:%b %-d}, before this visit")
+        if category == Treatment.ESKETAMINE:
+            enrolled_on = enrolled.get(visit.patient_id)
+            if enrolled_on is None or enrolled_on > visit_day(visit):
+                problems.append("Not enrolled in the Spravato REMS by this visit")
+            if visit.patient_id in overdue:
+                problems.append(f"REMS Monitoring Form overdue (due {overdue[visit.patient_id]:%b %-d})")
+        needs_escort = visit.service.is_dosing and visit.location_id is not None
+        answer[visit.pk] = Readiness(escort=(visit.pk in escorted) if needs_escort else None,
+                                     gate_problems=tuple(problems))
+    return answer
+
+
+def calls_for(*, visit_ids) -> dict[int, list[VisitCall]]:
+    """The desk's calls about each visit, oldest first."""
+    found: dict[int, list[VisitCall]] = {}
+    for call in VisitCall.objects.filter(appointment_id__in=visit_ids).select_related("called_by"):
+        found.setdefault(call.appointment_id, []).append(call)
+    return found

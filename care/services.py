@@ -16,7 +16,7 @@ from core.errors import Conflict, Forbidden, Unprocessable
 from scheduling.models import Appointment, AppointmentStatus, Patient, Service
 
 from . import selectors
-from .models import Clearance, ContraindicationScreening, Escort, MonitoringForm, RemsEnrolment, Treatment
+from .models import Clearance, ContraindicationScreening, Escort, MonitoringForm, RemsEnrolment, Treatment, VisitCall
 
 
 def record_screening(*, patient: Patient, answers: dict[str, bool], source: str, details: str = "",
@@ -151,3 +151,17 @@ def _require_prescriber(actor, doing: str) -> None:
 
 def _user(actor):
     return actor if getattr(actor, "pk", None) else None
+
+
+def record_call(*, appointment: Appointment, outcome: str, note: str = "", actor) -> VisitCall:
+    """Keep one call the desk made about an upcoming visit; earlier calls stay as its history."""
+    if outcome not in VisitCall.Outcome.values:
+        raise Unprocessable(f"{outcome!r} is not an outcome of a call.", code="invalid_call_outcome")
+    if appointment.status not in selectors.UPCOMING:
+        raise Unprocessable(f"This visit is {appointment.get_status_display().lower()}; calls are kept for upcoming "
+                            "visits only.", code="visit_not_upcoming")
+    with transaction.atomic():
+        call = VisitCall.objects.create(appointment=appointment, outcome=outcome, note=note[:300], called_by=actor)
+        record(action=Action.CREATE, target=call, actor=actor, patient=appointment.patient_id,
+               summary=f"call about appointment {appointment.pk}: {outcome}")
+    return call

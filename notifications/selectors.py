@@ -5,10 +5,13 @@ name no patient (e.g. a text from an unknown number)."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role
 from notifications.models import InboundMessage, MessageStatus, OutboundMessage
+from scheduling.models import Appointment
 from scheduling.selectors.appointments import sees_nothing, visible_appointments, visible_patients
 
 
@@ -44,3 +47,39 @@ def inbox(*, user, handled: bool = False) -> QuerySet[InboundMessage]:
 def failed_messages(*, user) -> QuerySet[OutboundMessage]:
     qs = OutboundMessage.objects.filter(status=MessageStatus.FAILED)
     return _scoped(qs, user=user).select_related("patient").order_by("-updated_at", "-pk")
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whether the patient heard about a visit: `confirmed` (replied to confirm), `reminded` (a
+    reminder went out), `not_reached` (with why: `stop`, `failed`, `no_mobile`) or `pending`
+    (nothing went out yet, nothing stands in the way)."""
+
+    state: str
+    why: str = ""
+
+
+def reach_for_visits(*, appointment_ids) -> dict[int, Reach]:
+    """The reach of many visits in one query (the desk's day), from the outbox and the replies."""
+    reminders = OutboundMessage.objects.filter(appointment=OuterRef("pk"), template="reminder")
+    rows = (Appointment.objects.filter(pk__in=appointment_ids)
+            .annotate(confirmed=Exists(InboundMessage.objects.filter(appointment=OuterRef("pk"),
+                                                                     action=InboundMessage.Action.CONFIRM)),
+                      reminded=Exists(reminders.filter(status__in=(MessageStatus.SENT, MessageStatus.DELIVERED))),
+                      failed=Exists(reminders.filter(status=MessageStatus.FAILED)))
+            .values_list("pk", "confirmed", "reminded", "failed", "patient__phone", "patient__sms_opted_out"))
+    answer: dict[int, Reach] = {}
+    for pk, confirmed, reminded, failed, phone, opted_out in rows:
+        if confirmed:
+            answer[pk] = Reach("confirmed")
+        elif opted_out:
+            answer[pk] = Reach("not_reached", "stop")
+        elif not phone:
+            answer[pk] = Reach("not_reached", "no_mobile")
+        elif failed and not reminded:
+            answer[pk] = Reach("not_reached", "failed")
+        elif reminded:
+            answer[pk] = Reach("reminded")
+        else:
+            answer[pk] = Reach("pending")
+    return answer

@@ -32,6 +32,7 @@ from scheduling.models import (
 from scheduling.selectors.appointments import desk_location_ids, visible_appointments
 from scheduling.selectors.catalog import clinical_staff
 from web import formatting
+from web.selectors.day_marks import marks_for
 
 ROW_MINUTES = 5
 DEFAULT_HOURS = (7, 19)
@@ -51,6 +52,7 @@ class Block:
     row_end: int = 2
     lane: int = 1
     time_label: str = ""
+    marks: list = field(default_factory=list)
 
     @property
     def colour(self) -> str:
@@ -79,6 +81,18 @@ class Grid:
     now_percent: float | None
     notices: list[str] = field(default_factory=list)
     legend: list[tuple[str, str]] = field(default_factory=list)
+    closed: list[tuple[float, float]] = field(default_factory=list)  # (top %, height %) of closed time
+    agenda: list[AgendaItem] = field(default_factory=list)
+
+
+@dataclass
+class AgendaItem:
+    """One visit of the day as the phone agenda lists it."""
+
+    appointment: Appointment
+    time_label: str
+    place: str
+    marks: list = field(default_factory=list)
 
 
 def desk_locations(*, user) -> list[Location]:
@@ -90,13 +104,35 @@ def desk_locations(*, user) -> list[Location]:
     return list(qs.order_by("is_virtual", "name"))
 
 
-def _hours_for_day(location: Location, day: dt.date) -> tuple[int, int]:
+def _opening_spans(location: Location, day: dt.date) -> list[tuple[dt.time, dt.time]]:
+    """The location's weekly hours that day, earliest first (none: closed that weekday)."""
     rules = WorkingHours.objects.filter(location=location, weekday=day.weekday()).filter(
         Q(effective_from__isnull=True) | Q(effective_from__lte=day), Q(effective_to__isnull=True) | Q(effective_to__gte=day))
-    spans = [(r.start_time.hour, r.end_time.hour + (1 if r.end_time.minute else 0)) for r in rules]
+    return sorted((r.start_time, r.end_time) for r in rules)
+
+
+def _hours_for_day(spans: list[tuple[dt.time, dt.time]]) -> tuple[int, int]:
     if not spans:
         return DEFAULT_HOURS
-    return min(s for s, _ in spans), max(e for _, e in spans)
+    return min(s.hour for s, _ in spans), max(e.hour + (1 if e.minute else 0) for _, e in spans)
+
+
+def _closed_bands(spans: list[tuple[dt.time, dt.time]], *, closed_all_day: bool, day: dt.date, tz,
+                  starts_at: dt.datetime, ends_at: dt.datetime) -> list[tuple[float, float]]:
+    """The shown time outside the opening hours, as (top %, height %) of the grid."""
+    total = (ends_at - starts_at).total_seconds()
+    if closed_all_day or not spans:
+        return [(0.0, 100.0)]
+    bands, cursor = [], starts_at
+    for opens, closes in spans:
+        lo, hi = timeutils.wall_range(day, opens, closes, tz)
+        if lo > cursor:
+            bands.append((cursor, min(lo, ends_at)))
+        cursor = max(cursor, hi)
+    if cursor < ends_at:
+        bands.append((cursor, ends_at))
+    return [(round(100 * (lo - starts_at).total_seconds() / total, 3), round(100 * (hi - lo).total_seconds() / total, 3))
+            for lo, hi in bands if hi > lo]
 
 
 def _span(day: dt.date, tz, first_hour: int, last_hour: int) -> tuple[dt.datetime, dt.datetime]:
@@ -206,24 +242,61 @@ def day_grid(*, user, location: Location, day: dt.date, now: dt.datetime | None 
     rows = _allocations(lo=day_lo, hi=day_hi, staff_ids=[m.pk for m in staff], resource_ids=[r.pk for r in resources])
     if location.is_virtual:
         rows = [r for r in rows if r.appointment.location_id is None or r.staff_id is None]
+    # A video visit is never in a chair's or room's column: in its clinicians' columns and the Video lane.
+    rows = [r for r in rows if not (r.resource_id and r.appointment.location_id is None)]
     visible = set(visible_appointments(user=user).filter(pk__in={r.appointment_id for r in rows}).values_list("pk", flat=True))
     blocks = _merge(rows, visible, _holder_key)
+    video_rows = [r for r in rows if r.appointment.location_id is None and r.appointment_id in visible]
+    blocks.update(_merge(video_rows, visible, lambda r: "video"))
     _add_blocked(blocks, HoursOverride.objects.filter(date=day, kind=HoursOverride.Kind.UNAVAILABLE).filter(
         Q(resource__in=resources) | Q(staff__in=staff)), tz, _holder_key)
     columns = [Column(key=f"resource-{r.pk}", title=r.name, subtitle=r.get_kind_display(),
                       blocks=blocks.get(f"resource-{r.pk}", [])) for r in resources]
     columns += [Column(key=f"staff-{m.pk}", title=m.display_name, subtitle=", ".join(m.roles).title(),
                        blocks=blocks.get(f"staff-{m.pk}", [])) for m in staff]
+    columns.append(Column(key="video", title="Video", subtitle="Video visits", blocks=blocks.get("video", [])))
     all_blocks = [b for c in columns for b in c.blocks]
+    spans = [] if location.is_virtual else _opening_spans(location, day)
     starts_at, ends_at = _grid_frame(day_lo=day_lo, day_hi=day_hi, blocks=all_blocks, zone_name=zone_name,
-                                     hours=_hours_for_day(location, day), day=day)
+                                     hours=_hours_for_day(spans), day=day)
     grid_rows = _place(columns, starts_at=starts_at, ends_at=ends_at, zone_name=zone_name)
-    notices = [f"Closed: {c.reason or 'closure'}" for c in
-               Closure.objects.filter(location=location, start_date__lte=day, end_date__gte=day)]
+    closures = list(Closure.objects.filter(location=location, start_date__lte=day, end_date__gte=day))
+    notices = [f"Closed all day: {c.reason or 'closure'}. Video visits still run." for c in closures]
+    if not location.is_virtual and not spans and not closures:
+        notices.append(f"{location.name} is closed on {day:%A}s. Video visits still run.")
+    closed = [] if location.is_virtual else _closed_bands(spans, closed_all_day=bool(closures), day=day, tz=tz,
+                                                          starts_at=starts_at, ends_at=ends_at)
+    agenda = _agenda(all_blocks, zone_name=zone_name, today=timeutils.local_date(now, tz))
     return Grid(title=f"{location.name} · {formatting.day_label(day, with_year=True)}", zone_name=zone_name,
                 zone_label=formatting.zone_label(zone_name, at=day_lo), starts_at=starts_at, ends_at=ends_at,
                 rows=grid_rows, hour_marks=_hour_marks(starts_at, ends_at, zone_name), columns=columns,
-                now_percent=_now_percent(starts_at, ends_at, now), notices=notices, legend=_legend(all_blocks))
+                now_percent=_now_percent(starts_at, ends_at, now), notices=notices, legend=_legend(all_blocks),
+                closed=closed, agenda=agenda)
+
+
+def _agenda(blocks: list[Block], *, zone_name: str, today: dt.date) -> list[AgendaItem]:
+    """Each visible visit once, in start order, with its marks (put on its blocks too) and where
+    it happens: its chairs and rooms here, or video."""
+    visits: dict[int, Appointment] = {}
+    places: dict[int, list[str]] = {}
+    for block in blocks:
+        if block.appointment is not None:
+            visits.setdefault(block.appointment.pk, block.appointment)
+    for allocation in Allocation.objects.filter(appointment_id__in=visits, resource__isnull=False).select_related(
+            "resource").order_by("start"):
+        names = places.setdefault(allocation.appointment_id, [])
+        if allocation.resource.name not in names:
+            names.append(allocation.resource.name)
+    marks = marks_for(list(visits.values()), today=today)
+    for block in blocks:
+        if block.appointment is not None:
+            block.marks = marks.get(block.appointment.pk, [])
+    return [AgendaItem(appointment=visit, marks=marks.get(visit.pk, []),
+                       time_label=f"{formatting.time_label(visit.start, zone_name)}–"
+                                  f"{formatting.time_label(visit.end, zone_name)}",
+                       place="Video" if visit.location_id is None else ", ".join(places.get(visit.pk, []))
+                       or visit.location.name)
+            for visit in sorted(visits.values(), key=lambda v: (v.start, v.pk))]
 
 
 def week_grid(*, user, member: StaffMember, monday: dt.date, now: dt.datetime | None = None) -> Grid:

@@ -28,6 +28,7 @@ from scheduling.services import transitions
 from web import formatting
 from web.forms.desk import CancelForm, CheckInForm, CompleteForm, EscortForm, ReasonForm, StaffLoginForm
 from web.selectors.calendar import day_grid, desk_locations, week_grid
+from web.selectors.day_marks import LEGEND as MARK_LEGEND
 from web.selectors.patients import visit_zone
 from web.views.common import DESK_ROLES, staff_page
 
@@ -66,7 +67,7 @@ def day_view(request):
     return render(request, "web/desk/day.html", {
         "grid": grid, "locations": locations, "location": location, "day": day,
         "previous": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1),
-        "staff": clinical_staff(location=location)})
+        "staff": clinical_staff(location=location), "mark_legend": MARK_LEGEND})
 
 
 @staff_page()
