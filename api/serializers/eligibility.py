@@ -8,6 +8,7 @@ import datetime as dt
 from django.conf import settings
 from rest_framework import serializers
 
+from api.pagination import MAX_LIMIT
 from api.serializers.fields import IdField, local_text, ServiceRefField, utc_text
 from care.eligibility import Eligibility
 from scheduling import catalog
@@ -82,8 +83,8 @@ class EarliestQuerySerializer(serializers.Serializer):
     service = ServiceRefField()
     days = serializers.IntegerField(required=False, default=28, min_value=1, max_value=settings.AVAILABILITY_MAX_DAYS,
                                     help_text="How many days ahead to look, from now.")
-    limit = serializers.IntegerField(required=False, default=10, min_value=1, max_value=50,
-                                     help_text="How many times to return.")
+    limit = serializers.IntegerField(required=False, default=10, min_value=1, max_value=MAX_LIMIT,
+                                     help_text=f"How many times to return, 1 to {MAX_LIMIT}.")
     language = serializers.ChoiceField(choices=LANGUAGES, required=False, help_text="Only clinicians speaking it.")
     time_zone = serializers.CharField(required=False, help_text="IANA zone for local_start/local_end of video "
                                                                 "times. Default: the patient's, else the clinician's.")
