@@ -217,6 +217,29 @@ OPERATION_CODES: dict[str, dict[int, list[str]]] = {
     "telehealth_interpreter_clear": {404: ["appointment_not_found"]},
     "telehealth_interpreter_set": {404: ["appointment_not_found"]},
     "telehealth_waiting": {403: ["not_a_clinician"]},
+    "waitlist_join": {
+        400: ["invalid_idempotency_key"],
+        403: ["permission_denied"],
+        404: ["location_not_found", "patient_not_found", "service_not_found", "staff_not_found",
+              "waitlist_visit_not_found"],
+        409: ["idempotency_in_progress"],
+        422: ["idempotency_key_reused", "no_patient_record", "patient_required", "waitlist_dates",
+              "waitlist_not_eligible", "waitlist_other_service", "waitlist_site_missing"],
+    },
+    "waitlist_list": {404: ["location_not_found", "service_not_found"]},
+    "waitlist_priority": {
+        400: ["invalid_idempotency_key"],
+        404: ["waitlist_entry_not_found"],
+        409: ["idempotency_in_progress"],
+        422: ["idempotency_key_reused"],
+    },
+    "waitlist_report": {404: ["location_not_found", "service_not_found"], 422: ["invalid_filter"]},
+    "waitlist_withdraw": {
+        400: ["invalid_idempotency_key"],
+        404: ["waitlist_entry_not_found"],
+        409: ["idempotency_in_progress", "waitlist_entry_closed"],
+        422: ["idempotency_key_reused"],
+    },
 }
 
 

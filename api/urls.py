@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("api.routes.checkins")),
     path("", include("api.routes.patients")),
     path("", include("api.routes.calendars")),
+    path("", include("api.routes.waitlist")),
 ]

@@ -95,6 +95,10 @@ EXEMPT = {
     "/crisis": "crisis resources, public",
     "/desk/login": "staff sign-in",
     "/desk/block": "the empty form for blocking time (its preview, a POST, is recorded)",
+    "/api/v1/waitlist/entries": "each patient listed is recorded as read (tests/waitlist/test_api.py); the "
+                                "world has no waitlist",
+    "/api/v1/waitlist/report": "weekly counts of freed time and offers: no patient data",
+    "/w/<str:token>": "a waitlist offer's claim link, by its token",
 }
 
 # Which of the world's records an id in a path stands for: by the parameter's name, else by the
