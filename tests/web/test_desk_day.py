@@ -50,8 +50,11 @@ def test_each_visit_shows_its_marks_in_words(desk, clinic, day):
     assert marks_of(html, "Dan Stone") == ["Not reached: replied STOP", "In person"]
     assert marks_of(html, "Eve Park") == ["Not reached: no mobile number", "In person"]
     assert marks_of(html, "Fay Reyes") == [
-        "Not reached: the text failed", "Escort recorded", "In person",
-        f"Gate will block: Clearance for IV ketamine expires {MONDAY:%b %-d}, before this visit"]
+        "Not reached: the text failed",
+        "Escort recorded",
+        "In person",
+        f"Gate will block: Clearance for IV ketamine expires {MONDAY:%b %-d}, before this visit",
+    ]
     assert "What the marks mean" in html and "Escort missing (in-person dosing visit)" in html
 
 
@@ -89,7 +92,8 @@ def test_a_day_the_site_does_not_open_says_closed_and_so_do_closed_hours(desk, c
 
 def test_the_hours_outside_opening_are_shaded_closed(desk, clinic, day):
     WorkingHours.objects.filter(location=clinic.phoenix, weekday=TUESDAY.weekday()).update(
-        start_time=dt.time(10), end_time=dt.time(15))
+        start_time=dt.time(10), end_time=dt.time(15)
+    )
     html = desk.get(reverse("web:desk-day"), {"location": clinic.phoenix.pk, "date": TUESDAY}).content.decode()
 
     # Visits at 9:00 and until 15:50 widen the grid: closed before 10:00 and after 15:00.
@@ -112,9 +116,14 @@ def test_the_call_list_names_tomorrows_visits_that_need_a_call_and_why(desk, cli
 
     assert response.status_code == 200
     assert "Ben Ortiz" not in html  # confirmed, nothing else wrong
-    for words in ("Dosing visit without an escort", "Not reachable by text: replied STOP",
-                  "Not reachable by text: no mobile number", "Gate: Clearance for IV ketamine expires",
-                  "Not confirmed", 'href="tel:+16025550101"'):
+    for words in (
+        "Dosing visit without an escort",
+        "Not reachable by text: replied STOP",
+        "Not reachable by text: no mobile number",
+        "Gate: Clearance for IV ketamine expires",
+        "Not confirmed",
+        'href="tel:+16025550101"',
+    ):
         assert words in html
     assert AuditEntry.objects.filter(summary__startswith="call list", patient=day.ana.patient_id).exists()
 
@@ -122,15 +131,26 @@ def test_the_call_list_names_tomorrows_visits_that_need_a_call_and_why(desk, cli
 def test_a_call_is_kept_as_history_and_the_escort_recorded_from_the_list(desk, clinic, day):
     url = reverse("web:desk-call-record", args=[day.ana.pk])
     desk.post(url, {"outcome": "no_answer", "location": clinic.phoenix.pk, "date": TUESDAY})
-    desk.post(url, {"outcome": "escort_arranged", "note": "Her brother drives", "location": clinic.phoenix.pk,
-                    "date": TUESDAY})
-    desk.post(reverse("web:desk-call-escort", args=[day.ana.pk]),
-              {"name": "Luis Lopez", "phone": "602-555-0177", "confirmed_adult": "on",
-               "location": clinic.phoenix.pk, "date": TUESDAY})
+    desk.post(
+        url,
+        {"outcome": "escort_arranged", "note": "Her brother drives", "location": clinic.phoenix.pk, "date": TUESDAY},
+    )
+    desk.post(
+        reverse("web:desk-call-escort", args=[day.ana.pk]),
+        {
+            "name": "Luis Lopez",
+            "phone": "602-555-0177",
+            "confirmed_adult": "on",
+            "location": clinic.phoenix.pk,
+            "date": TUESDAY,
+        },
+    )
     html = desk.get(reverse("web:desk-calls"), {"location": clinic.phoenix.pk}).content.decode()
 
     assert list(VisitCall.objects.filter(appointment=day.ana).values_list("outcome", flat=True)) == [
-        "no_answer", "escort_arranged"]
+        "no_answer",
+        "escort_arranged",
+    ]
     assert Escort.objects.get(appointment=day.ana).name == "Luis Lopez"
     ana_row = html.split(f'id="visit-{day.ana.pk}"')[1].split("</li>\n  \n")[0]
     assert "No answer" in ana_row and "Escort arranged · Her brother drives" in ana_row

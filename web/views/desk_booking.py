@@ -92,7 +92,7 @@ def book_for_patient(request, patient_id: int):
                     else BookingChannel.PHONE, staff_notes=request.POST.get("staff_notes", "")[:500],
                     override_reason=override_reason)
             except DomainError as exc:
-                context.update(_refusal(exc))
+                context.update(_refusal(exc, start=start, zone_name=zone_name))
             else:
                 messages.success(request, f"Booked {service.name} for {patient.display_name}, "
                                           f"{formatting.when_label(appointment.start, zone_name)}.")
@@ -103,9 +103,37 @@ def book_for_patient(request, patient_id: int):
     return render(request, "web/desk/book.html", context)
 
 
-def _refusal(exc: DomainError) -> dict:
-    """The service's words, and whether booking the time with an override reason could help."""
-    return {"error": exc.detail, "overridable": exc.extra.get("overridable", isinstance(exc, Unprocessable))}
+# The booking rules a desk override sets aside (the engine skips them; never a conflict or hours).
+OVERRIDABLE_RULES = frozenset({"min_notice", "horizon", "staff_only", "off_grid"})
+# Who can clear a gate the desk may not override, by gate.
+WHO_CLEARS = {
+    "clearance": "A prescriber, who records or renews the clearance after the evaluation.",
+    "rems_site": "Nobody at the desk: the Spravato REMS allows only certified sites. Book a certified site.",
+    "rems_enrolment": "A prescriber or a clinic admin, who records the patient's REMS enrolment.",
+    "video_licensure": "The desk, by recording the patient's state of residence; a clinician licensed there "
+                       "then takes the visit.",
+    "controlled_substance_telemedicine": "A prescriber, after an in-person evaluation.",
+    "escort": "The desk, by recording the escort on the visit.",
+}
+
+
+def _refusal(exc: DomainError, *, start: dt.datetime | None, zone_name: str) -> dict:
+    """The service's words; whether an override reason could let the time through (then the
+    override form comes filled in with that time); and for each gate the desk may not override,
+    what clears it and who can."""
+    if exc.code == "gate_failed":
+        gates = exc.extra.get("gates") or [exc.extra]
+        overridable = all(gate.get("overridable") for gate in gates)
+        blocked = [{"detail": gate.get("detail", exc.detail), "how": gate.get("how_to_satisfy", ""),
+                    "who": WHO_CLEARS.get(gate.get("gate"), "A clinician or a clinic admin.")}
+                   for gate in gates if not gate.get("overridable")]
+    else:
+        overridable, blocked = isinstance(exc, Unprocessable) and exc.code in OVERRIDABLE_RULES, []
+    context = {"error": exc.detail, "overridable": overridable, "blocked_gates": blocked}
+    if overridable and start is not None:
+        local = start.astimezone(timeutils.zone(zone_name))
+        context.update(override=OverrideForm(initial={"day": local.date(), "time": local.time()}), override_open=True)
+    return context
 
 
 def _requested_start(request, zone_name: str) -> tuple[dt.datetime | None, str, tuple[str, object]]:
@@ -139,10 +167,12 @@ def move(request, appointment_id: int):
         if start is not None:
             try:
                 moved = reschedule_appointment(appointment=appointment, start=start, actor=request.user,
-                                               reason=request.POST.get("reason", "")[:300] or "Moved by the front desk",
+                                               # As the API: an override's reason is the move's reason.
+                                               reason=request.POST.get("reason", "")[:300]
+                                               or ("" if override_reason else "Moved by the front desk"),
                                                override_reason=override_reason)
             except DomainError as exc:
-                context.update(_refusal(exc))
+                context.update(_refusal(exc, start=start, zone_name=zone_name))
             else:
                 messages.success(request, f"Moved to {formatting.when_label(moved.start, zone_name)}.")
                 return redirect("web:desk-appointment", appointment_id=moved.pk)

@@ -15,6 +15,7 @@ from audit.services import Action, record, record_read
 from core.errors import DomainError
 from notifications import selectors as message_selectors
 from notifications.inbound import mark_handled
+from scheduling.selectors.appointments import visible_appointments
 from web import formatting
 from web.forms.desk import BlockForm
 from web.selectors.blocks import collisions
@@ -37,7 +38,11 @@ def floor(request):
     now = timezone.now()
     if not request.htmx:  # its 30-second refreshes re-show the board this entry records as opened
         record_read(kind="scheduling.appointment", summary=f"floor board, location={location.pk}")
-    context = {"locations": locations, "location": location, "bays": floor_board(location=location, now=now),
+    bays = floor_board(location=location, now=now)
+    # Link only to the visits this viewer may open (a clinician opens their own), never to a 404.
+    openable = set(visible_appointments(user=request.user).filter(
+        pk__in=[bay.appointment.pk for bay in bays if bay.appointment]).values_list("pk", flat=True))
+    context = {"locations": locations, "location": location, "bays": bays, "openable": openable,
                "updated": formatting.time_label(now, location.time_zone), "refresh": FLOOR_REFRESH_SECONDS}
     template = "web/desk/_floor_board.html" if request.htmx else "web/desk/floor.html"
     return render(request, template, context)
