@@ -165,7 +165,7 @@ def _without_clearance(service: Service, patient: Patient, now: dt.datetime) -> 
         zone = timeutils.zone(upcoming.location.time_zone if upcoming.location_id else patient.time_zone)
         return Eligibility(service, False, "evaluation_booked",
                            _("This treatment starts after your evaluation on %(when)s.")
-                           % {"when": timeutils.describe(upcoming.start, zone)},
+                           % {"when": _when(upcoming.start, zone)},
                            ATTEND_EVALUATION, _("A clinician decides about the treatment after the evaluation."),
                            evaluation=upcoming)
     if selectors.last_completed_evaluation(patient=patient) is not None:
@@ -206,6 +206,12 @@ def _start_of(day: dt.date | None, patient: Patient) -> dt.datetime | None:
     if day is None:
         return None
     return timeutils.day_bounds(day, timeutils.zone(patient.time_zone))[0]
+
+
+def _when(instant: dt.datetime, zone) -> str:
+    """The visit's day and time in the active language, on its own clock, with the zone's abbreviation."""
+    local = instant.astimezone(zone)
+    return f"{date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
 
 
 def _day(day: dt.date) -> str:
