@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from care.eligibility import eligibility_for
-from core.errors import DomainError
+from core.errors import Conflict, DomainError, Unprocessable
 from notifications import quiet_hours
 from notifications.models import Channel, MessageStatus as M, MessagingPolicy, OutboundMessage
 from notifications.planning import channels_for, nudge_on_commit
@@ -106,7 +106,7 @@ def candidates(freed: FreedTime, *, now: dt.datetime) -> list[WaitlistEntry]:
 
 
 def _try(
-    entry: WaitlistEntry, *, freed: FreedTime, settings: WaitlistSettings, policy, now: dt.datetime
+    entry: WaitlistEntry, *, freed: FreedTime, settings: WaitlistSettings, policy, now: dt.datetime, by=None
 ) -> Offer | None:
     patient, service, location = entry.patient, freed.service, freed.location
     if entry.move_up_id is not None and (entry.move_up.status != "booked" or entry.move_up.start <= freed.start):
@@ -153,6 +153,7 @@ def _try(
                     expires_at=expires_at,
                     texts_from=texts_from,
                     now=now,
+                    by=by,
                 )
         except DomainError:
             continue  # a gate, the patient's own visit at that time, or the time just went
@@ -238,3 +239,53 @@ def _expire_on_commit(offer: Offer) -> None:
             close_lapsed_offer.apply_async((offer_id,), eta=eta)
 
     transaction.on_commit(schedule)
+
+
+def offer_by_hand(*, entry_id: int, location, start: dt.datetime, by, now: dt.datetime | None = None) -> Offer:
+    """The desk offers one entry a time it chose (a gap it sees on the day view): the same
+    checks as the matcher's (eligibility, gates, the engine, the entry's windows, the texting
+    window) and the clinic's mode of holding; a refusal says why in words."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        entry = (
+            WaitlistEntry.objects.select_for_update(of=("self",))
+            .select_related("patient", "service", "staff", "move_up")
+            .get(pk=entry_id)
+        )
+        if entry.status != EntryStatus.WAITING:
+            raise Conflict(
+                f"This entry is {entry.get_status_display().lower()}: it has an offer in flight or is closed.",
+                code="waitlist_entry_busy",
+            )
+        slots = find_slots(
+            service=entry.service,
+            location=location,
+            start=start,
+            end=start + dt.timedelta(minutes=1),
+            staff=entry.staff,
+            patient=entry.patient,
+            now=now,
+            enforce_booking_rules=False,
+        ).slots
+        if not slots:
+            raise Unprocessable("That time is not free for this service there.", code="waitlist_time_not_free")
+        freed = FreedTime.objects.create(
+            service=entry.service,
+            location=location,
+            start=slots[0].start,
+            end=slots[0].end,
+            reason="desk",
+            freed_at=now,
+            matched_at=now,
+            status=FreedTime.Status.OFFERED,
+        )
+        offer = _try(
+            entry, freed=freed, settings=WaitlistSettings.current(), policy=MessagingPolicy.current(), now=now, by=by
+        )
+        if offer is None:
+            raise Unprocessable(
+                "This patient cannot be offered that time: it is outside what they accept, a "
+                "clinical rule refuses it, or they could not hear of it before it starts.",
+                code="waitlist_offer_refused",
+            )
+        return offer

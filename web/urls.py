@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from .views import booking, calendar, desk, desk_booking, desk_calls, desk_floor, patient
+from .views import booking, calendar, desk, desk_booking, desk_calls, desk_floor, desk_waitlist, patient
 
 app_name = "web"
 
@@ -55,6 +55,12 @@ urlpatterns = [
     path("desk/inbox", desk_floor.inbox, name="desk-inbox"),
     path("desk/inbox/<int:message_id>/handled", desk_floor.inbox_handled, name="desk-inbox-handled"),
     path("desk/block", desk_floor.block, name="desk-block"),
+    path("desk/waitlist", desk_waitlist.waitlist, name="desk-waitlist"),
+    path("desk/waitlist/add", desk_waitlist.add, name="desk-waitlist-add"),
+    path("desk/waitlist/<int:entry_id>/withdraw", desk_waitlist.withdraw, name="desk-waitlist-withdraw"),
+    path("desk/waitlist/<int:entry_id>/priority", desk_waitlist.priority, name="desk-waitlist-priority"),
+    path("desk/waitlist/<int:entry_id>/offer", desk_waitlist.offer, name="desk-waitlist-offer"),
+    path("desk/waitlist/report", desk_waitlist.report, name="desk-waitlist-report"),
     path("desk/calls", desk_calls.calls, name="desk-calls"),
     path("desk/calls/<int:appointment_id>/called", desk_calls.record_visit_call, name="desk-call-record"),
     path("desk/calls/<int:appointment_id>/escort", desk_calls.call_escort, name="desk-call-escort"),
