@@ -66,6 +66,11 @@ TARGETS = [
     Target("Earliest anywhere: HTTP p50, 28 days, every site and video (ms)", "earliest", ("http_p50_ms",), "max", 100),
     Target("Earliest anywhere run: one-site availability HTTP p50 (ms)", "earliest", ("availability_http_p50_ms",),
            "max", 50),
+    Target("Waitlist: cancellation commit to first offer at the SMS server, p95, 1,000 waiting (s)", "waitlist",
+           ("cancel_to_offer_p95_s",), "max", 60),
+    Target("Waitlist: cancellation commit to first offer, p50 (s)", "waitlist", ("cancel_to_offer_p50_s",), "ratio"),
+    Target("Waitlist: double bookings found afterwards", "waitlist", ("double_bookings",), "eq", 0),
+    Target("Waitlist: duplicate offers", "waitlist", ("duplicate_offers",), "eq", 0),
 ]
 
 

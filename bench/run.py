@@ -36,7 +36,7 @@ from pathlib import Path
 from bench import floor, peer, plots, report, support
 from bench.ceiling import http_insert, noop_tasks
 
-SCENARIOS = ["availability", "booking", "reminders", "courses", "earliest", "fhir"]
+SCENARIOS = ["availability", "booking", "reminders", "courses", "earliest", "fhir", "waitlist"]
 FULL_RESULTS = support.ROOT / "bench" / "results"
 QUICK_RESULTS = support.ROOT / "var" / "bench" / "results"
 BOOKING_CLIENTS = 16
@@ -305,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     scenario("courses")
     scenario("earliest")
     scenario("fhir")
+    scenario("waitlist")
 
     facts["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
     result["finished_at"] = dt.datetime.now(dt.UTC).isoformat()

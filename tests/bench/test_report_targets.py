@@ -19,6 +19,8 @@ def result() -> dict:
             "booking": ok({"bookings_per_s": 20.0, "booking_requests_per_s": 90.0, "all_requests_p95_ms": 240.0,
                            "double_bookings": 0, "ceiling_inserts_per_s": 500.0}),
             "reminders": ok({"messages_per_s": 200.0, "noop_tasks_per_s": 600.0, "duplicates": 0, "lost": 0}),
+            "waitlist": ok({"cancel_to_offer_p95_s": 12.0, "cancel_to_offer_p50_s": 3.0, "double_bookings": 0,
+                            "duplicate_offers": 0}),
         },
         "ceilings": {"pgbench_floor": {"status": "ok", "inserts_per_s": 9000.0}},
         "peers": {"django_appointment": {"status": "ok", "slots_10_staff_28_days_median_ms": 3500.0,
@@ -50,6 +52,10 @@ def test_every_target_of_a_good_run_passes(result):
         "FHIR: Slot search p50 / lean availability p50, 28 days at one location, same run": "not run",
         "Earliest anywhere: HTTP p50, 28 days, every site and video (ms)": "not run",
         "Earliest anywhere run: one-site availability HTTP p50 (ms)": "not run",
+        "Waitlist: cancellation commit to first offer at the SMS server, p95, 1,000 waiting (s)": "pass",
+        "Waitlist: cancellation commit to first offer, p50 (s)": "reported",
+        "Waitlist: double bookings found afterwards": "pass",
+        "Waitlist: duplicate offers": "pass",
     }
 
 
