@@ -15,3 +15,4 @@ class CareConfig(AppConfig):
         hooks.on_booking_check(gates.enforce_gates)
         hooks.on_check_in_check(gates.check_in_gates)
         register_seeder(demo.seed_demo_records)
+        register_seeder(demo.seed_showcase_records, after_visits=True)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from .models import Clearance, ContraindicationScreening, RemsEnrolment, Treatment
+from scheduling.models import Appointment
+
+from .models import Clearance, ContraindicationScreening, Escort, RemsEnrolment, Treatment
 
 NO_FINDINGS = {name: False for name, _ in ContraindicationScreening.FINDINGS}
 
@@ -41,3 +43,19 @@ def seed_demo_records(*, clinic: dict, today: dt.date) -> None:
     clear_patients(patient_ids=cleared, cleared_by=clinician, evaluated_on=today - dt.timedelta(days=30))
     enrol_patients_in_rems(patient_ids=[pk for n, pk in enumerate(patient_ids) if n % 3 != 2],
                            enrolled_on=today - dt.timedelta(days=28))
+
+
+def seed_showcase_records(*, clinic: dict, today: dt.date) -> None:
+    """The demo's showcase day (a seeder run after the visits, scheduling.demo): one dosing visit
+    with its escort recorded, one without, and one whose patient's clearance lapses the day before."""
+    showcase = clinic.get("showcase")
+    if not showcase:
+        return
+    visits = {role: Appointment.objects.select_related("service").get(pk=pk)
+              for role, pk in showcase["visits"].items()}
+    Escort.objects.create(appointment=visits["escort"], name="Marco Ruiz", phone="+16025559010",
+                          relationship="Brother", confirmed_adult=True)
+    gate = visits["gate"]
+    if gate.service.category in Treatment.values:
+        Clearance.objects.filter(patient_id=gate.patient_id, treatment=gate.service.category,
+                                 revoked_at__isnull=True).update(expires_on=showcase["day"] - dt.timedelta(days=1))

@@ -21,3 +21,8 @@ class NotificationsConfig(AppConfig):
         hooks.on_site_check(places.check_site)
         # `manage.py check`: every text fits one segment with the longest brand and this PUBLIC_BASE_URL.
         checks.register(sms_fit.check_sms_templates_fit, checks.Tags.templates)
+        # The demo's showcase day: the texts behind the desk's marks (scheduling.demo).
+        from notifications import demo
+        from scheduling.demo import register_seeder
+
+        register_seeder(demo.seed_showcase_texts, after_visits=True)

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from scheduling import timeutils
-from scheduling.demo import run_seeders
+from scheduling.demo import run_seeders, showcase
 from scheduling.demo.catalog import create_clinic, DEMO_PASSWORD
 from scheduling.demo.history import book_visits, write_visits
 from scheduling.models import Location
@@ -91,8 +91,12 @@ class Command(BaseCommand):
                 visits += len(block)
                 if size == "large":
                     self.stdout.write(f"  {visits} visits so far")
+            clinic["showcase"] = showcase.prepare(clinic=clinic, today=today)
+            run_seeders(clinic=clinic, today=today, after_visits=True)  # the showcase day's marks
         self.stdout.write(self.style.SUCCESS(
             f"Loaded the {size} clinic: {len(clinic['sites'])} locations, {len(clinic['staff'])} staff, "
             f"{len(clinic['services'])} services, {len(clinic['patients'])} patients, {visits} visits "
             f"({rows} allocations) from {first_day} to {last_day} in {time.monotonic() - started:.1f}s."))
         self.stdout.write(f"Demo logins (password '{DEMO_PASSWORD}'): {LOGINS}.")
+        if clinic["showcase"]:
+            self.stdout.write(f"Every mark of the desk's day view: {showcase.SITE} on {clinic['showcase']['day']}.")
