@@ -13,6 +13,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.errors import Conflict, DomainError
 from scheduling.models import Appointment, AppointmentStatus as S, BookingChannel
@@ -29,7 +30,8 @@ class OfferGone(Conflict):
 
 
 def _gone(detail: str = "") -> OfferGone:
-    return OfferGone(detail or "Sorry, this time has already been taken. You are still on the waitlist.")
+    """Said to the patient, in the active language (the page and the API choose it)."""
+    return OfferGone(detail or _("Sorry, this time has already been taken. You are still on the waitlist."))
 
 
 def claim(
@@ -41,7 +43,7 @@ def claim(
     with transaction.atomic():
         freed_id = Offer.objects.filter(pk=offer_id).values_list("freed_id", flat=True).first()
         if freed_id is None:
-            raise _gone("This offer no longer exists.")
+            raise _gone(_("This offer no longer exists."))
         freed = FreedTime.objects.select_for_update().get(pk=freed_id)
         offer = (
             Offer.objects.select_for_update(of=("self",))
@@ -57,8 +59,10 @@ def claim(
             # Recorded (this transaction commits), then refused: correctness needs no periodic job.
             _close(offer, OfferStatus.EXPIRED, now)
             gone = _gone(
-                "Sorry, this offer has closed and the time may have gone to someone else. "
-                "You are still on the waitlist."
+                _(
+                    "Sorry, this offer has closed and the time may have gone to someone else. "
+                    "You are still on the waitlist."
+                )
             )
         else:
             appointment = _claim_live(offer, freed, actor=actor, channel=channel, now=now)

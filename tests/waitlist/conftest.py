@@ -55,7 +55,7 @@ class Clinic:
     def __init__(self):
         self.site = LocationFactory(name="Camelback", time_zone="America/Phoenix", state="AZ")
         chair = ResourceFactory(location=self.site, name="Chair 1")
-        nurse = StaffMemberFactory(roles=[StaffRole.NURSE], locations=[self.site])
+        nurse = StaffMemberFactory(roles=[StaffRole.NURSE], locations=[self.site], languages=["en", "es"])
         weekly_hours(staff=nurse, start=dt.time(8), end=dt.time(18))
         weekly_hours(resource=chair, start=dt.time(8), end=dt.time(18))
         weekly_hours(location=self.site, start=dt.time(8), end=dt.time(18))

@@ -229,3 +229,21 @@ def test_a_refused_join_names_the_reason_and_joining_twice_keeps_one_entry(clini
     assert created and not created_again and again.pk == entry.pk
     with pytest.raises(DomainError):
         joining.join(patient=clinic.patient(cleared=False), service=clinic.infusion, now=phx(3, 9))
+
+
+def test_a_time_whose_clinicians_do_not_speak_the_patients_language_goes_to_the_next(clinic, clock):
+    from scheduling.models import StaffMember
+
+    for member in StaffMember.objects.all():
+        member.languages = ["en"]
+        member.save()
+    spanish = clinic.patient(phone="+16025550701", language="es")
+    english = clinic.patient(phone="+16025550702")
+    joining.join(patient=spanish, service=clinic.infusion, now=phx(3, 8))
+    joining.join(patient=english, service=clinic.infusion, now=phx(3, 9))
+    visit = clinic.book(clinic.patient(), phx(4, 10))
+
+    freed = _cancel(visit, now=phx(3, 10))
+    [offer] = matching.match(freed.pk, now=phx(3, 10))
+
+    assert offer.entry.patient == english
