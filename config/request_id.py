@@ -23,9 +23,9 @@ _VALID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 access_logger = logging.getLogger("clearday.access")
 
 
-# Paths whose last segment is a credential (join links, manage links, check-in links): logs
-# keep the route but never the token.
-_SECRET_PATH = re.compile(r"^(/(?:visit|manage|c|api/v1/checkins)/)[^/]+")
+# Paths whose last segment is a credential (join links, manage links, check-in links, calendar
+# feeds): logs keep the route but never the token.
+_SECRET_PATH = re.compile(r"^(/(?:visit|manage|c|calendars|api/v1/checkins)/)[^/]+")
 
 
 def loggable_path(path: str) -> str:

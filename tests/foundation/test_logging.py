@@ -67,6 +67,7 @@ def test_links_that_are_credentials_never_reach_the_log(client, log_lines):
     client.get(f"/visit/{secret}")
     client.get(f"/c/{secret}")
     client.get(f"/manage/{secret}")
+    client.get(f"/calendars/{secret}.ics")
 
     assert log_lines, "the requests were logged"
     assert not [line for line in log_lines if secret in line]
