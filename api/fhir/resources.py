@@ -148,7 +148,7 @@ def parse_slot_id(value: str) -> SlotId | None:
 # --- Appointment ------------------------------------------------------------------------------
 
 
-def appointment_resource(appointment, *, staff: list[tuple[int, str]], viewer_is_patient: bool) -> dict[str, Any]:
+def appointment_resource(appointment, *, staff: list[tuple[int, str]]) -> dict[str, Any]:
     """`staff`: (id, name) of the clinicians the visit holds (none once it no longer holds time)."""
     participants = [
         {"actor": {"reference": f"Patient/{appointment.patient_id}"}, "required": "required", "status": "accepted"}

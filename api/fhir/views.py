@@ -287,7 +287,7 @@ def _clinicians(appointment_ids) -> dict[int, list[tuple[int, str]]]:
 
 def _appointment(appointment, request) -> dict:
     staff = _clinicians([appointment.pk]).get(appointment.pk, [])
-    return R.appointment_resource(appointment, staff=staff, viewer_is_patient=request.user.role == Role.PATIENT)
+    return R.appointment_resource(appointment, staff=staff)
 
 
 class AppointmentView(FHIRView):
@@ -320,10 +320,7 @@ class AppointmentView(FHIRView):
         total = qs.count()
         page = list(qs[skip : skip + size])
         staff = _clinicians(a.pk for a in page)
-        found = [
-            R.appointment_resource(a, staff=staff.get(a.pk, []), viewer_is_patient=request.user.role == Role.PATIENT)
-            for a in page
-        ]
+        found = [R.appointment_resource(a, staff=staff.get(a.pk, [])) for a in page]
         record_read(
             kind="scheduling.appointment",
             patients=[patient_id] if patient_id else (),
