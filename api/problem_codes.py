@@ -237,8 +237,8 @@ OPERATION_CODES: dict[str, dict[int, list[str]]] = {
     "waitlist_withdraw": {
         400: ["invalid_idempotency_key"],
         404: ["waitlist_entry_not_found"],
-        409: ["idempotency_in_progress", "waitlist_entry_closed"],
-        422: ["idempotency_key_reused"],
+        409: ["idempotency_in_progress", "illegal_transition", "waitlist_entry_closed"],
+        422: ["cancellation_window_passed", "idempotency_key_reused"],
     },
 }
 

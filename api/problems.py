@@ -282,6 +282,11 @@ class ProblemSerializer(serializers.Serializer):
     appointment_start = serializers.DateTimeField(required=False, help_text="409 `patient_busy`: its start.")
     appointment_end = serializers.DateTimeField(required=False, help_text="409 `patient_busy`: its end.")
     held = serializers.BooleanField(required=False, help_text="409 `patient_busy`: whether it is a live hold.")
+    eligibility = serializers.CharField(required=False, help_text=(
+        "422 `waitlist_not_eligible`: why (an eligibility code, or `no_video`, `no_place`)."))
+    next_step = serializers.CharField(required=False, help_text="422 `waitlist_not_eligible`: what the patient does "
+                                                                "next (book_evaluation, call_clinic, ...).")
+    next_step_text = serializers.CharField(required=False, help_text="422 `waitlist_not_eligible`: that, in words.")
     checks = serializers.DictField(child=serializers.CharField(), required=False, help_text=(
         "503 `not_ready` (the readiness check): each dependency and its state."))
 

@@ -13,19 +13,10 @@ import pathlib
 from django.conf import settings
 
 ROOT = pathlib.Path(settings.BASE_DIR)
-APPS = [
-    "api",
-    "scheduling",
-    "care",
-    "accounts",
-    "telehealth",
-    "checkins",
-    "notifications",
-    "audit",
-    "calendars",
-    "core",
-    "config",
-]
+# The product's own packages (the installed apps that live in this repository, and config), but
+# not the pages: no API handler calls them.
+APPS = sorted({app.split(".")[0] for app in settings.INSTALLED_APPS if (ROOT / app.split(".")[0]).is_dir()}
+              - {"web"} | {"config", "core"})
 STATUS = {
     "DomainError": 400,
     "Forbidden": 403,
