@@ -24,7 +24,7 @@ class CallRow:
     time_label: str
     reasons: list[str]
     marks: list = field(default_factory=list)
-    calls: list[VisitCall] = field(default_factory=list)
+    calls: list[tuple[str, VisitCall]] = field(default_factory=list)  # (when, on the site's clock; the call)
     needs_escort: bool = False
 
 
@@ -61,7 +61,9 @@ def call_list(*, user, location: Location, day: dt.date, today: dt.date) -> list
                     appointment=visit,
                     reasons=reasons,
                     marks=marks.get(visit.pk, []),
-                    calls=calls.get(visit.pk, []),
+                    calls=[
+                        (formatting.when_label(call.at, location.time_zone, with_zone=False), call) for call in calls.get(visit.pk, [])
+                    ],
                     needs_escort=readiness.escort is False,
                     time_label=formatting.time_label(visit.start, location.time_zone),
                 )

@@ -13,6 +13,17 @@
     });
   }
 
+  // A calendar taller than its box opens at the current time, else at its first visit.
+  function scrollCalendars() {
+    document.querySelectorAll(".calendar").forEach(function (calendar) {
+      var mark = calendar.querySelector("[data-now-line]:not([hidden])") || calendar.querySelector(".cal-col .block");
+      var head = calendar.querySelector(".cal-head");
+      if (!mark) { return; }
+      var offset = mark.getBoundingClientRect().top - calendar.getBoundingClientRect().top;
+      calendar.scrollTop = Math.max(0, offset - (head ? head.offsetHeight : 0) - 24);
+    });
+  }
+
   // A select marked data-autosubmit submits its form when changed (the form keeps its button).
   function autosubmit(event) {
     var target = event.target;
@@ -56,6 +67,7 @@
   document.addEventListener("change", autosubmit);
   document.addEventListener("DOMContentLoaded", function () {
     placeNowLines();
+    scrollCalendars();
     window.setInterval(placeNowLines, 60000);
   });
 })();
