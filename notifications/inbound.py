@@ -87,11 +87,10 @@ def _needs_person(inbound, reason: str) -> None:
 def _opt_out(inbound, reading: Reading, patients: list[Patient]) -> bool:
     """Opt the number out; True only for the text that changed something (the one confirmation)."""
     source = "sms_keyword" if reading.phrase in KEYWORDS else "sms_phrase"
+    phone, detail = inbound.from_number, reading.phrase
     if patients:
-        return bool(consent.revoke_sms(patients=patients, source=source, detail=reading.phrase, phone=inbound.from_number,
-                               inbound=inbound))
-    return consent.record_unknown_number_revocation(phone=inbound.from_number, detail=reading.phrase, inbound=inbound,
-                                            source=source)
+        return bool(consent.revoke_sms(patients=patients, source=source, detail=detail, phone=phone, inbound=inbound))
+    return consent.record_unknown_number_revocation(phone=phone, detail=detail, inbound=inbound, source=source)
 
 
 def _act(inbound, *, reading: Reading, patients, patient, appointment, now) -> None:
