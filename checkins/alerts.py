@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import Action, record
-from checkins.models import AlertStatus, CheckIn, OnCallClinician, RiskAlert
+from checkins.models import AlertCall, AlertStatus, CheckIn, OnCallClinician, RiskAlert
 from checkins.risk import Reason
 from core.errors import Conflict, NotFound, Unprocessable
 from notifications.models import Channel, MessageStatus as M, OutboundMessage
@@ -91,3 +91,21 @@ def acknowledge(*, alert_id: int, user, note: str, now: dt.datetime | None = Non
         alert.save(update_fields=["status", "acknowledged_by", "acknowledged_at", "note"])
         record(action=Action.CHANGE, target=alert, actor=user, summary="risk alert acknowledged")
     return alert
+
+
+def record_call(*, alert_id: int, user, outcome: str, note: str = "", now: dt.datetime | None = None) -> AlertCall:
+    """Keep one call to the patient about an alert and how it went (open or acknowledged: a
+    clinician may call again after acknowledging). Every call is a new row."""
+    if outcome not in AlertCall.Outcome.values:
+        raise Unprocessable("Choose how the call went.", code="call_outcome_required")
+    note = (note or "").strip()
+    if len(note) > 1000:
+        raise Unprocessable("Keep the note under 1000 characters.", code="call_note_too_long")
+    with transaction.atomic():
+        alert = RiskAlert.objects.filter(pk=alert_id).first()
+        if alert is None:
+            raise NotFound(f"There is no risk alert {alert_id}.", code="risk_alert_not_found")
+        call = AlertCall.objects.create(alert=alert, outcome=outcome, note=note, called_by=user,
+                                        at=now or timezone.now())
+        record(action=Action.CHANGE, target=alert, actor=user, summary=f"risk alert call recorded: {outcome}")
+    return call

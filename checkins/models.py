@@ -232,3 +232,27 @@ class RiskAlert(models.Model):
 
     def __str__(self) -> str:
         return f"Risk alert {self.pk} for patient {self.patient_id} ({self.status})"
+
+
+class AlertCall(models.Model):
+    """A call to the patient about a risk alert, with how it went. Append-only: every attempt is
+    a row, so the alert keeps its history whether or not it is acknowledged yet. The note is
+    encrypted at rest, like the alert's."""
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", "Reached the patient"
+        LEFT_MESSAGE = "left_message", "Left a message"
+        NO_ANSWER = "no_answer", "No answer"
+        WRONG_NUMBER = "wrong_number", "Wrong number"
+
+    alert = models.ForeignKey(RiskAlert, on_delete=models.CASCADE, related_name="calls")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    note = EncryptedTextField(blank=True)
+    called_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"Call about risk alert {self.alert_id}: {self.outcome}"

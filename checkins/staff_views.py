@@ -22,9 +22,9 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import Role
 from audit.services import Action, record
 from checkins import alerts as alert_services, selectors
-from checkins.chart import Point, scores_svg
-from checkins.models import AlertStatus
-from checkins.questionnaires import gad7_band, phq9_band
+from checkins.chart import patient_chart
+from checkins.models import AlertCall, AlertStatus
+from checkins.questionnaires import GAD7_ITEMS, OPTIONS, PHQ9_ITEMS, PHQ9_SELF_HARM_ITEM
 from core.errors import DomainError, NotFound
 from scheduling import timeutils
 from scheduling.selectors.appointments import get_patient
@@ -80,6 +80,45 @@ def alert_list(request):
     return render(request, "checkins/staff/alerts.html", {"rows": rows, "status": status, "clinical": clinical})
 
 
+def phone_link(patient) -> dict:
+    """The patient's mobile number as people read it and as a tel: link ("" when none is known)."""
+    phone = getattr(patient, "phone", None)
+    if not phone:
+        return {"text": "", "uri": ""}
+    return {"text": phone.as_national if phone.is_valid() else str(phone), "uri": phone.as_rfc3966}
+
+
+def item_answers(answers) -> list[dict]:
+    """Each answered PHQ and GAD-7 item as the patient read it (English) with the answer chosen,
+    the self-harm item flagged."""
+    if answers is None:
+        return []
+    rows = []
+    for name, items, values in (("PHQ-9", PHQ9_ITEMS["en"], answers.phq_items or []),
+                                ("GAD-7", GAD7_ITEMS["en"], answers.gad7_items or [])):
+        for number, (question, value) in enumerate(zip(items, values, strict=False), start=1):
+            rows.append({"scale": name, "number": number, "question": question, "value": value,
+                         "answer": OPTIONS["en"][value] if 0 <= value < len(OPTIONS["en"]) else str(value),
+                         "flag": name == "PHQ-9" and number == PHQ9_SELF_HARM_ITEM and value > 0})
+    return rows
+
+
+def _post_alert_action(request, alert) -> str:
+    """Acknowledge, or record a call; the refusal's words, or "" when done."""
+    try:
+        if request.POST.get("action") == "call":
+            call = alert_services.record_call(alert_id=alert.pk, user=request.user,
+                                              outcome=request.POST.get("outcome", ""),
+                                              note=request.POST.get("call_note", ""))
+            messages.success(request, f"Call recorded: {call.get_outcome_display().lower()}.")
+        else:
+            alert_services.acknowledge(alert_id=alert.pk, user=request.user, note=request.POST.get("note", ""))
+            messages.success(request, "Alert acknowledged.")
+    except DomainError as exc:
+        return exc.detail
+    return ""
+
+
 @staff_page
 @require_http_methods(["GET", "POST"])
 def alert_detail(request, alert_id: int):
@@ -91,31 +130,23 @@ def alert_detail(request, alert_id: int):
     if request.method == "POST":
         if not clinical:
             raise PermissionDenied
-        try:
-            alert_services.acknowledge(alert_id=alert.pk, user=request.user, note=request.POST.get("note", ""))
-        except DomainError as exc:
-            error = exc.detail
-        else:
-            messages.success(request, "Alert acknowledged.")
+        error = _post_alert_action(request, alert)
+        if not error:
             return redirect("checkins:staff-alert", alert_id=alert.pk)
     record(action=Action.READ, target=alert, summary="risk alert page with answers" if clinical else "risk alert page")
     zone = _zone(alert)
     deliveries = [{"message": m, "at": local(m.sent_at or m.next_attempt_at, zone)}
                   for m in alert.messages.order_by("pk")]
     answers = getattr(alert.checkin, "answers", None) if clinical else None
+    calls = [{"call": c, "at": local(c.at, zone)} for c in alert.calls.select_related("called_by")]
+    failed = request.POST.get("action") if error else ""
     return render(request, "checkins/staff/alert.html", {
         "row": _alert_row(alert, clinical=clinical), "alert": alert, "clinical": clinical, "deliveries": deliveries,
-        "answers": answers, "error": error, "note": request.POST.get("note", "") if error else ""})
-
-
-def _points(checkins, attribute: str, name: str, band) -> list[Point]:
-    points = []
-    for checkin in checkins:
-        answers = getattr(checkin, "answers", None)
-        score = getattr(answers, attribute, None) if answers is not None else None
-        if score is not None and checkin.answered_at is not None:
-            points.append(Point(at=checkin.answered_at, score=score, label=f"{name} {score} ({band(score)})"))
-    return points
+        "answers": answers, "items": item_answers(answers), "phone": phone_link(alert.patient), "calls": calls, "outcomes": AlertCall.Outcome.choices,
+        "error": error if failed != "call" else "", "call_error": error if failed == "call" else "",
+        "note": request.POST.get("note", "") if error else "",
+        "call_note": request.POST.get("call_note", "") if error else "",
+        "outcome": request.POST.get("outcome", "") if error else ""})
 
 
 @staff_page
@@ -125,20 +156,13 @@ def patient_checkins(request, patient_id: int):
     except NotFound:
         raise Http404("No such patient.") from None
     clinical = selectors.may_read_answers(request.user)
-    checkins = selectors.patient_checkins(patient_id=patient.pk, user=request.user)
+    chart = patient_chart(patient=patient, user=request.user)
     record(action=Action.READ, kind="checkins.checkin", patient=patient,
            summary="check-ins page with answers and chart" if clinical else "check-ins page")
-    doses = selectors.dosing_visits(patient_id=patient.pk, user=request.user)
     zone = patient.time_zone
-    chart = ""
-    if clinical:
-        chart = scores_svg(phq9=_points(checkins, "phq9_score", "PHQ-9", phq9_band),
-                           gad7=_points(checkins, "gad7_score", "GAD-7", gad7_band),
-                           doses=[visit.start for visit in doses], zone_name=zone)
     rows = [{"checkin": c, "state": selectors.state(c), "due": local(c.due_at, zone),
              "answered": local(c.answered_at, zone), "visit": local(c.appointment.start, zone),
              "answers": getattr(c, "answers", None) if clinical else None,
-             "alert": getattr(c, "risk_alert", None)} for c in checkins]
+             "alert": getattr(c, "risk_alert", None)} for c in chart["checkins"]]
     return render(request, "checkins/staff/patient.html", {
-        "patient": patient, "rows": rows, "chart": chart, "clinical": clinical,
-        "doses": [local(visit.start, zone) for visit in doses]})
+        "patient": patient, "rows": rows, "clinical": clinical, **(chart if clinical else {})})

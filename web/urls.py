@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from .views import booking, calendar, desk, desk_booking, desk_calls, desk_floor, desk_waitlist, patient
+from .views import booking, calendar, care_team, desk, desk_booking, desk_calls, desk_floor, desk_waitlist, patient
 
 app_name = "web"
 
@@ -41,6 +41,10 @@ urlpatterns = [
     path("desk/login", desk.StaffLoginView.as_view(), name="desk-login"),
     path("desk/logout", auth_views.LogoutView.as_view(next_page="web:desk-login"), name="desk-logout"),
     path("desk/", desk.day_view, name="desk-day"),
+    path("desk/home", care_team.staff_home, name="staff-home"),
+    path("desk/my-day", care_team.my_day, name="desk-my-day"),
+    path("desk/patients", care_team.patients, name="desk-patients"),
+    path("desk/patients/<int:patient_id>", care_team.patient, name="desk-patient"),
     path("desk/week", desk.week_view, name="desk-week"),
     path("desk/appointments/<int:appointment_id>", desk.appointment_detail, name="desk-appointment"),
     path("desk/appointments/<int:appointment_id>/check-in", desk.check_in, name="desk-check-in"),

@@ -95,6 +95,7 @@ EXEMPT = {
     "/crisis": "crisis resources, public",
     "/desk/login": "staff sign-in",
     "/desk/block": "the empty form for blocking time (its preview, a POST, is recorded)",
+    "/desk/home": "where staff land after signing in: a redirect to their day, reads nothing",
     "/api/v1/waitlist/entries": "each patient listed is recorded as read (tests/waitlist/test_api.py); the "
                                 "world has no waitlist",
     "/api/v1/waitlist/report": "weekly counts of freed time and offers: no patient data",
@@ -111,7 +112,7 @@ IDS_BY_COLLECTION = {"appointments": "visit", "courses": "course", "patients": "
 # Query parameters that filter on a patient: the API's by name, read with the patient's id; the
 # desk's search page by what it searches for.
 PATIENT_FILTERS = ("patient",)
-PAGE_QUERIES = {"/desk/book": {"q": "Quarrington"}}
+PAGE_QUERIES = {"/desk/book": {"q": "Quarrington"}, "/desk/patients": {"q": "Quarrington"}}
 API_QUERIES = {"/api/v1/patients": {"q": "Quarrington"}}
 
 

@@ -1,5 +1,5 @@
 """The clinician's page: a patient's check-ins with scores, and PHQ-9/GAD-7 plotted across the
-course against the dosing dates as a server-rendered SVG."""
+course against the dosing dates as server-rendered SVG panels, with the same numbers as a table."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from checkins.chart import Point, scores_svg
+from checkins.chart import panel_svg, PHQ9, Point
 from tests.checkins.conftest import checkin, completed_visit, first_page, HOUR, phx, url, VISIT_END, VISIT_START
 
 pytestmark = pytest.mark.django_db
@@ -34,15 +34,19 @@ def course(client, clinic, clock):
 def test_the_page_plots_phq9_and_gad7_against_the_dosing_dates(client, course):
     client.force_login(course.doctor.user)
     page = client.get(f"/clinician/patients/{course.patient.pk}/checkins/").content.decode()
-    svg = page[page.index("<svg"):page.index("</svg>") + 6]
-    assert 'role="img"' in svg
-    assert "PHQ-9 from 18 to 6 over 3 check-ins; GAD-7 from 14 to 4 over 3 check-ins; 3 dosing visits." in svg
-    assert len(re.findall(r"<circle [^>]*><title>PHQ-9", svg)) == 3
-    assert len(re.findall(r"<rect [^>]*><title>GAD-7", svg)) == 3
-    assert svg.count("<title>Dosing visit") == 3
-    assert "<title>PHQ-9 18 (moderately severe) on Mar 17</title>" in svg
-    assert "<title>Dosing visit 2 on Mar 17</title>" in svg
-    assert "Dosing visits: Mon Mar 10, 09:00 MST; Mon Mar 17, 09:00 MST; Mon Mar 24, 09:00 MST." in page
+    panels = re.findall(r"<svg .*?</svg>", page, flags=re.S)
+    assert len(panels) == 4  # PHQ-9 and GAD-7, each for a wide screen and for a phone
+    phq9 = panels[0]
+    assert 'role="img"' in phq9 and 'class="scores-chart chart-wide"' in phq9
+    assert ("PHQ-9 from 18 (moderately severe) to 6 (mild) over 3 check-ins; 3 dosing visits. "
+            "Response (50% drop from 18) at check-in 3.") in phq9
+    assert len(re.findall(r"<circle [^>]*><title>PHQ-9", phq9)) == 3
+    assert phq9.count("<title>Dosing visit") == 3
+    assert "<title>PHQ-9 18 (moderately severe) on Mar 17</title>" in phq9
+    assert "<title>Dosing visit 2 on Mar 17</title>" in phq9
+    assert "GAD-7 from 14 (moderate) to 4 (minimal) over 3 check-ins" in panels[2]
+    assert "<caption>PHQ-9 and GAD-7 scores and dosing visits, oldest first</caption>" in page
+    assert "Dosing visits: Mar 10; Mar 17; Mar 24." in page
 
 
 def test_the_desk_sees_states_but_no_scores_and_no_plot(client, course):
@@ -60,7 +64,6 @@ def test_staff_pages_send_visitors_to_sign_in_and_refuse_patients(client, course
 
 
 def test_the_plot_escapes_its_labels_and_is_empty_without_scores():
-    assert scores_svg(phq9=[], gad7=[], doses=[phx(10, 9)], zone_name="America/Phoenix") == ""
-    svg = scores_svg(phq9=[Point(at=phx(10, 9), score=5, label="<b>PHQ-9</b>")], gad7=[], doses=[],
-                     zone_name="America/Phoenix")
+    assert panel_svg(PHQ9, [], [phx(10, 9)], zone_name="America/Phoenix") == ""
+    svg = panel_svg(PHQ9, [Point(at=phx(10, 9), score=5, label="<b>PHQ-9</b>")], [], zone_name="America/Phoenix")
     assert "<b>" not in svg and "&lt;b&gt;PHQ-9&lt;/b&gt;" in svg

@@ -30,6 +30,7 @@ from web.forms.desk import CancelForm, CheckInForm, CompleteForm, EscortForm, Re
 from web.selectors.calendar import day_grid, desk_locations, week_grid
 from web.selectors.day_marks import LEGEND as MARK_LEGEND
 from web.selectors.patients import visit_zone
+from web.views.care_team import home_url
 from web.views.common import DESK_ROLES, staff_page
 
 
@@ -38,6 +39,10 @@ class StaffLoginView(auth_views.LoginView):
     authentication_form = StaffLoginForm
     redirect_authenticated_user = True
     next_page = reverse_lazy("web:desk-day")
+
+    def get_default_redirect_url(self) -> str:
+        """A clinician lands on their own day, the desk and admins on their site's."""
+        return home_url(self.request.user)
 
 
 def chosen_location(request, locations: list[Location]) -> Location | None:
