@@ -100,6 +100,10 @@ EXEMPT = {
                                 "world has no waitlist",
     "/api/v1/waitlist/report": "weekly counts of freed time and offers: no patient data",
     "/w/<str:token>": "a waitlist offer's claim link, by its token",
+    "/desk/waitlist/report": "weekly counts of freed time and offers: no patient data",
+    "/desk/waitlist/<int:entry_id>/withdraw": "a POST: the change is in the audit log",
+    "/desk/waitlist/<int:entry_id>/priority": "a POST: the change is in the audit log",
+    "/desk/waitlist/<int:entry_id>/offer": "a POST: the offer records who made it",
 }
 
 # Which of the world's records an id in a path stands for: by the parameter's name, else by the
