@@ -372,6 +372,14 @@ ROWS: list[Row] = [
     Row("post", "/desk/inbox/{inbound_a}/handled", expect(**PAGE_SIGN_IN, patients=403, desk_y=404,
                                                           x_side={200, 302})),
     Row("get", "/desk/block", expect(**PAGE_SIGN_IN, patients=403, clinician=403, desks=200, admin=200)),
+    # The day-before call list: the desk's own sites (desk Y asking for X gets its own site's list).
+    Row("get", "/desk/calls?location={x}&date=2025-03-05",
+        expect(**PAGE_SIGN_IN, patients=403, clinician=403, desks=200, admin=200), watch=("patient_a_name",),
+        seen=sees(desk_x={"patient_a_name"}, desk_y=(), admin={"patient_a_name"})),
+    *[Row("post", f"/desk/calls/{VISIT}/{action}",
+          expect(**PAGE_SIGN_IN, patients=403, clinician=403, desk_y=404, desk_x=302, admin=302), body)
+      for action, body in (("called", {"outcome": "no_answer"}),
+                           ("escort", {"name": "Sam Driver", "phone": "602-555-0177", "confirmed_adult": "on"}))],
     # The waitlist: patients join for themselves, the desk for callers it may see; staff read their sites'.
     Row("post", "/api/v1/waitlist", expect(**API_SIGN_IN, patients=ACTED | {404}, desks=ACTED | {404},
                                            clinician=403, admin=ACTED | {404}), {"service": 999999}),
