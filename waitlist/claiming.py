@@ -22,6 +22,7 @@ from scheduling.services.transitions import cancel_appointment
 from waitlist.models import EntryStatus, FreedTime, Offer, OfferStatus, WaitlistEntry
 
 GONE = "offer_gone"
+CLAIM_WORDS = ("YES", "Y", "SI", "SÍ")
 
 
 class OfferGone(Conflict):
@@ -177,8 +178,9 @@ def claim_by_reply(*, inbound, reading, patients, now: dt.datetime) -> bool:
     from notifications.phrases import Meaning
     from notifications.planning import plan_reply
 
-    word = (inbound.body or "").strip().strip(".!").upper()
-    if not patients or (word not in ("YES", "Y", "SI", "SÍ") and reading.meaning != Meaning.CONFIRM):
+    # The words the offer asks for; C or CONFIRM stay the visit's confirmation.
+    word = (inbound.body or "").strip().strip(".!¡").upper()
+    if not patients or word not in CLAIM_WORDS:
         return False
     recent = (
         Offer.objects.filter(entry__patient__in=patients, created_at__gte=now - dt.timedelta(days=1))
