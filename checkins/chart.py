@@ -173,8 +173,7 @@ def panel_svg(measure: Measure, points: list[Point], doses: list[dt.datetime], *
         y = scale.y(measure.remission_below)
         parts.append(f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GUIDE_COLOR}" '
                      'stroke-width="1.5"/>')
-        parts.append(_text(right - 4, y - 4, f"Remission < {measure.remission_below}", anchor="end",
-                           fill=GUIDE_COLOR, weight="b"))
+        parts.append(_text(left + 4, y - 4, f"Remission < {measure.remission_below}", fill=GUIDE_COLOR, weight="b"))
     for index, at in enumerate(doses, start=1):
         x = scale.x(at)
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{bottom}" stroke="{DOSE_COLOR}" '
@@ -193,8 +192,9 @@ def panel_svg(measure: Measure, points: list[Point], doses: list[dt.datetime], *
         if marks:
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="9" fill="none" stroke="{GUIDE_COLOR}" stroke-width="2"/>')
             anchor = "end" if x > (left + right) / 2 else "start"
-            parts.append(_text(x + (-12 if anchor == "end" else 12), y - 10, " & ".join(marks), anchor=anchor,
-                               fill=GUIDE_COLOR, weight="b"))
+            below = y + 9 + size.font + 2 <= bottom  # under the ring, clear of the lines' labels above it
+            parts.append(_text(x + (-6 if anchor == "end" else 6), y + 9 + size.font if below else y - 12,
+                               " & ".join(marks), anchor=anchor, fill=GUIDE_COLOR, weight="b"))
     parts.append("</svg>")
     return mark_safe("".join(parts))  # nosec B308 B703 - numbers and constants; every text is escape()d
 
@@ -210,8 +210,8 @@ def _points(checkins, attribute: str, name: str, band) -> list[Point]:
 
 
 def score_table(phq9: list[Point], gad7: list[Point], doses: list[dt.datetime], zone_name: str) -> list[dict]:
-    """Every check-in score and dosing visit in time order, as table rows ("what", "phq9", "gad7",
-    "note"), with the response and remission noted where they are first reached."""
+    """Every check-in score and dosing visit in time order, as table rows ("day", "what", "phq9",
+    "gad7", "notes": a dosing visit, and the baseline, response and remission where first reached)."""
     phq9_result, gad7_result = outcome(phq9, PHQ9), outcome(gad7, GAD7)
     rows: dict[dt.datetime, dict] = {}
     for at in doses:
@@ -226,7 +226,8 @@ def score_table(phq9: list[Point], gad7: list[Point], doses: list[dt.datetime], 
                 row["notes"].append(f"{measure.name} response")
             if result.remission_at == n:
                 row["notes"].append(f"{measure.name} remission")
-    return [{**row, "day": _day(row["at"], zone_name), "notes": ", ".join(row["notes"])}
+    return [{**row, "day": _day(row["at"], zone_name),
+             "notes": ", ".join(([row["what"]] if row["what"] != "Check-in" else []) + row["notes"])}
             for _, row in sorted(rows.items(), key=lambda item: item[0])]
 
 

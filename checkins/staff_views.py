@@ -89,18 +89,20 @@ def phone_link(patient) -> dict:
 
 
 def item_answers(answers) -> list[dict]:
-    """Each answered PHQ and GAD-7 item as the patient read it (English) with the answer chosen,
-    the self-harm item flagged."""
+    """Per questionnaire answered, each item as the patient read it (English) with the answer
+    chosen, the self-harm item flagged."""
     if answers is None:
         return []
-    rows = []
+    scales = []
     for name, items, values in (("PHQ-9", PHQ9_ITEMS["en"], answers.phq_items or []),
                                 ("GAD-7", GAD7_ITEMS["en"], answers.gad7_items or [])):
-        for number, (question, value) in enumerate(zip(items, values, strict=False), start=1):
-            rows.append({"scale": name, "number": number, "question": question, "value": value,
-                         "answer": OPTIONS["en"][value] if 0 <= value < len(OPTIONS["en"]) else str(value),
-                         "flag": name == "PHQ-9" and number == PHQ9_SELF_HARM_ITEM and value > 0})
-    return rows
+        rows = [{"number": number, "question": question, "value": value,
+                 "answer": OPTIONS["en"][value] if 0 <= value < len(OPTIONS["en"]) else str(value),
+                 "flag": name == "PHQ-9" and number == PHQ9_SELF_HARM_ITEM and value > 0}
+                for number, (question, value) in enumerate(zip(items, values, strict=False), start=1)]
+        if rows:
+            scales.append({"name": name, "items": rows})
+    return scales
 
 
 def _post_alert_action(request, alert) -> str:

@@ -20,5 +20,7 @@ def staff_counts(user) -> dict:
     """{"alerts": open risk alerts, "inbox": replies waiting for a person}; zeros for anyone else."""
     if not getattr(user, "is_authenticated", False) or not user.has_role(*STAFF):
         return {"alerts": 0, "inbox": 0}
-    return {"alerts": selectors.visible_alerts(user=user).filter(status=AlertStatus.OPEN).count(),
-            "inbox": message_selectors.inbox(user=user).count()}
+    return {
+        "alerts": selectors.visible_alerts(user=user).filter(status=AlertStatus.OPEN).count(),
+        "inbox": message_selectors.inbox(user=user).count(),
+    }

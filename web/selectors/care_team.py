@@ -46,10 +46,12 @@ def _agenda_row(appointment: Appointment, zone_name: str) -> AgendaRow:
     own = visit_zone(appointment)
     clock = zone_name if own == zone_name else own
     time = f"{formatting.time_label(appointment.start, clock)}–{formatting.time_label(appointment.end, clock)}"
-    return AgendaRow(appointment=appointment, time=time,
-                     place=appointment.location.name if appointment.location_id and not appointment.location.is_virtual
-                     else "Video",
-                     zone_note="" if clock == zone_name else formatting.zone_label(own, at=appointment.start))
+    return AgendaRow(
+        appointment=appointment,
+        time=time,
+        place=appointment.location.name if appointment.location_id and not appointment.location.is_virtual else "Video",
+        zone_note="" if clock == zone_name else formatting.zone_label(own, at=appointment.start),
+    )
 
 
 def clinician_day(*, user, member: StaffMember, day: dt.date) -> list[AgendaRow]:
@@ -58,8 +60,12 @@ def clinician_day(*, user, member: StaffMember, day: dt.date) -> list[AgendaRow]
     zone_name = member.time_zone
     lo, hi = timeutils.day_bounds(day, timeutils.zone(zone_name))
     held = Allocation.objects.filter(appointment=OuterRef("pk"), staff=member)
-    visits = (visible_appointments(user=user).filter(Exists(held), start__lt=hi, end__gt=lo, status__in=SHOWN)
-              .select_related("patient", "service", "location").order_by("start", "pk"))
+    visits = (
+        visible_appointments(user=user)
+        .filter(Exists(held), start__lt=hi, end__gt=lo, status__in=SHOWN)
+        .select_related("patient", "service", "location")
+        .order_by("start", "pk")
+    )
     return [_agenda_row(a, zone_name) for a in visits]
 
 
@@ -87,10 +93,13 @@ def clearances(*, patient: Patient, today: dt.date) -> list[ClearanceRow]:
         if clearance is None:
             rows.append(ClearanceRow(label, "not cleared", "No clearance on record."))
         elif clearance.expires_on and clearance.expires_on < today:
-            rows.append(ClearanceRow(label, "expired", f"Expired {formatting.day_label(clearance.expires_on, with_year=True)}."))
+            rows.append(
+                ClearanceRow(label, "expired", f"Expired {formatting.day_label(clearance.expires_on, with_year=True)}.")
+            )
         elif clearance.expires_on:
-            rows.append(ClearanceRow(label, "cleared",
-                                     f"Until {formatting.day_label(clearance.expires_on, with_year=True)}."))
+            rows.append(
+                ClearanceRow(label, "cleared", f"Until {formatting.day_label(clearance.expires_on, with_year=True)}.")
+            )
         else:
             rows.append(ClearanceRow(label, "cleared", "No expiry."))
     return rows
@@ -99,31 +108,54 @@ def clearances(*, patient: Patient, today: dt.date) -> list[ClearanceRow]:
 def rems_status(*, patient: Patient, today: dt.date) -> dict:
     """The Spravato REMS enrolment and the monitoring forms of this patient still to send."""
     enrolment = care.rems_enrolment(patient=patient)
-    sessions = (Appointment.objects.filter(patient=patient, service__category=Service.Category.ESKETAMINE,
-                                           status=S.COMPLETED, monitoring_form__isnull=True)
-                .select_related("patient", "service", "location").order_by("start", "pk"))
+    sessions = (
+        Appointment.objects.filter(
+            patient=patient,
+            service__category=Service.Category.ESKETAMINE,
+            status=S.COMPLETED,
+            monitoring_form__isnull=True,
+        )
+        .select_related("patient", "service", "location")
+        .order_by("start", "pk")
+    )
     tasks = [care.monitoring_form_task(session) for session in sessions]
-    return {"enrolment": enrolment,
-            "enrolled": formatting.day_label(enrolment.enrolled_on, with_year=True) if enrolment else "",
-            "forms_due": [{"task": t, "overdue": t.overdue(today), "due": formatting.day_label(t.due_on, with_year=True)}
-                          for t in tasks]}
+    return {
+        "enrolment": enrolment,
+        "enrolled": formatting.day_label(enrolment.enrolled_on, with_year=True) if enrolment else "",
+        "forms_due": [
+            {"task": t, "overdue": t.overdue(today), "due": formatting.day_label(t.due_on, with_year=True)}
+            for t in tasks
+        ],
+    }
 
 
 def upcoming_visits(*, user, patient: Patient, now: dt.datetime | None = None, limit: int = 20) -> list[dict]:
     """The patient's visits from today on that `user` may see, soonest first, each with the day its
     calendar shows it on."""
     now = now or timezone.now()
-    visits = (visible_appointments(user=user).filter(patient=patient, end__gte=now, status__in=(S.BOOKED, S.CHECKED_IN))
-              .select_related("service", "location", "patient").order_by("start", "pk")[:limit])
+    visits = (
+        visible_appointments(user=user)
+        .filter(patient=patient, end__gte=now, status__in=(S.BOOKED, S.CHECKED_IN))
+        .select_related("service", "location", "patient")
+        .order_by("start", "pk")[:limit]
+    )
     rows = []
     for visit in visits:
         zone_name = visit_zone(visit)
-        rows.append({"appointment": visit, "when": formatting.when_label(visit.start, zone_name),
-                     "day": timeutils.local_date(visit.start, timeutils.zone(zone_name)),
-                     "place": visit.location.name if visit.location_id and not visit.location.is_virtual else "Video"})
+        rows.append(
+            {
+                "appointment": visit,
+                "when": formatting.when_label(visit.start, zone_name),
+                "day": timeutils.local_date(visit.start, timeutils.zone(zone_name)),
+                "place": visit.location.name if visit.location_id and not visit.location.is_virtual else "Video",
+            }
+        )
     return rows
 
 
 def open_alerts(*, user, patient: Patient) -> list[RiskAlert]:
-    return list(checkin_selectors.visible_alerts(user=user).filter(patient=patient, status=AlertStatus.OPEN)
-                .order_by("created_at", "pk"))
+    return list(
+        checkin_selectors.visible_alerts(user=user)
+        .filter(patient=patient, status=AlertStatus.OPEN)
+        .order_by("created_at", "pk")
+    )

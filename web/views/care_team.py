@@ -40,12 +40,24 @@ def my_day(request):
     zone_name = member.time_zone
     day = parse_day(request.GET.get("date")) or timeutils.local_date(timezone.now(), timeutils.zone(zone_name))
     rows = care_team.clinician_day(user=request.user, member=member, day=day)
-    record_read(kind="scheduling.appointment", patients=[r.appointment.patient_id for r in rows],
-                summary=f"own day, staff={member.pk}, {day}")
-    return render(request, "web/desk/my_day.html", {
-        "member": member, "day": day, "day_label": formatting.day_label(day, with_year=True), "rows": rows,
-        "zone_label": formatting.zone_label(zone_name), "previous": day - dt.timedelta(days=1),
-        "next": day + dt.timedelta(days=1)})
+    record_read(
+        kind="scheduling.appointment",
+        patients=[r.appointment.patient_id for r in rows],
+        summary=f"own day, staff={member.pk}, {day}",
+    )
+    return render(
+        request,
+        "web/desk/my_day.html",
+        {
+            "member": member,
+            "day": day,
+            "day_label": formatting.day_label(day, with_year=True),
+            "rows": rows,
+            "zone_label": formatting.zone_label(zone_name),
+            "previous": day - dt.timedelta(days=1),
+            "next": day + dt.timedelta(days=1),
+        },
+    )
 
 
 @staff_page()
@@ -75,13 +87,21 @@ def patient(request, patient_id: int):
     for visit in visits:
         visit["calendar_url"] = _calendar_url(request, visit)
     clinical = checkin_selectors.may_read_answers(request.user)
-    record(action=Action.READ, target=found, patient=found,
-           summary="patient page: visits, clearance, REMS" + (", check-in chart" if clinical else ""))
-    context = {"patient": found, "visits": visits, "clinical": clinical,
-               "clearances": care_team.clearances(patient=found, today=today),
-               "rems": care_team.rems_status(patient=found, today=today),
-               "alerts": care_team.open_alerts(user=request.user, patient=found),
-               "born": formatting.day_label(found.date_of_birth, with_year=True) if found.date_of_birth else ""}
+    record(
+        action=Action.READ,
+        target=found,
+        patient=found,
+        summary="patient page: visits, clearance, REMS" + (", check-in chart" if clinical else ""),
+    )
+    context = {
+        "patient": found,
+        "visits": visits,
+        "clinical": clinical,
+        "clearances": care_team.clearances(patient=found, today=today),
+        "rems": care_team.rems_status(patient=found, today=today),
+        "alerts": care_team.open_alerts(user=request.user, patient=found),
+        "born": formatting.day_label(found.date_of_birth, with_year=True) if found.date_of_birth else "",
+    }
     if clinical:
         context.update(patient_chart(patient=found, user=request.user))
     return render(request, "web/desk/patient.html", context)
