@@ -105,9 +105,9 @@ def test_a_clinician_reads_the_plot_and_acknowledges_the_alert(browser, live_ser
     context.add_cookies([{"name": "sessionid", "value": _session_for(clinic.doctor.user), "url": live_server.url}])
     page = context.new_page()
     page.goto(f"{live_server.url}/clinician/patients/{clinic.patient.pk}/checkins/")
-    chart = page.get_by_role("img", name="PHQ-9 and GAD-7 scores against dosing dates")
-    assert chart.is_visible()
-    assert page.locator("svg circle title").count() == 3 and page.locator("svg line title").count() == 3
+    chart = page.get_by_role("img", name="PHQ-9 scores against dosing visits")
+    assert chart.is_visible() and page.get_by_role("img", name="GAD-7 scores against dosing visits").is_visible()
+    assert chart.locator("circle title").count() == 3 and chart.locator("path title").count() == 3
     check_page(page, "checkin-6-clinician-plot-desktop")
     page.goto(f"{live_server.url}/clinician/risk-alerts/")
     page.locator("table a").first.click()

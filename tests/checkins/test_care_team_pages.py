@@ -185,7 +185,9 @@ def test_a_patient_outside_the_viewers_sites_is_a_staff_404(client, clinic, ther
         client.force_login(user)
         response = client.get(reverse("web:desk-patient", args=[other.pk]))
         assert response.status_code == 404, user
-        assert "Bea" not in response.content.decode()
+        page = response.content.decode()
+        assert "Bea" not in page and "Not found, or not one you can open" in page
+        assert "The link may be old" not in page
 
 
 def test_the_alert_page_offers_tap_to_call_the_answers_and_keeps_every_call(client, clinic, alert):
