@@ -4,14 +4,13 @@ microphone check before joining (a live preview and a level bar, the tracks stop
 says in plain words what to do when the browser blocks the camera.
 
 Runs on the real clock (the identity form's CSRF cookie must not expire "in the past"), so the
-visit is placed ten minutes from now. Screenshots of the preview go to docs/screenshots/.
+visit is placed ten minutes from now. With CLEARDAY_SCREENSHOTS=1 the preview is also written to docs/screenshots/.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -22,11 +21,18 @@ from telehealth import services
 from telehealth.passes import issue_pass
 from tests.factories import AllocationFactory, AppointmentFactory, PhaseFactory
 from tests.telehealth.conftest import clinician_token, patient_token
-from tests.web.browser import check_patient_page, CHROMIUM, CHROMIUM_ARGS, CspWatchingBrowser, PHONE_320, PHONE_390
+from tests.web.browser import (
+    check_patient_page,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CspWatchingBrowser,
+    docs_screenshot,
+    PHONE_320,
+    PHONE_390,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 WORDS = {
     "en": {"test": "Test camera and microphone", "stop": "Stop the test", "confirm": "Confirm",
@@ -133,8 +139,7 @@ def test_a_failed_identity_check_keeps_the_typing_and_the_camera_check_comes_bef
     assert check.locator("meter").is_visible()
     check_patient_page(page, f"visit-preview-{language}-{width}")
     if width == 390:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"video-preview-{language}.png"), full_page=True)
+        docs_screenshot(page, f"video-preview-{language}")
 
     # Stopping the test ends the tracks, so the video room can have the camera.
     page.evaluate("video => { window.checkedTracks = video.srcObject.getTracks(); }", video.element_handle())

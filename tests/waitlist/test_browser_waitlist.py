@@ -1,12 +1,11 @@
 """In a real browser, a single-site desk member opens the waitlist page (an offer in flight, the
 entries in offer order) and the weekly report's plot; both pass axe-core and the site's CSP, and
-their screenshots are kept in docs/screenshots/."""
+with CLEARDAY_SCREENSHOTS=1 their screenshots are written to docs/screenshots/."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -16,12 +15,11 @@ from scheduling.models import StaffRole
 from scheduling.services.transitions import cancel_appointment
 from tests.factories import StaffMemberFactory, UserFactory
 from tests.waitlist.conftest import Clinic, PHX
-from tests.web.browser import browser, chromium, DESKTOP, serious_violations  # noqa: F401  (fixtures)
+from tests.web.browser import browser, chromium, DESKTOP, docs_screenshot, serious_violations  # noqa: F401  (fixtures)
 from waitlist import joining, matching
 from waitlist.models import FreedTime, Offer, OfferStatus, WaitlistEntry
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "desk-password-for-tests"
 
 
@@ -95,12 +93,11 @@ def test_the_desk_sees_the_waitlist_and_the_report(browser, live_server):  # noq
 
     assert page.get_by_role("heading", name=re.compile("Offers in flight")).is_visible()
     assert "offered to Cy Cruz" in page.inner_text("main")
-    DOCS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS / "desk-waitlist.png"), full_page=True)
+    docs_screenshot(page, "desk-waitlist")
     assert serious_violations(page) == []
 
     page.get_by_role("link", name="Weekly report").click()
     page.wait_for_url(re.compile(r"/desk/waitlist/report"))
     assert page.locator("svg.waitlist-chart rect").count() > 10
-    page.locator("figure.chart").screenshot(path=str(DOCS / "waitlist-report.png"))
+    docs_screenshot(page.locator("figure.chart"), "waitlist-report")
     assert serious_violations(page) == []

@@ -10,6 +10,7 @@ violation, so a page that needs an inline script or style the policy refuses can
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -99,6 +101,20 @@ def csp_violations(page) -> list[dict]:
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def docs_screenshot(target, name: str, *, full_page: bool = True) -> Path:
+    """A screenshot for docs/screenshots/ (tracked): written there only with CLEARDAY_SCREENSHOTS=1,
+    else under tests/artifacts/ (ignored), so an ordinary test run changes no tracked file.
+    `target` is a page or a locator (a locator is shot alone)."""
+    folder = DOCS_SCREENSHOTS if os.environ.get("CLEARDAY_SCREENSHOTS") else ARTIFACTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    if hasattr(target, "goto"):
+        target.screenshot(path=str(path), full_page=full_page)
+    else:
+        target.screenshot(path=str(path))
+    return path
 
 
 def serious_violations(page) -> list[dict]:

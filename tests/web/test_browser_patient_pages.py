@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -38,7 +37,7 @@ from tests.factories import (
     weekly_hours,
 )
 
-from .browser import check_patient_page, PHONE_320, PHONE_390
+from .browser import check_patient_page, docs_screenshot, PHONE_320, PHONE_390
 from .conftest import make_clinic, patient_with_user
 from .test_browser_booking import code_for, fill_details
 
@@ -46,7 +45,6 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 PHONES = [pytest.param("es", PHONE_390, id="es-390x844"), pytest.param("en", PHONE_320, id="en-320x640")]
 LOCALES = {"es": "es-MX", "en": "en-US"}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -231,8 +229,7 @@ def test_the_crisis_page_is_one_tap_from_a_footer_in_the_patients_language(
     assert page.locator("a[href^='sms:988']").count() >= 1
     check_patient_page(page, f"crisis-{language}-{phone['viewport']['width']}")
     if phone is PHONE_390:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"crisis-{language}.png"), full_page=True)
+        docs_screenshot(page, f"crisis-{language}")
 
 
 def test_an_english_browser_switched_to_spanish_gets_the_spanish_crisis_page(browser, live_server, open_clinic):
