@@ -105,10 +105,31 @@ def desk_locations(*, user) -> list[Location]:
 
 
 def _opening_spans(location: Location, day: dt.date) -> list[tuple[dt.time, dt.time]]:
-    """The location's weekly hours that day, earliest first (none: closed that weekday)."""
-    rules = WorkingHours.objects.filter(location=location, weekday=day.weekday()).filter(
-        Q(effective_from__isnull=True) | Q(effective_from__lte=day), Q(effective_to__isnull=True) | Q(effective_to__gte=day))
-    return sorted((r.start_time, r.end_time) for r in rules)
+    """The location's hours that day, earliest first: the hours set for the date when there are
+    (none with times: closed that date), else the weekly hours (none: closed that weekday), and
+    the date's extra hours."""
+    dated = list(HoursOverride.objects.filter(location=location, date=day).exclude(
+        kind=HoursOverride.Kind.UNAVAILABLE))
+    set_hours = [o for o in dated if o.kind == HoursOverride.Kind.HOURS]
+    if set_hours:
+        spans = [(o.start_time, o.end_time) for o in set_hours if o.start_time is not None]
+    else:
+        rules = WorkingHours.objects.filter(location=location, weekday=day.weekday()).filter(
+            Q(effective_from__isnull=True) | Q(effective_from__lte=day),
+            Q(effective_to__isnull=True) | Q(effective_to__gte=day))
+        spans = [(r.start_time, r.end_time) for r in rules]
+    spans += [(o.start_time, o.end_time) for o in dated if o.kind == HoursOverride.Kind.AVAILABLE]
+    return sorted(spans)
+
+
+def _closed_notice(location: Location, day: dt.date) -> str:
+    """Why a site has no hours on `day`: closed that date (hours set to none), or that weekday."""
+    dated = HoursOverride.objects.filter(location=location, date=day, kind=HoursOverride.Kind.HOURS,
+                                         start_time__isnull=True).first()
+    if dated is not None:
+        why = f" ({dated.reason})" if dated.reason else ""
+        return f"{location.name} is closed that day{why}. Video visits still run."
+    return f"{location.name} is closed on {day:%A}s. Video visits still run."
 
 
 def _hours_for_day(spans: list[tuple[dt.time, dt.time]]) -> tuple[int, int]:
@@ -263,7 +284,7 @@ def day_grid(*, user, location: Location, day: dt.date, now: dt.datetime | None 
     closures = list(Closure.objects.filter(location=location, start_date__lte=day, end_date__gte=day))
     notices = [f"Closed all day: {c.reason or 'closure'}. Video visits still run." for c in closures]
     if not location.is_virtual and not spans and not closures:
-        notices.append(f"{location.name} is closed on {day:%A}s. Video visits still run.")
+        notices.append(_closed_notice(location, day))
     closed = [] if location.is_virtual else _closed_bands(spans, closed_all_day=bool(closures), day=day, tz=tz,
                                                           starts_at=starts_at, ends_at=ends_at)
     agenda = _agenda(all_blocks, zone_name=zone_name, today=timeutils.local_date(now, tz))
