@@ -62,7 +62,8 @@ def call_list(*, user, location: Location, day: dt.date, today: dt.date) -> list
                     reasons=reasons,
                     marks=marks.get(visit.pk, []),
                     calls=[
-                        (formatting.when_label(call.at, location.time_zone, with_zone=False), call) for call in calls.get(visit.pk, [])
+                        (formatting.when_label(call.at, location.time_zone, with_zone=False), call)
+                        for call in calls.get(visit.pk, [])
                     ],
                     needs_escort=readiness.escort is False,
                     time_label=formatting.time_label(visit.start, location.time_zone),
