@@ -134,3 +134,11 @@ def weekly_report(
             )
         )
     return out
+
+
+def own_entries(*, patient, limit: int = 10) -> list[WaitlistEntry]:
+    """A patient's own entries for My appointments: the open ones, then the latest closed."""
+    qs = WaitlistEntry.objects.filter(patient=patient).select_related("service", "location", "move_up")
+    open_ = list(qs.filter(status__in=OPEN_STATUSES).order_by("created_at", "id"))
+    closed = list(qs.exclude(status__in=OPEN_STATUSES).order_by("-closed_at", "-id")[: max(limit - len(open_), 0)])
+    return open_ + closed

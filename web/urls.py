@@ -5,7 +5,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from .views import booking, calendar, care_team, desk, desk_booking, desk_calls, desk_floor, desk_waitlist, patient
+from .views import (
+    booking,
+    calendar,
+    care_team,
+    desk,
+    desk_booking,
+    desk_calls,
+    desk_floor,
+    desk_waitlist,
+    patient,
+    patient_waitlist,
+)
 
 app_name = "web"
 
@@ -33,6 +44,9 @@ urlpatterns = [
     path("me/visits/<int:appointment_id>/cancel", patient.cancel, name="cancel"),
     path("me/visits/<int:appointment_id>/move", patient.reschedule, name="reschedule"),
     path("me/visits/<int:appointment_id>/escort", patient.escort, name="escort"),
+    path("me/visits/<int:appointment_id>/earlier", patient_waitlist.earlier, name="waitlist-earlier"),
+    path("me/waitlist/join/<slug:code>/<str:where>", patient_waitlist.join, name="waitlist-join"),
+    path("me/waitlist/<int:entry_id>/withdraw", patient_waitlist.withdraw, name="waitlist-withdraw"),
     path("me/visits/<int:appointment_id>/calendar.ics", calendar.visit_calendar, name="visit-calendar"),
     path("manage/<str:token>", patient.manage, name="manage"),
     # The short form a text carries; it redirects to the page above.

@@ -305,6 +305,15 @@ ROWS: list[Row] = [
     Row("get", f"/me/visits/{VISIT}/escort", expect(**PAGE_SIGN_IN, patients=404, staff=403)),
     Row("post", f"/me/visits/{VISIT}/escort", expect(**PAGE_SIGN_IN, patients=404, staff=403),
         {"escort-name": "Luis Ortega", "escort-phone": "602-555-0150"}),
+    # The patient's waitlist: an earlier time for their own booked visit, joining a service's list
+    # (refused in words, a 200, when the patient may not book it), leaving only their own entry.
+    Row("get", f"/me/visits/{VISIT}/earlier", expect(**PAGE_SIGN_IN, patient_a=200, patient_b=404, staff=403)),
+    Row("post", f"/me/visits/{VISIT}/earlier", expect(**PAGE_SIGN_IN, patient_a={200, 302}, patient_b=404, staff=403),
+        {"earliest_date": "2000-01-01"}),
+    Row("get", "/me/waitlist/join/{iv_code}/{x}", expect(**PAGE_SIGN_IN, patients=200, staff=403)),
+    Row("post", "/me/waitlist/join/{iv_code}/video", expect(**PAGE_SIGN_IN, patients={200, 404}, staff=403),
+        {"earliest_date": "2000-01-01"}),
+    Row("post", "/me/waitlist/999999/withdraw", expect(**PAGE_SIGN_IN, patients=404, staff=403)),
     # The link in a text is the key (like the text itself): it shows when and where, nothing more.
     # The manage link: its owner signed in goes to their visit, another signed-in patient gets the
     # unknown-link 404 (as with check-in and join links), anyone else the sign-in offer.

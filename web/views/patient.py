@@ -33,6 +33,7 @@ from web import calendar_links, formatting, wording
 from web.forms.booking import CodeForm, EscortForm, SignInForm
 from web.selectors import offers
 from web.selectors.patients import own_visit, own_visits, visit_zone
+from web.views import patient_waitlist
 from web.views.common import (
     address_limit_error,
     clinic_phone,
@@ -91,7 +92,7 @@ def my_appointments(request):
                 .select_related("appointment__location", "appointment__patient")]
     return render(request, "web/patient/appointments.html", {
         "patient": request.patient, "upcoming": [card(v) for v in upcoming], "past": [card(v) for v in past[:20]],
-        "phone": clinic_phone(), "checkins": checkins})
+        "phone": clinic_phone(), "checkins": checkins, "waitlist": patient_waitlist.entries(request.patient)})
 
 
 @require_http_methods(["GET", "POST"])
