@@ -39,7 +39,9 @@ def visible_entries(*, user) -> QuerySet[WaitlistEntry]:
     return qs.select_related("patient", "service", "location", "staff", "move_up")
 
 
-def entries_for(*, user, location=None, service=None, open_only: bool = True) -> list[WaitlistEntry]:
+def entries_for(*, user, location=None, service=None, open_only: bool = True) -> QuerySet[WaitlistEntry]:
+    """The entries the user may see, in the order they are offered time (highest priority, then
+    earliest joined)."""
     qs = visible_entries(user=user)
     if service is not None:
         qs = qs.filter(service=service)
@@ -47,7 +49,7 @@ def entries_for(*, user, location=None, service=None, open_only: bool = True) ->
         qs = qs.filter(Q(location=location) | Q(place="any"))
     if open_only:
         qs = qs.filter(status__in=OPEN_STATUSES)
-    return list(qs.order_by("-priority", "created_at", "id")[:500])
+    return qs.order_by("-priority", "created_at", "id")
 
 
 def visible_freed(*, user) -> QuerySet[FreedTime]:

@@ -7,6 +7,7 @@ import datetime as dt
 
 from rest_framework import serializers
 
+from api.serializers.fields import ServiceRefField
 from waitlist.models import Offer, Place, WaitlistEntry
 
 
@@ -30,7 +31,7 @@ class JoinRequestSerializer(serializers.Serializer):
     patient = serializers.IntegerField(
         min_value=1, required=False, help_text="The front desk names the caller; a patient leaves it out."
     )
-    service = serializers.IntegerField(min_value=1)
+    service = ServiceRefField()
     place = serializers.ChoiceField(choices=Place.choices, default=Place.ANY)
     location = serializers.IntegerField(
         min_value=1, required=False, allow_null=True, help_text="The site, when place is `location`."

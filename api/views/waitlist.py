@@ -19,13 +19,13 @@ from audit.services import Action, record
 from core.errors import Forbidden, NotFound, Unprocessable
 from scheduling import catalog, timeutils
 from scheduling.models import Appointment
-from scheduling.selectors.appointments import desk_may_book_at, get_patient
+from scheduling.selectors.appointments import desk_location_ids, desk_may_book_at, get_patient
 from waitlist import joining, selectors
 
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
 FILTERS = [
     OpenApiParameter("location", int, OpenApiParameter.QUERY, required=False),
-    OpenApiParameter("service", int, OpenApiParameter.QUERY, required=False),
+    OpenApiParameter("service", str, OpenApiParameter.QUERY, required=False, description="A service's id or code."),
 ]
 
 
@@ -54,9 +54,9 @@ def _filters(request):
         if location is None:
             raise NotFound(f"There is no open location {raw_location}.", code="location_not_found")
     if raw_service:
-        service = setup.services.get(int(raw_service)) if raw_service.isdigit() else None
+        service = next((s for s in setup.services.values() if raw_service in (str(s.pk), s.code)), None)
         if service is None:
-            raise NotFound(f"There is no service {raw_service}.", code="service_not_found")
+            raise NotFound(f"There is no service {raw_service[:40]!r}.", code="service_not_found")
     return location, service
 
 
@@ -132,14 +132,24 @@ class WaitlistListView(GenericAPIView):
         description="Highest priority first, then earliest joined; each with its offers. The front desk "
         'sees entries at its sites (an "any place" entry at every site of its service) and '
         "video ones when it covers video.",
-        responses={200: s.EntrySerializer(many=True), **problem_responses(401, 403, 404, 422)},
+        responses={200: s.EntrySerializer(many=True), **problem_responses(400, 401, 403, 404, 422)},
     )
     def get(self, request):
         location, service = _filters(request)
-        entries = selectors.entries_for(user=request.user, location=location, service=service)
+        entries = self.paginate_queryset(selectors.entries_for(user=request.user, location=location, service=service))
         for patient_id in sorted({entry.patient_id for entry in entries}):
             record(action=Action.READ, kind="waitlist.waitlistentry", patient=patient_id, summary="waitlist entries")
-        return Response(s.EntrySerializer(entries, many=True).data)
+        return self.get_paginated_response(s.EntrySerializer(entries, many=True).data)
+
+
+def _home_location(user):
+    """Whose clock a report without a location reads weeks on: the first site the caller works at."""
+    locations = [loc for loc in catalog.current().locations.values() if loc.active and not loc.is_virtual]
+    ids, _ = desk_location_ids(user) if user.role == Role.FRONT_DESK else ({loc.pk for loc in locations}, True)
+    mine = [loc for loc in locations if loc.pk in ids] or locations
+    if not mine:
+        raise NotFound("The clinic has no open location.", code="location_not_found")
+    return min(mine, key=lambda loc: loc.pk)
 
 
 def _entry(request, pk: int):
@@ -193,6 +203,7 @@ class WaitlistPriorityView(GenericAPIView):
 class WaitlistReportView(GenericAPIView):
     permission_classes = [IsClinicStaff]
     serializer_class = s.WeekSerializer
+    pagination_class = None  # a fixed run of weeks, at most 52
 
     @extend_schema(
         operation_id="waitlist_report",
@@ -210,7 +221,7 @@ class WaitlistReportView(GenericAPIView):
         raw = request.query_params.get("weeks", "8")
         if not raw.isdigit() or not 1 <= int(raw) <= 52:
             raise Unprocessable("weeks is a number from 1 to 52.", code="invalid_filter")
-        zone = location.time_zone if location is not None else "America/Phoenix"
+        zone = (location or _home_location(request.user)).time_zone
         today = timeutils.local_date(timezone.now(), timeutils.zone(zone))
         weeks = selectors.weekly_report(
             user=request.user, weeks=int(raw), today=today, time_zone=zone, location=location, service=service

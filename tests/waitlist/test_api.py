@@ -89,11 +89,12 @@ def test_the_desk_adds_a_caller_and_sees_only_its_sites(clinic, clock):
     assert added.json()["priority"] == 10
 
     listed = client_for(desk).get("/api/v1/waitlist/entries")
-    assert [e["id"] for e in listed.json()] == [added.json()["id"]]
+    assert listed.json()["count"] == 1
+    assert [e["id"] for e in listed.json()["results"]] == [added.json()["id"]]
     assert AuditEntry.objects.filter(
         patient_id=caller.pk, action="read", record_kind__endswith="waitlistentry"
     ).exists()
-    assert client_for(elsewhere).get("/api/v1/waitlist/entries").json() == []
+    assert client_for(elsewhere).get("/api/v1/waitlist/entries").json()["results"] == []
 
     entry_id = added.json()["id"]
     raised = client_for(desk).post(

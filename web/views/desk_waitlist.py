@@ -42,6 +42,9 @@ def _when(instant, location) -> str:
     return formatting.when_label(instant, location.time_zone, with_zone=False)
 
 
+PAGE_ROWS = 500  # the page lists the first 500 in offer order; the API pages through all
+
+
 @staff_page(*STAFF_ROLES)
 def waitlist(request):
     locations = desk_locations(user=request.user)
@@ -50,7 +53,7 @@ def waitlist(request):
         return render(request, "web/desk/no_location.html", status=403)
     services, service = _service(request, location)
     now = timezone.now()
-    entries = selectors.entries_for(user=request.user, location=location, service=service)
+    entries = list(selectors.entries_for(user=request.user, location=location, service=service)[:PAGE_ROWS])
     offers = selectors.offers_for(
         user=request.user, location=location, service=service, since=now - dt.timedelta(days=7)
     )
