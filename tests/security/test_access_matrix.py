@@ -150,6 +150,7 @@ ROWS: list[Row] = [
         watch=("patient_a",), seen=sees(desk_y=(), x_side={"patient_a"})),
     Row("get", "/api/v1/availability?service={iv_code}&location={x}&start={free_day}&end={free_day_end}",
         expect(everyone=200)),
+    Row("get", "/api/v1/availability/earliest?service={iv_code}&days=7", expect(everyone=200)),
 
     # --- booking --------------------------------------------------------------------------
     Row("post", "/api/v1/holds", expect(**API_SIGN_IN, patient_a=201, patient_b=404, desk_x=201, desk_y=400,
@@ -318,6 +319,9 @@ ROWS: list[Row] = [
     # The manage link: its owner signed in goes to their visit, another signed-in patient gets the
     # unknown-link 404 (as with check-in and join links), anyone else the sign-in offer.
     Row("get", "/manage/{manage_token}", expect(everyone=200, patient_a=302, patient_b=404)),
+    # The short forms in texts only point at the long ones, which check the token.
+    Row("get", "/m/{manage_token}", expect(everyone=REDIRECT)),
+    Row("get", "/j/{join_token}", expect(everyone=REDIRECT)),
     Row("get", "/manage/{manage_token}/calendar.ics", expect(everyone=200, patient_b=404)),
     Row("get", f"/me/visits/{VISIT}/calendar.ics", expect(**PAGE_SIGN_IN, patient_a=200, patient_b=404, staff=403)),
 
