@@ -199,4 +199,5 @@ def test_a_spanish_speaking_patient_gets_the_pages_in_spanish(client, clinic, an
 
     assert "Ninguna de estas horas me sirve" in times
     assert "Unirse a la lista de espera" in page and "Días de la semana" in page and "lunes" in page
+    assert 'value="2025-03-03"' in page  # a date input takes ISO dates whatever the language
     assert "Usted está en la lista de espera" in listing and "Salir de la lista de espera" in listing

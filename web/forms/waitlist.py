@@ -28,11 +28,13 @@ TIME_CHOICES = [
 
 class WaitlistForm(forms.Form):
     earliest_date = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), help_text=_("The first day you could come.")
+        label=_("From"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        help_text=_("The first day you could come."),
     )
     latest_date = forms.DateField(
         label=_("Until"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         help_text=_("The last day you would take. After it, you leave the waitlist."),
     )
     weekdays = forms.MultipleChoiceField(
