@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from care.eligibility import Eligibility, eligibility_for, evaluation_service
+from care.eligibility import earliest_for as eligible_earliest, Eligibility, eligibility_for, evaluation_service
 from care.models import Clearance
 from care.selectors import last_completed_evaluation
-from scheduling.availability import find_earliest, next_available, PlacedSlot
+from scheduling.availability import next_available, PlacedSlot
 from scheduling.models import Course, CourseStatus, Location, Patient, Service
 from scheduling.selectors.courses import course_plan
 from web.selectors import offers
@@ -96,31 +96,19 @@ def earliest_for(
     *,
     service: Service,
     patient: Patient | None,
-    places,
+    answer: Eligibility,
     now: dt.datetime | None = None,
     limit: int = offers.EARLIEST_COUNT,
     days: int = NEXT_TIME_DAYS,
 ) -> list[PlacedSlot]:
-    """The earliest times of a service across `places` (every site and video the patient may use)."""
+    """The earliest times of a service the patient may book (care.eligibility's places and the
+    dates their records allow), across every site and video; when nothing is free in the next
+    `days`, as far as the service's horizon."""
     now = now or timezone.now()
-    found = find_earliest(
-        service=service,
-        start=now,
-        end=now + dt.timedelta(days=days),
-        patient=patient,
-        places=places,
-        limit=limit,
-        now=now,
-    )
+    _, found = eligible_earliest(patient=patient, service=service, days=days, limit=limit, now=now, eligibility=answer)
     if not found and days < service.horizon_days:
-        found = find_earliest(
-            service=service,
-            start=now,
-            end=now + dt.timedelta(days=service.horizon_days),
-            patient=patient,
-            places=places,
-            limit=limit,
-            now=now,
+        _, found = eligible_earliest(
+            patient=patient, service=service, days=service.horizon_days, limit=limit, now=now, eligibility=answer
         )
     return found
 

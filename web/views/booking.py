@@ -87,8 +87,8 @@ def _next_step_context(request, answer: Eligibility, patient: Patient | None) ->
                "sign_in_url": f"{reverse('web:sign-in')}?{urlencode({'next': request.get_full_path()})}"}
     evaluation = answer.next_service if answer.next_step == BOOK_EVALUATION else None
     if evaluation is not None:
-        places = eligibility_for(patient=patient, service=evaluation).places
-        soonest = next_step.earliest_for(service=evaluation, patient=patient, places=places, limit=1)
+        soonest = next_step.earliest_for(service=evaluation, patient=patient,
+                                         answer=eligibility_for(patient=patient, service=evaluation), limit=1)
         context.update({"evaluation": evaluation, "evaluation_name": wording.service_name(evaluation),
                         "evaluation_time": _placed_label(soonest[0], patient) if soonest else None})
     context["call"] = answer.next_step == CALL_CLINIC
@@ -147,9 +147,7 @@ def _may_book_here(answer: Eligibility, location: Location | None) -> bool:
 
 def times_anywhere(request, service, patient: Patient | None, answer: Eligibility):
     """The earliest times across every place the patient may use, each with its place."""
-    found = next_step.earliest_for(service=service, patient=patient, places=answer.places,
-                                   limit=offers.EARLIEST_COUNT * 2)
-    slots = [p for p in found if answer.allows_day(formatting.local(p.start, _placed_zone(p.location, patient)).date())]
+    slots = next_step.earliest_for(service=service, patient=patient, answer=answer, limit=offers.EARLIEST_COUNT * 2)
     request.session["booking"] = {"service": service.code, "where": ANYWHERE}
     return render(request, "web/patient/times_anywhere.html", {
         "service": service, "name": wording.service_name(service), "patient": patient,
