@@ -6,6 +6,7 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self) -> None:
-        from scheduling import catalog
+        from scheduling import catalog, freeing
 
         catalog.watch()
+        freeing.watch()

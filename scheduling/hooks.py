@@ -14,6 +14,10 @@ here in their `AppConfig.ready()`:
 - `on_check_in_check(check)`: called as `check(appointment=..., actor=..., override_reason=...)`
   under the appointment's lock before check-in; raises to refuse, or returns the names of the
   rules the desk overrode.
+- `on_time_freed(listener)`: called as `listener(location=..., resource=..., staff=..., start=...,
+  end=..., reason=...)` (one owner given, the others None) when time opens up without a visit
+  leaving it: a block removed ("block_removed") or hours added ("hours_added"), from
+  `scheduling.freeing`'s model signals, inside the transaction that saves or deletes the row.
 - `on_site_check(check)`: called as `check(location=...)` from `Location.clean()` (the admin);
   raises a Django `ValidationError` to refuse a site (its name in texts to patients).
 
@@ -29,6 +33,7 @@ _changed: list[Callable[..., None]] = []
 _booking_checks: list[Callable[..., None]] = []
 _check_in_checks: list[Callable[..., list[str]]] = []
 _site_checks: list[Callable[..., None]] = []
+_time_freed: list[Callable[..., None]] = []
 
 
 def _register(listeners: list, listener: Callable) -> Callable:
@@ -51,6 +56,15 @@ def on_check_in_check(check: Callable[..., list[str]]) -> Callable[..., list[str
 
 def on_site_check(check: Callable[..., None]) -> Callable[..., None]:
     return _register(_site_checks, check)
+
+
+def on_time_freed(listener: Callable[..., None]) -> Callable[..., None]:
+    return _register(_time_freed, listener)
+
+
+def time_freed(*, location=None, resource=None, staff=None, start: datetime, end: datetime, reason: str) -> None:
+    for listener in _time_freed:
+        listener(location=location, resource=resource, staff=staff, start=start, end=end, reason=reason)
 
 
 def check_site(location) -> None:

@@ -18,6 +18,7 @@ class WaitlistConfig(AppConfig):
         from waitlist import claiming, freed, outbox
 
         hooks.on_appointment_changed(freed.record_freed_time)
+        hooks.on_time_freed(freed.record_time_freed)
         register_message_context(outbox.OFFER_TEMPLATE, outbox.offer_context)
         register_own_check(outbox.OFFER_TEMPLATE, outbox.offer_send_check)
         register_sample(outbox.longest_links)

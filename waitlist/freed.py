@@ -9,14 +9,16 @@ import datetime as dt
 import logging
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from scheduling.models import AppointmentStatus as S
-from waitlist.models import FreedTime, Offer
+from scheduling.models import AppointmentStatus as S, Modality
+from waitlist.models import FreedTime, Offer, OPEN_STATUSES, WaitlistEntry
 
 logger = logging.getLogger(__name__)
 
 # The changes after which the appointment no longer holds its time.
+VIDEO_MODALITIES = (Modality.VIDEO, Modality.EITHER)
 FREEING = {"cancelled": S.CANCELLED, "rescheduled": S.RESCHEDULED, "expired": S.EXPIRED}
 
 
@@ -40,6 +42,39 @@ def record_freed_time(*, appointment, action: str, new: bool, now: dt.datetime |
         freed_at=now,
     )
     match_on_commit(freed.pk)
+
+
+def record_time_freed(*, location, resource, staff, start: dt.datetime, end: dt.datetime, reason: str) -> None:
+    """scheduling.hooks' listener for a block removed or hours added: one `FreedTime` row per
+    service and place that someone on the list waits for (a site, or video when a clinician's
+    time opened); the matcher then asks the engine what of the span is really bookable."""
+    if location is not None:
+        places = [location]
+    elif resource is not None:
+        places = [resource.location]
+    else:
+        places = [*staff.locations.filter(active=True, is_virtual=False), None]
+    now = timezone.now()
+    for place in places:
+        if place is not None and place.is_virtual:
+            place = None
+        waiting = WaitlistEntry.objects.filter(status__in=OPEN_STATUSES)
+        if place is None:
+            waiting = waiting.filter(place__in=("video", "any"), service__modality__in=VIDEO_MODALITIES)
+        else:
+            waiting = waiting.filter(
+                Q(place="location", location=place) | Q(place="any", service__locations=place)
+            )
+        for service_id in sorted(set(waiting.values_list("service_id", flat=True))):
+            freed = FreedTime.objects.create(
+                service_id=service_id,
+                location=place,
+                start=start,
+                end=end,
+                reason=reason,
+                freed_at=now,
+            )
+            match_on_commit(freed.pk)
 
 
 def match_on_commit(freed_id: int) -> None:
