@@ -27,7 +27,7 @@ from checkins.models import AlertCall, AlertStatus
 from checkins.questionnaires import GAD7_ITEMS, OPTIONS, PHQ9_ITEMS, PHQ9_SELF_HARM_ITEM
 from core.errors import DomainError, NotFound
 from scheduling import timeutils
-from scheduling.selectors.appointments import get_patient
+from scheduling.selectors.appointments import get_patient, patients_at_own_sites
 
 STAFF = (Role.FRONT_DESK, Role.CLINICIAN, Role.ADMIN)
 
@@ -62,6 +62,11 @@ def _zone(alert_or_checkin) -> str:
     return location.time_zone if location is not None else alert_or_checkin.patient.time_zone
 
 
+def openable_patients(user, patient_ids) -> set[int]:
+    """Which of these patients' pages the user may open, so a page links only to those."""
+    return set(patients_at_own_sites(user=user).filter(pk__in=set(patient_ids)).values_list("pk", flat=True))
+
+
 def _alert_row(alert, *, clinical: bool) -> dict:
     zone = _zone(alert)
     return {"alert": alert, "created": local(alert.created_at, zone), "delivery": selectors.delivery_summary(alert),
@@ -76,6 +81,9 @@ def alert_list(request):
     clinical = selectors.may_read_answers(request.user)
     rows = [_alert_row(alert, clinical=clinical)
             for alert in selectors.alerts(user=request.user, status=None if status == "all" else status)[:200]]
+    openable = openable_patients(request.user, [row["alert"].patient_id for row in rows])
+    for row in rows:
+        row["patient_page"] = row["alert"].patient_id in openable
     record(action=Action.READ, kind="checkins.riskalert", summary=f"risk alert page list, status={status}")
     return render(request, "checkins/staff/alerts.html", {"rows": rows, "status": status, "clinical": clinical})
 
@@ -144,7 +152,8 @@ def alert_detail(request, alert_id: int):
     failed = request.POST.get("action") if error else ""
     return render(request, "checkins/staff/alert.html", {
         "row": _alert_row(alert, clinical=clinical), "alert": alert, "clinical": clinical, "deliveries": deliveries,
-        "answers": answers, "items": item_answers(answers), "phone": phone_link(alert.patient), "calls": calls, "outcomes": AlertCall.Outcome.choices,
+        "answers": answers, "items": item_answers(answers), "phone": phone_link(alert.patient),
+        "patient_page": bool(openable_patients(request.user, [alert.patient_id])), "calls": calls, "outcomes": AlertCall.Outcome.choices,
         "error": error if failed != "call" else "", "call_error": error if failed == "call" else "",
         "note": request.POST.get("note", "") if error else "",
         "call_note": request.POST.get("call_note", "") if error else "",
@@ -167,4 +176,5 @@ def patient_checkins(request, patient_id: int):
              "answers": getattr(c, "answers", None) if clinical else None,
              "alert": getattr(c, "risk_alert", None)} for c in chart["checkins"]]
     return render(request, "checkins/staff/patient.html", {
-        "patient": patient, "rows": rows, "clinical": clinical, **(chart if clinical else {})})
+        "patient": patient, "rows": rows, "clinical": clinical, **(chart if clinical else {}),
+        "patient_page": bool(openable_patients(request.user, [patient.pk]))})

@@ -267,3 +267,25 @@ def test_the_chart_table_lists_scores_doses_and_where_response_and_remission_com
     assert panel_svg(PHQ9, [], [], zone_name="America/Phoenix") == ""
     escaped = panel_svg(PHQ9, [Point(at=phx(10, 9), score=5, label="<b>PHQ-9</b>")], [], zone_name="America/Phoenix")
     assert "<b>" not in escaped and "&lt;b&gt;PHQ-9&lt;/b&gt;" in escaped
+
+
+def test_a_clinician_elsewhere_finds_no_link_that_ends_in_a_404(client, clinic, alert):
+    tucson = LocationFactory(name="Tucson")
+    elsewhere = StaffMemberFactory(
+        display_name="Dr. Far",
+        roles=[StaffRole.PRESCRIBER],
+        locations=[tucson],
+        user=UserFactory(username="dr.far", role=Role.CLINICIAN),
+    )
+    client.force_login(elsewhere.user)
+    patient_page = reverse("web:desk-patient", args=[clinic.patient.pk])
+    listing = client.get(reverse("checkins:staff-alerts")).content.decode()
+    assert "Ana Lopez" in listing and patient_page not in listing  # every clinician sees alerts
+    page = client.get(reverse("checkins:staff-alert", args=[alert.pk])).content.decode()
+    assert 'href="tel:+1-602-555-0123"' in page and patient_page not in page
+    found = client.get(reverse("web:desk-patients"), {"q": "lopez"}).content.decode()
+    assert patient_page not in found
+    assert client.get(patient_page).status_code == 404
+    client.force_login(clinic.doctor.user)  # works at Camelback, where Ana's visit was
+    assert patient_page in client.get(reverse("checkins:staff-alerts")).content.decode()
+    assert patient_page in client.get(reverse("web:desk-patients"), {"q": "lopez"}).content.decode()

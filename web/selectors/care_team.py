@@ -18,7 +18,8 @@ from checkins.models import AlertStatus, RiskAlert
 from core.errors import NotFound
 from scheduling import timeutils
 from scheduling.models import Allocation, Appointment, AppointmentStatus as S, Patient, Service, StaffMember
-from scheduling.selectors.appointments import get_patient, staff_member_for, visible_appointments
+from scheduling.selectors.appointments import patients_at_own_sites, staff_member_for, visible_appointments
+from scheduling.selectors.patients import search_patients
 from web import formatting
 from web.selectors.patients import visit_zone
 
@@ -70,13 +71,18 @@ def clinician_day(*, user, member: StaffMember, day: dt.date) -> list[AgendaRow]
 
 
 def patient_for_staff(*, user, patient_id: int) -> Patient:
-    """The patient if this staff user may open their page: the desk within its sites (as
-    everywhere), a clinician within the sites they work at (or with no visit yet), an admin
-    anyone. NotFound otherwise, which does not say whether the patient exists."""
-    patient = get_patient(user=user, patient_id=patient_id)
-    if user.role == Role.CLINICIAN and not care.serves_patient(user=user, patient=patient):
+    """The patient if this staff user may open their page (patients_at_own_sites); NotFound
+    otherwise, which does not say whether the patient exists."""
+    patient = patients_at_own_sites(user=user).filter(pk=patient_id).first()
+    if patient is None:
         raise NotFound(f"There is no patient {patient_id} that you can see.", code="patient_not_found")
     return patient
+
+
+def search(*, query: str, user, limit: int = 20) -> list[Patient]:
+    """The staff search (scheduling.selectors.patients), narrowed to the patients whose page the
+    user may open, so no result leads to a 404."""
+    return list(search_patients(query=query, user=user).filter(pk__in=patients_at_own_sites(user=user))[:limit])
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from checkins.chart import patient_chart
 from scheduling import timeutils
 from web import formatting
 from web.selectors import care_team
-from web.selectors.patients import search_patients
 from web.views.common import parse_day, staff_page
 
 
@@ -63,7 +62,7 @@ def my_day(request):
 @staff_page()
 def patients(request):
     query = request.GET.get("q", "").strip()
-    results = list(search_patients(query=query, user=request.user)) if query else []
+    results = care_team.search(query=query, user=request.user) if query else []
     if query:
         record_read(kind="scheduling.patient", patients=results, summary=f"patient search, {len(results)} found")
     return render(request, "web/desk/patients.html", {"query": query, "results": results})
