@@ -37,6 +37,7 @@ from web.views import patient_waitlist
 from web.views.common import (
     address_limit_error,
     clinic_phone,
+    clinic_phone_uri,
     move_offer_context,
     patient_page,
     safe_next,
@@ -257,7 +258,10 @@ def manage(request, token: str):
             raise Http404
         return redirect(f"{reverse('web:my-appointments')}#visit-{appointment.pk}")
     record = appointment.patient
-    if request.method == "POST":
+    # A code goes only where it can arrive: a mobile still taking texts, or an email. A patient who
+    # texted STOP and has no email is offered the clinic's phone instead of a code going nowhere.
+    can_send = bool((record.phone and not record.sms_opted_out) or record.email)
+    if request.method == "POST" and can_send:
         if error := address_limit_error(request):
             return render(request, "web/patient/problem.html", {"message": error, "phone": clinic_phone()}, status=429)
         channel = OneTimeCode.Channel.SMS if record.phone and not record.sms_opted_out else OneTimeCode.Channel.EMAIL
@@ -267,4 +271,5 @@ def manage(request, token: str):
     zone_name = visit_zone(appointment)
     return render(request, "web/patient/manage.html", {
         "when": formatting.when_label(appointment.start, zone_name), "location": appointment.location,
-        "status": appointment.status, "can_send": bool(record.phone or record.email), "phone": clinic_phone()})
+        "status": appointment.status, "can_send": can_send, "texts_off": record.sms_opted_out,
+        "phone": clinic_phone(), "phone_uri": clinic_phone_uri()})
