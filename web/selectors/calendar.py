@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
@@ -32,7 +33,7 @@ from scheduling.models import (
 from scheduling.selectors.appointments import desk_location_ids, visible_appointments
 from scheduling.selectors.catalog import clinical_staff
 from web import formatting
-from web.selectors.day_marks import marks_for
+from web.selectors.day_marks import marks_for, offered_spans
 
 ROW_MINUTES = 5
 DEFAULT_HOURS = (7, 19)
@@ -46,13 +47,14 @@ class Block:
     title: str
     detail: str = ""
     appointment: Appointment | None = None
-    kind: str = "visit"  # visit, blocked, elsewhere
+    kind: str = "visit"  # visit, blocked, elsewhere, offered (freed time with a waitlist offer in flight)
     phases: list[str] = field(default_factory=list)
     row_start: int = 1
     row_end: int = 2
     lane: int = 1
     time_label: str = ""
     marks: list = field(default_factory=list)
+    href: str = ""
 
     @property
     def colour(self) -> str:
@@ -83,6 +85,7 @@ class Grid:
     legend: list[tuple[str, str]] = field(default_factory=list)
     closed: list[tuple[float, float]] = field(default_factory=list)  # (top %, height %) of closed time
     agenda: list[AgendaItem] = field(default_factory=list)
+    offered: list[Block] = field(default_factory=list)  # freed time offered to the waitlist, in start order
 
 
 @dataclass
@@ -276,6 +279,7 @@ def day_grid(*, user, location: Location, day: dt.date, now: dt.datetime | None 
     columns += [Column(key=f"staff-{m.pk}", title=m.display_name, subtitle=", ".join(m.roles).title(),
                        blocks=blocks.get(f"staff-{m.pk}", [])) for m in staff]
     columns.append(Column(key="video", title="Video", subtitle="Video visits", blocks=blocks.get("video", [])))
+    offered = _add_offered(columns, user=user, location=location, staff=staff, lo=day_lo, hi=day_hi, now=now)
     all_blocks = [b for c in columns for b in c.blocks]
     spans = [] if location.is_virtual else _opening_spans(location, day)
     starts_at, ends_at = _grid_frame(day_lo=day_lo, day_hi=day_hi, blocks=all_blocks, zone_name=zone_name,
@@ -292,7 +296,33 @@ def day_grid(*, user, location: Location, day: dt.date, now: dt.datetime | None 
                 zone_label=formatting.zone_label(zone_name, at=day_lo), starts_at=starts_at, ends_at=ends_at,
                 rows=grid_rows, hour_marks=_hour_marks(starts_at, ends_at, zone_name), columns=columns,
                 now_percent=_now_percent(starts_at, ends_at, now), notices=notices, legend=_legend(all_blocks),
-                closed=closed, agenda=agenda)
+                closed=closed, agenda=agenda, offered=offered)
+
+
+def _add_offered(columns: list[Column], *, user, location: Location, staff, lo, hi, now) -> list[Block]:
+    """Freed time with a waitlist offer in flight, as a labelled block linking to the waitlist: in the
+    column of the hold keeping it (its chair or room first), else of the clinician the offers name,
+    else the Video lane for video time, else a "Waitlist" column added for it."""
+    by_key = {c.key: c for c in columns}
+    answer = []
+    spans = offered_spans(user=user, location=location, staff_ids=[m.pk for m in staff], lo=lo, hi=hi, now=now)
+    held_in: dict[int, str] = {}  # a hold's chair or room column, else its clinician's
+    for row in Allocation.objects.filter(appointment_id__in=[s.hold_id for s in spans if s.hold_id]).order_by(
+            "resource_id", "start"):
+        if _holder_key(row) in by_key:  # chairs and rooms sort first
+            held_in.setdefault(row.appointment_id, _holder_key(row))
+    for span in spans:
+        key = (held_in.get(span.hold_id) or (f"staff-{span.staff_id}" if f"staff-{span.staff_id}" in by_key else None)
+               or ("video" if span.location_id is None else "waitlist"))
+        if key not in by_key:
+            by_key[key] = Column(key=key, title="Waitlist", subtitle="Freed time offered")
+            columns.append(by_key[key])
+        until = formatting.time_label(span.until, location.time_zone)
+        block = Block(start=span.start, end=span.end, kind="offered", title=f"Offered to the waitlist until {until}",
+                      href=f"{reverse('web:desk-waitlist')}?location={location.pk}&service={span.service_id}")
+        by_key[key].blocks.append(block)
+        answer.append(block)
+    return answer
 
 
 def _agenda(blocks: list[Block], *, zone_name: str, today: dt.date) -> list[AgendaItem]:

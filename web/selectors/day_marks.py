@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Min
+from django.db.models import Max, Min, Q
 
 from care.selectors import readiness_for
 from notifications.selectors import reach_for_visits
 from scheduling.models import Appointment, AppointmentStatus
+from waitlist.models import Offer, OfferStatus
+from waitlist.selectors import visible_freed
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,41 @@ LEGEND = [
     ("gate", "Gate", "A clinical gate will block the visit (clearance, REMS)"),
     ("new", "New", "New patient (no completed visit yet)"),
     ("interpreter", "Interp", "Interpreter needed"),
+    ("offered", "Offered to the waitlist until …", "Freed time with a waitlist offer in flight, until it lapses; opens the waitlist"),
 ]
+
+
+@dataclass(frozen=True)
+class OfferedSpan:
+    """Freed time with a waitlist offer in flight: the span, when the last live offer lapses, and
+    the clinician every live offer names (None when they name none or differ)."""
+
+    freed_id: int
+    service_id: int
+    location_id: int | None
+    start: dt.datetime
+    end: dt.datetime
+    until: dt.datetime
+    staff_id: int | None
+    hold_id: int | None = None
+
+
+def offered_spans(*, user, location, staff_ids, lo: dt.datetime, hi: dt.datetime, now: dt.datetime) -> list[OfferedSpan]:
+    """The day's freed time at `location` (or by video with one of `staff_ids`) that has an offer
+    in flight (sent, with or without a hold, not yet lapsed), in one query for the whole day."""
+    rows = (
+        Offer.objects.filter(status=OfferStatus.SENT, expires_at__gt=now, freed__start__lt=hi, freed__end__gt=lo,
+                             freed__in=visible_freed(user=user))
+        .filter(Q(freed__location=location) | Q(freed__location__isnull=True, staff_id__in=staff_ids))
+        .values("freed_id", "freed__service_id", "freed__location_id", "freed__start", "freed__end")
+        .annotate(until=Max("expires_at"), staff_lo=Min("staff_id"), staff_hi=Max("staff_id"),
+                  hold=Max("hold_id"))
+        .order_by("freed__start", "freed_id")
+    )
+    return [OfferedSpan(freed_id=r["freed_id"], service_id=r["freed__service_id"],
+                        location_id=r["freed__location_id"], start=r["freed__start"], end=r["freed__end"],
+                        until=r["until"], staff_id=r["staff_lo"] if r["staff_lo"] == r["staff_hi"] else None, hold_id=r["hold"])
+            for r in rows]
 
 
 def marks_for(visits: list[Appointment], *, today: dt.date) -> dict[int, list[Mark]]:
