@@ -10,6 +10,7 @@ import pytest
 from django.db import transaction
 
 from scheduling.models import HoursOverride, StaffMember, WorkingHours
+from tests.factories import UserFactory
 from tests.waitlist.conftest import phx
 from waitlist import joining, matching
 from waitlist.models import FreedTime
@@ -92,3 +93,15 @@ def test_a_new_weekly_rule_frees_its_days_in_the_coming_four_weeks(clinic, clock
 
     starts = sorted(f.start for f in FreedTime.objects.filter(reason="hours_added"))
     assert starts == [phx(8, 9), phx(15, 9), phx(22, 9), phx(29, 9)]
+
+
+def test_a_block_deleted_in_the_admin_is_planned_as_freed_time(client, clinic, clock):
+    block = chair_blocked_on_tuesday(clinic)
+    joining.join(patient=clinic.patient(phone="+16025550115"), service=clinic.infusion, now=phx(3, 10))
+    client.force_login(UserFactory(username="boss", role="admin", is_staff=True, is_superuser=True))
+
+    response = client.post(f"/admin/scheduling/hoursoverride/{block.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302 and not HoursOverride.objects.filter(pk=block.pk).exists()
+    [freed] = FreedTime.objects.all()
+    assert (freed.reason, freed.location, freed.start) == ("block_removed", clinic.site, phx(4, 0))
