@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from care.models import Escort
+from scheduling.demo.catalog import DESCRIPTIONS
 from scheduling.models import Appointment, AppointmentStatus as S, Course, CourseTemplate, CourseVisit, Service
 from scheduling.services.booking import book_appointment
 from tests.factories import clearance, PhaseFactory, ServiceFactory, StaffMemberFactory, UserFactory, weekly_hours
@@ -39,7 +40,7 @@ def add_evaluation(clinic, *, opens: dt.time = dt.time(7), closes: dt.time = dt.
         modality="either",
         locations=[clinic.phoenix],
         min_notice_minutes=60,
-        description="Your first visit: an hour with a prescriber.",
+        description=DESCRIPTIONS["evaluation"],  # the demo's, which the Spanish catalogue translates
     )
     PhaseFactory(service=evaluation, order=1, name="Evaluation", duration_minutes=60, staff_role="prescriber")
     return evaluation
