@@ -9,34 +9,22 @@ working at the check-in's `expires_at`. Every refusal (malformed, unknown, expir
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import re
-import secrets
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
+from notifications.link_tokens import (  # new_nonce and TOKEN_LENGTH: for this link's callers
+    hash_token,
+    LinkTokens,
+    new_nonce as new_nonce,
+    TOKEN_LENGTH as TOKEN_LENGTH,
+    well_formed,
+)
 from notifications.rendering import public_url
 
-LINK_SALT = "checkins.link.v1"
-TOKEN_LENGTH = 22
-_TOKEN_RE = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_LENGTH}}}")
-
-
-def new_nonce() -> str:
-    return secrets.token_urlsafe(24)
-
-
-def token_from_nonce(nonce: str) -> str:
-    digest = salted_hmac(LINK_SALT, nonce, algorithm="sha256").digest()
-    return base64.urlsafe_b64encode(digest).decode()[:TOKEN_LENGTH]
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+TOKENS = LinkTokens("checkins.link.v1")
+token_from_nonce = TOKENS.from_nonce
 
 
 def token_for(checkin) -> str:
@@ -57,13 +45,13 @@ def resolve(token: str, *, now: dt.datetime | None = None):
     and the same refusal)."""
     from checkins.models import CheckIn
 
-    if not isinstance(token, str) or not _TOKEN_RE.fullmatch(token):
+    if not well_formed(token):
         return None
     checkin = (CheckIn.objects.select_related("patient", "appointment__service", "appointment__location")
                .filter(token_hash=hash_token(token)).first())
     if checkin is None or checkin.expires_at <= (now or timezone.now()):
         return None
-    if not secrets.compare_digest(token_for(checkin), token):
+    if not TOKENS.matches(checkin.link_nonce, token):
         return None
     return checkin
 

@@ -5,32 +5,19 @@ an expired or taken offer still opens, to say so plainly."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
-import secrets
-
 from django.urls import reverse
-from django.utils.crypto import salted_hmac
 
+from notifications.link_tokens import (  # new_nonce and TOKEN_LENGTH: for this link's callers
+    hash_token,
+    LinkTokens,
+    new_nonce as new_nonce,
+    TOKEN_LENGTH as TOKEN_LENGTH,
+    well_formed,
+)
 from notifications.rendering import public_url
 
-LINK_SALT = "waitlist.offer.v1"
-TOKEN_LENGTH = 22
-_TOKEN_RE = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_LENGTH}}}")
-
-
-def new_nonce() -> str:
-    return secrets.token_urlsafe(24)
-
-
-def token_from_nonce(nonce: str) -> str:
-    digest = salted_hmac(LINK_SALT, nonce, algorithm="sha256").digest()
-    return base64.urlsafe_b64encode(digest).decode()[:TOKEN_LENGTH]
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+TOKENS = LinkTokens("waitlist.offer.v1")
+token_from_nonce = TOKENS.from_nonce
 
 
 def token_for(offer) -> str:
@@ -45,13 +32,13 @@ def resolve(token: str):
     """The offer this token opens, or None."""
     from waitlist.models import Offer
 
-    if not isinstance(token, str) or not _TOKEN_RE.fullmatch(token):
+    if not well_formed(token):
         return None
     offer = (
         Offer.objects.select_related("entry__patient", "service", "location")
         .filter(token_hash=hash_token(token))
         .first()
     )
-    if offer is None or not secrets.compare_digest(token_for(offer), token):
+    if offer is None or not TOKENS.matches(offer.link_nonce, token):
         return None
     return offer
