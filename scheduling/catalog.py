@@ -64,6 +64,10 @@ class Catalog:
         return max((dt.timedelta(minutes=s.minutes_held()) for s in self.services.values()),
                    default=dt.timedelta(0))
 
+    def active_service(self, pk) -> Service | None:
+        service = self.services.get(pk)
+        return service if service is not None and service.active else None
+
     def active_location(self, pk) -> Location | None:
         location = self.locations.get(pk)
         return location if location is not None and location.active else None

@@ -14,6 +14,7 @@ Instants are aware UTC datetimes. Wall-clock rules ("9:00-17:00 on Mondays", "cl
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -104,17 +105,18 @@ def grid_seconds(start: dt.datetime, end: dt.datetime, tz: ZoneInfo, step_minute
         if last - first == 86400 and midnight.astimezone(tz).utcoffset() == \
                 (next_midnight - dt.timedelta(seconds=1)).astimezone(tz).utcoffset():
             instants = range(first, first + per_day * step, step)
-        else:
-            instants = []
-            naive_midnight = dt.datetime.combine(day, dt.time(0))
-            for k in range(per_day):
-                naive = naive_midnight + dt.timedelta(seconds=step * k)
-                if not _exists(naive, tz):
-                    continue
-                for fold in (0, 1):
-                    instant = int(naive.replace(tzinfo=tz, fold=fold).timestamp())
-                    if not instants or instants[-1] != instant:
-                        instants.append(instant)
+            out.extend(instants[bisect_left(instants, lo):bisect_left(instants, min(hi, last))])
+            continue
+        instants = []
+        naive_midnight = dt.datetime.combine(day, dt.time(0))
+        for k in range(per_day):
+            naive = naive_midnight + dt.timedelta(seconds=step * k)
+            if not _exists(naive, tz):
+                continue
+            for fold in (0, 1):
+                instant = int(naive.replace(tzinfo=tz, fold=fold).timestamp())
+                if not instants or instants[-1] != instant:
+                    instants.append(instant)
         out.extend(i for i in instants if lo <= i < hi and i < last)
     out.sort()
     return out

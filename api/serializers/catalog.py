@@ -8,6 +8,7 @@ as plain dicts; the response serializers below describe that shape for the OpenA
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from django.conf import settings
@@ -16,11 +17,11 @@ from rest_framework import serializers
 
 from api.serializers.eligibility import EligibilitySerializer
 from api.serializers.fields import IdField, local_text, ServiceRefField, utc_instant, utc_text
-from scheduling import timeutils
+from scheduling import catalog, timeutils
 from scheduling.availability import AvailabilityResult, Slot
 from scheduling.models import Location, Modality, Phase, Resource, Service, StaffMember
 from scheduling.models.clinic import LANGUAGES, validate_time_zone
-from scheduling.selectors.catalog import active_service, CLINICAL_ROLES
+from scheduling.selectors.catalog import CLINICAL_ROLES
 
 VISIT_MODALITIES = [c for c in Modality.choices if c[0] != Modality.EITHER]
 
@@ -156,20 +157,21 @@ class AvailabilityQuerySerializer(serializers.Serializer):
     group = serializers.ChoiceField(choices=["day"], required=False, help_text=(
         "`day`: the slots come grouped by the local day of their start, in `days`, instead of in `slots`."))
 
+    # From the set-up in memory (scheduling.catalog), which the engine reads too: no query.
     def validate_service(self, pk: int) -> Service:
-        service = active_service(pk)
+        service = catalog.current().active_service(pk)
         if service is None:
             raise serializers.ValidationError(f"No service has the id {pk}; see /api/v1/services.")
         return service
 
     def validate_location(self, pk: int) -> Location:
-        location = Location.objects.filter(pk=pk, active=True).first()
+        location = catalog.current().active_location(pk)
         if location is None:
             raise serializers.ValidationError(f"No location has the id {pk}; see /api/v1/locations.")
         return location
 
     def validate_staff(self, pk: int) -> StaffMember:
-        member = StaffMember.objects.filter(pk=pk, active=True).first()
+        member = catalog.current().active_staff_member(pk)
         if member is None:
             raise serializers.ValidationError(f"No clinician has the id {pk}; see /api/v1/staff.")
         return member
@@ -289,15 +291,16 @@ def render_availability(*, result: AvailabilityResult, service: Service, locatio
     Lean (the default) slots are start and end on the local clock only; `full` adds the rest."""
     staff_objects = {pk: {"id": pk, "name": name} for pk, (name, _) in staff_info.items()}
     resource_objects = {pk: {"id": pk, "name": name} for pk, name in resource_names.items()}
-
-    def zone_of(slot: Slot) -> str:
-        if location is not None:
-            return display_zone or location.time_zone
-        clinician_id = next((a.staff_id for a in slot.assignments if a.staff_id is not None), None)
-        return display_zone or (staff_info[clinician_id][1] if clinician_id is not None else "UTC")
+    # A month's slots share their phases' instants (one slot's infusion starts when the next slot
+    # starts), so each instant is written once.
+    utc, local = functools.cache(utc_text), functools.cache(local_text)
+    one_zone = timeutils.zone(display_zone or location.time_zone) if display_zone or location else None
 
     def lean(slot: Slot) -> dict:
-        zone = timeutils.zone(zone_of(slot))
+        zone = one_zone
+        if zone is None:  # video, on each slot's clinician's clock
+            clinician_id = next((a.staff_id for a in slot.assignments if a.staff_id is not None), None)
+            zone = timeutils.zone(staff_info[clinician_id][1] if clinician_id is not None else "UTC")
         return {"start": slot.start.astimezone(zone).isoformat(timespec="minutes"),
                 "end": slot.end.astimezone(zone).isoformat(timespec="minutes")}
 
@@ -307,7 +310,7 @@ def render_availability(*, result: AvailabilityResult, service: Service, locatio
         for a in slot.assignments:
             if a.phase_id != last_phase:
                 last_phase = a.phase_id
-                row = {"phase": phase_names.get(a.phase_id, ""), "start": utc_text(a.start), "end": utc_text(a.end),
+                row = {"phase": phase_names.get(a.phase_id, ""), "start": utc(a.start), "end": utc(a.end),
                        "staff": None, "resource": None}
                 phases.append(row)
             if a.staff_id is not None and show_staff:
@@ -321,15 +324,15 @@ def render_availability(*, result: AvailabilityResult, service: Service, locatio
             clinician_zone = staff_info[clinician_id][1] if clinician_id is not None else "UTC"
             zone_name = display_zone or clinician_zone
         data = {
-            "start": utc_text(slot.start), "end": utc_text(slot.end),
-            "local_start": local_text(slot.start, zone_name), "local_end": local_text(slot.end, zone_name),
+            "start": utc(slot.start), "end": utc(slot.end),
+            "local_start": local(slot.start, zone_name), "local_end": local(slot.end, zone_name),
             "time_zone": zone_name,
             "staff": [staff_objects[pk] for pk in slot.staff_ids] if show_staff else None,
             "phases": phases,
         }
         if location is None and clinician_id is not None:
             data["clinician_time_zone"] = clinician_zone
-            data["clinician_local_start"] = local_text(slot.start, clinician_zone)
+            data["clinician_local_start"] = local(slot.start, clinician_zone)
         return data
 
     slots = [(render if full else lean)(slot) for slot in result.slots]

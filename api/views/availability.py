@@ -32,8 +32,9 @@ from config.throttles import AvailabilityThrottle
 from core.errors import DomainError
 from notifications.models import MessagingPolicy
 from notifications.texting_window import video_times_outside
+from scheduling import catalog
 from scheduling.availability import find_slots, offering_problem
-from scheduling.models import Patient, Resource, StaffMember
+from scheduling.models import Patient
 from scheduling.selectors.appointments import visible_patients
 
 LEAN_SLOT = {"start": "2025-03-10T09:00-07:00", "end": "2025-03-10T10:25-07:00"}
@@ -121,12 +122,14 @@ class AvailabilityView(GenericAPIView):
                        else eligibility_for(patient=patient, service=service, now=now, by_staff=staff_view))
         if named is not None:
             result = bookable_for(result, eligibility, location=location, patient=patient)
-        staff_ids = {pk for slot in result.slots for pk in slot.staff_ids}
         full = q["detail"] == "full"
+        # Who each slot takes is read only where the answer shows it, or (video) to know each slot's
+        # clock: a lean in-person answer never works out its slots' assignments.
+        setup = catalog.current()
+        staff_ids = {pk for slot in result.slots for pk in slot.staff_ids} if full or location is None else set()
         resource_ids = {pk for slot in result.slots for pk in slot.resource_ids} if staff_view and full else set()
-        staff_info = {pk: (name, tz) for pk, name, tz in
-                      StaffMember.objects.filter(pk__in=staff_ids).values_list("pk", "display_name", "time_zone")}
-        resource_names = dict(Resource.objects.filter(pk__in=resource_ids).values_list("pk", "name"))
+        staff_info = {m.pk: (m.display_name, m.time_zone) for m in setup.staff if m.pk in staff_ids}
+        resource_names = {r.pk: r.name for r in setup.resources if r.pk in resource_ids}
         display_zone = q.get("time_zone") or (patient.time_zone if patient is not None and location is None else None)
         data = render_availability(
             result=result, service=service, location=location, start=q["start"], end=q["end"],

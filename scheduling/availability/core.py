@@ -149,20 +149,34 @@ def present_roles(need: Need) -> tuple[str, ...]:
 
 
 def holder_starts(run: Run, holder: Holder) -> list[Span]:
-    """Visit starts at which `holder` can take every phase of `run`."""
-    sets: list[list[Span]] = []
+    """Visit starts at which `holder` can take every phase of `run`.
+
+    Consecutive phases held the same way (exclusively, or as a share of watch capacity) are
+    checked as one stretch: the spans are disjoint and never adjacent, so back-to-back phases
+    inside the spans lie inside one span, the same span that holds the whole stretch."""
     free: list[Span] | None = None
-    for need in run.needs:
-        if not run.is_staff or need.staff_usage == EXCLUSIVE:
-            free = free if free is not None else holder.free()
-            available = free
+    under: list[Span] | None = None
+    result: list[Span] | None = None
+    for exclusive, stretch in _stretches(run):
+        if exclusive:
+            free = available = free if free is not None else holder.free()
         else:
-            available = holder.under_capacity(1)
-        sets.append(starts_fitting(available, need.hold_start, need.hold_end))
-    result = sets[0]
-    for other in sets[1:]:
-        result = intersect(result, other)
-    return result
+            under = available = under if under is not None else holder.under_capacity(1)
+        starts = starts_fitting(available, stretch[0].hold_start, stretch[-1].hold_end)
+        result = starts if result is None else intersect(result, starts)
+    return result or []
+
+
+def _stretches(run: Run) -> list[tuple[bool, list[Need]]]:
+    """The run's phases in groups of back-to-back ones held the same way: (exclusive, phases)."""
+    groups: list[tuple[bool, list[Need]]] = []
+    for need in run.needs:
+        exclusive = not run.is_staff or need.staff_usage == EXCLUSIVE
+        if groups and groups[-1][0] == exclusive and groups[-1][1][-1].hold_end == need.hold_start:
+            groups[-1][1].append(need)
+        else:
+            groups.append((exclusive, [need]))
+    return groups
 
 
 @dataclass
@@ -193,10 +207,24 @@ def prepare(needs: list[Need], calendar: Calendar, *, within: list[Span], with_r
     return Prepared(runs, feasible, per_run)
 
 
-def layout(runs: list[Run]) -> list[tuple[int, Need, bool]]:
-    """What every slot holds, in order: (run index, phase, is_staff), phase by phase, staff first."""
-    rows = [(index, need, run.is_staff) for index, run in enumerate(runs) for need in run.needs]
-    return sorted(rows, key=lambda row: (row[1].start, not row[2]))
+class Row(NamedTuple):
+    """One line of what every slot holds: the phase, the run whose holder takes it, and how."""
+
+    run: int
+    need: Need
+    is_staff: bool
+    exclusive: bool
+    share: int  # units of watch capacity (0 when exclusive)
+
+
+def layout(runs: list[Run]) -> list[Row]:
+    """What every slot holds, in order: phase by phase, staff first."""
+    rows = []
+    for index, run in enumerate(runs):
+        for need in run.needs:
+            exclusive = not run.is_staff or need.staff_usage == EXCLUSIVE
+            rows.append(Row(index, need, run.is_staff, exclusive, 0 if exclusive else 1))
+    return sorted(rows, key=lambda row: (row.need.start, not row.is_staff))
 
 
 def choose_many(prepared: Prepared, candidates: Iterable[int], *,
@@ -224,19 +252,42 @@ def choose_many(prepared: Prepared, candidates: Iterable[int], *,
             yield start, chosen
 
 
+class Choices:
+    """What choose_many answers for `candidates` (ascending), worked out no sooner than needed.
+
+    Without a grid run, every start inside `feasible` has a holder for each run (`feasible` lies
+    inside each run's union of holder sets), so the starts are read off `feasible` and holders are
+    chosen for all of them once one slot's are first asked for: a lean answer never asks. With
+    one (video), the clinician's own grid decides which starts there are, so holders come first."""
+
+    def __init__(self, prepared: Prepared, candidates: list[int], *, grid_run: int | None = None):
+        self.prepared = prepared
+        self.chosen: dict[int, list[Holder]] | None = None
+        if grid_run is None:
+            self.starts = list(_inside(candidates, prepared.feasible))
+        else:
+            self.chosen = dict(choose_many(prepared, candidates, grid_run=grid_run))
+            self.starts = list(self.chosen)
+
+    def holders(self, start: int) -> list[Holder]:
+        """The holder taking each run for a visit at `start`, one of `starts`."""
+        if self.chosen is None:
+            self.chosen = dict(choose_many(self.prepared, self.starts))
+        return self.chosen[start]
+
+
 def _inside(candidates: list[int], spans: list[Span]) -> Iterator[int]:
     """The sorted candidates that fall in `spans`, found by bisection rather than one by one."""
     for lo, hi in spans:
         yield from candidates[bisect_left(candidates, lo):bisect_left(candidates, hi)]
 
 
-def assignments_for(rows: list[tuple[int, Need, bool]], start: int, chosen: list[Holder]) -> list[Assignment]:
+def assignments_for(rows: list[Row], start: int, chosen: list[Holder]) -> list[Assignment]:
     out = []
-    for index, need, is_staff in rows:
-        exclusive = not is_staff or need.staff_usage == EXCLUSIVE
-        holder_id = chosen[index].id
+    for run, need, is_staff, exclusive, share in rows:
+        holder_id = chosen[run].id
         out.append(Assignment(need, start + need.hold_start, start + need.hold_end, holder_id if is_staff else None,
-                              None if is_staff else holder_id, exclusive, 0 if exclusive else 1))
+                              None if is_staff else holder_id, exclusive, share))
     return out
 
 

@@ -12,18 +12,7 @@ from django.utils import timezone
 from scheduling import catalog, timeutils
 from scheduling.models import Location, Patient, Service, StaffMember
 
-from .core import (
-    assign_at,
-    Assignment,
-    assignments_for,
-    build_runs,
-    choose_many,
-    EXCLUSIVE,
-    first_staff_run,
-    layout,
-    prepare,
-    SHARED,
-)
+from .core import assign_at, Assignment, build_runs, Choices, EXCLUSIVE, first_staff_run, layout, prepare, Row, SHARED
 from .explain import explain, role_label
 from .hours import from_epoch, to_epoch
 from .loader import Context, is_video, load
@@ -56,11 +45,26 @@ def _ceil(instant: dt.datetime) -> int:
     return math.ceil(instant.timestamp())
 
 
-def _slot(ctx: Context, start: int, assignments: list[Assignment], instant=from_epoch) -> Slot:
-    end = start + (ctx.needs[-1].end if ctx.needs else 0)
-    return Slot(start=instant(start), end=instant(end), assignments=[
-        PhaseAssignment(a.need.phase_id, instant(a.start), instant(a.end), a.staff_id, a.resource_id, a.exclusive, a.share)
-        for a in assignments])
+def _slot(ctx: Context, start: int, assignments: list[Assignment]) -> Slot:
+    held = [PhaseAssignment(a.need.phase_id, from_epoch(a.start), from_epoch(a.end), a.staff_id, a.resource_id,
+                            a.exclusive, a.share) for a in assignments]
+    return Slot(start=from_epoch(start), end=from_epoch(start + _length(ctx)), plan=lambda: held)
+
+
+def _length(ctx: Context) -> int:
+    return ctx.needs[-1].end if ctx.needs else 0
+
+
+def _held(rows: list[Row], start: int, choices: Choices, instant) -> list[PhaseAssignment]:
+    """What a visit at `start` would hold: assignments_for's answer as the booking writes it
+    (instants as datetimes), built in one pass for a month of slots."""
+    chosen = choices.holders(start)
+    out = []
+    for run, need, is_staff, exclusive, share in rows:
+        holder_id = chosen[run].id
+        out.append(PhaseAssignment(need.phase_id, instant(start + need.hold_start), instant(start + need.hold_end),
+                                   holder_id if is_staff else None, None if is_staff else holder_id, exclusive, share))
+    return out
 
 
 def _candidates(ctx: Context, start: dt.datetime, end: dt.datetime, grid_run: int | None,
@@ -105,9 +109,10 @@ def find_slots(*, service: Service, location: Location | None, start: dt.datetim
     grid_run = first_staff_run(prepared.runs) if ctx.video else None
     rows = layout(prepared.runs)
     instant = functools.cache(from_epoch)  # the slots of a month share a few thousand instants
-    slots = [_slot(ctx, at, assignments_for(rows, at, chosen), instant)
-             for at, chosen in choose_many(prepared, _candidates(ctx, window_start, window_end, grid_run, prepared),
-                                              grid_run=grid_run)]
+    length = _length(ctx)
+    choices = Choices(prepared, _candidates(ctx, window_start, window_end, grid_run, prepared), grid_run=grid_run)
+    slots = [Slot(start=instant(at), end=instant(at + length), plan=functools.partial(_held, rows, at, choices, instant))
+             for at in choices.starts]
     return AvailabilityResult(slots=slots, earliest=slots[0] if slots else None)
 
 

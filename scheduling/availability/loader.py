@@ -32,8 +32,16 @@ class EpochSeconds(Func):
 
     output_field = BigIntegerField()
 
+    def get_db_converters(self, connection):
+        """None: both dialects already answer a Python int (`::bigint`, `CAST(... AS INTEGER)`), and
+        the ORM's own int() pass over a month of rows cost as much as the query."""
+        return []
+
     def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint", **extra)
+        # date_part answers a double, EXTRACT a numeric (since PostgreSQL 14), which costs the
+        # server as much again over a month's rows; a double holds these seconds exactly.
+        return self.as_sql(compiler, connection, template="FLOOR(DATE_PART('epoch', %(expressions)s))::bigint",
+                           **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, template="CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)",
@@ -243,13 +251,12 @@ def load(*, service: Service, location: Location | None, window_start: dt.dateti
     rows = held_rows(lo=hold_lo, hi=hold_hi, staff_ids=[m.id for m in members],
                      resource_ids=[r.id for r in resources], now=now, exclude_appointment_ids=exclude_appointment_ids)
     for staff_id, resource_id, start, end, exclusive, share, appointment_id in rows:
-        row = (start, end)
         if resource_id is not None:
-            busy[("resource", resource_id)].append((*row, appointment_id))
+            busy[("resource", resource_id)].append((start, end, appointment_id))
         elif exclusive:
-            busy[("staff", staff_id)].append((*row, appointment_id))
+            busy[("staff", staff_id)].append((start, end, appointment_id))
         else:
-            shared[staff_id].append((*row, share, appointment_id))
+            shared[staff_id].append((start, end, share, appointment_id))
 
     grids: dict[str, frozenset[int]] = {}
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 
@@ -26,11 +28,19 @@ class PhaseAssignment(NamedTuple):
 
 @dataclass(frozen=True)
 class Slot:
-    """A bookable start: the visit runs [start, end); `assignments` say what it would hold."""
+    """A bookable start: the visit runs [start, end); `assignments` say what it would hold.
+
+    They are worked out from `plan` when first asked for: a month of starts is listed far more
+    often than each start's chairs and clinicians are read (the lean availability answer never
+    reads them), and building them for every start cost a quarter of a month's search."""
 
     start: dt.datetime
     end: dt.datetime
-    assignments: list[PhaseAssignment] = field(default_factory=list)
+    plan: Callable[[], list[PhaseAssignment]] = field(default=list, repr=False, compare=False)
+
+    @cached_property
+    def assignments(self) -> list[PhaseAssignment]:
+        return self.plan()
 
     @property
     def staff_ids(self) -> list[int]:
