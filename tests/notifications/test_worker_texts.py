@@ -65,12 +65,14 @@ def test_the_8_am_video_visit_gets_its_join_link_from_the_worker_at_8(twilio_wor
 def test_the_early_cross_zone_video_visit_gets_its_reminder_from_the_worker(twilio_worker, fake_twilio):
     # A New York clinician's 9:00 (EDT) is 6:00 in Phoenix: the 2 h reminder, due at 4:00, would
     # wait for a window that opens after the visit; it goes at 20:30 the evening before.
+    # Booked at noon two days ahead: booked after the window shuts, the confirmation would wait
+    # for the next morning and, with the day's two reminders, meet the limit of two texts a day.
     phx = ZoneInfo("America/Phoenix")
     now = timezone.now()
     day = (now.astimezone(phx) + dt.timedelta(days=2)).date()
     start = dt.datetime.combine(day, dt.time(6), tzinfo=phx).astimezone(dt.UTC)
     patient = PatientFactory(phone="+16025550166", email="", time_zone="America/Phoenix", state="AZ", sms_consent=True)
-    with time_machine.travel(now, tick=False):
+    with time_machine.travel(dt.datetime.combine(day - dt.timedelta(days=2), dt.time(12), tzinfo=phx), tick=False):
         visit = book(patient=patient, video=True, start=start, minutes=50)
     reminder = rows(visit, kind="reminder_2h").get()
     evening = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(20, 30), tzinfo=phx).astimezone(dt.UTC)
