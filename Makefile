@@ -58,8 +58,11 @@ format: install
 	$(RUFF) check --fix $(FILES)
 	$(RUFF) format $(FILES)
 
+# The suite runs in one process per core (pytest-xdist, at most 8); a file's tests stay in one
+# process, so a module's Celery worker starts once. TEST_PROCESSES=0 runs it in this process.
+TEST_PROCESSES ?= auto
 test: lint
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_PROCESSES) --maxprocesses 8 --dist loadfile $(PYTEST_ARGS)
 
 # Results: bench/results/ (full runs, committed) and var/bench/results/ (quick runs). The pgbench
 # floor needs the PostgreSQL client tools; installed here only if missing.

@@ -1,8 +1,10 @@
+import importlib
 import os
 import re
 import uuid
 
 import pytest
+from django.apps import apps
 from django.db import connection
 
 from tests.celery_worker import celery_worker_process  # noqa: F401  (a fixture for every area)
@@ -16,6 +18,25 @@ def _cache_of_its_own(settings):
     between parallel runs sharing a Redis database)."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                    "LOCATION": uuid.uuid4().hex}}
+
+
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+@pytest.fixture(autouse=True)
+def _rows_the_migrations_add(request):
+    """The rows a data migration adds (the default risk rules), there for every test that uses the
+    database. A transactional test empties every table when it ends; in one process that never
+    reached a test reading those rows (pytest-django runs transactional tests last), but the
+    suite's processes (pytest-xdist) each take whole files in any order."""
+    if request.node.get_closest_marker("django_db") is None and not DB_FIXTURES & set(request.fixturenames):
+        return
+    request.getfixturevalue("django_db_setup")  # the test database, never the one DATABASE_URL names
+    with request.getfixturevalue("django_db_blocker").unblock():
+        from checkins.models import RiskRule
+
+        if not RiskRule.objects.filter(kind=RiskRule.Kind.KEYWORD, location__isnull=True).exists():
+            importlib.import_module("checkins.migrations.0002_default_risk_rules").add_rules(apps, None)
 
 
 @pytest.fixture(autouse=True)
