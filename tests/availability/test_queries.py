@@ -4,6 +4,7 @@ and reads only the allocations that can touch its window."""
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -53,3 +54,22 @@ def test_only_allocations_that_can_touch_the_window_are_read(iv_clinic):
     seen = {row[2] for pool in ctx.calendar.resources.values() for holder in pool for row in holder.busy}
     assert seen == {current.id}
     assert old.id not in seen
+
+
+def test_the_availability_answer_costs_two_queries_for_a_day_or_two_months(iv_clinic, client):
+    """The set-up's version and the window's allocations: the service, place and clinicians come
+    from the set-up in memory, and a lean answer never works out who would take each slot."""
+    def answer(days: int, **extra) -> tuple[int, int]:
+        params = {"service": "iv", "location": iv_clinic["location"].pk, "start": START.isoformat(),
+                  "end": (START + dt.timedelta(days=days)).isoformat(), **extra}
+        with time_machine.travel(NOW, tick=False), CaptureQueriesContext(connection) as captured:
+            response = client.get("/api/v1/availability", params)
+        assert response.status_code == 200, response.content
+        return len(captured.captured_queries), len(response.json()["slots"])
+
+    answer(1)  # the first request loads the clinic's set-up
+    queries, one_day = answer(1)
+    assert queries == 2 and one_day > 0
+    queries, two_months = answer(62)
+    assert queries == 2 and two_months > 30 * one_day
+    assert answer(62, detail="full") == (2, two_months)  # who takes each slot comes from the set-up too
