@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import platform
 import re
@@ -159,6 +160,23 @@ def subprocess_env(*, database_url: str, redis_url: str | None, settings_module:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.update(extra or {})
     return env
+
+
+def run_django(database_url: str, args: list[str], timeout: float) -> str:
+    """Run `python <args>` (a manage.py command or a `-m` module) with Django on `database_url`
+    and the product's settings; its output, or an error carrying the ends of both streams."""
+    env = subprocess_env(database_url=database_url, redis_url=None, settings_module="config.settings")
+    proc = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
+    return proc.stdout
+
+
+def engine_child(database_url: str, module: str, reps: int, timeout: float = 1200) -> dict:
+    """What `python -m <module> --engine-child <reps>` prints last, as JSON: a scenario measuring
+    its engine in a process of its own."""
+    return json.loads(run_django(database_url, ["-m", module, "--engine-child", str(reps)], timeout)
+                      .strip().splitlines()[-1])
 
 
 class _Subprocess:

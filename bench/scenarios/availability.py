@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import time
 from urllib.parse import urlencode
@@ -74,20 +73,6 @@ def _engine_child(reps: int) -> None:
         "allocations_in_window": Allocation.objects.filter(start__lt=end, end__gt=now).count(),
         "location_id": location.id,
     }))
-
-
-def _django(url: str, args: list[str], timeout: float) -> str:
-    env = support.subprocess_env(database_url=url, redis_url=None, settings_module="config.settings")
-    proc = subprocess.run([sys.executable, *args], cwd=support.ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
-    return proc.stdout
-
-
-def _engine(url: str, reps: int) -> dict:
-    return json.loads(_django(url, ["-m", "bench.scenarios.availability", "--engine-child", str(reps)],
-                              1200).strip().splitlines()[-1])
 
 
 # --- HTTP ------------------------------------------------------------------------------------
@@ -191,7 +176,8 @@ def run(*, quick: bool, scale: int = 1) -> dict:
         engine_runs: dict[str, list[dict]] = {name: [] for name in databases}
         for _ in range(sizes["rounds"]):
             for name in databases:
-                engine_runs[name].append(_engine(urls[name], max(1, sizes["engine_reps"] // sizes["rounds"])))
+                engine_runs[name].append(support.engine_child(urls[name], "bench.scenarios.availability",
+                                                               max(1, sizes["engine_reps"] // sizes["rounds"])))
         figures = {name: _figures(engine_runs[name], seeds[name]) for name in databases}
         load_before = os.getloadavg()[0]
         servers = {}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import subprocess
 import sys
 import time
 
@@ -38,15 +37,6 @@ def _fingerprint(size: str, appointments: int | None) -> str:
     return digest.hexdigest()[:16]
 
 
-def _django(url: str, args: list[str], timeout: float) -> str:
-    env = support.subprocess_env(database_url=url, redis_url=None, settings_module="config.settings")
-    proc = subprocess.run([sys.executable, *args], cwd=support.ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
-    return proc.stdout
-
-
 def clinic_database(name: str, *, size: str, appointments: int | None = None) -> tuple[str, dict]:
     """A fresh copy, named `name`, of the demo clinic `seed_demo --size size [--appointments n]`;
     seeds the template first if it is missing or stale. Returns the copy's URL and
@@ -70,9 +60,9 @@ def clinic_database(name: str, *, size: str, appointments: int | None = None) ->
                 command += ["--appointments", str(appointments)] if appointments is not None else []
                 _log(f"seeding {' '.join(command[1:])} into a template (once a day) ...")
                 started = time.perf_counter()
-                _django(url, command, SEED_TIMEOUT_S)
+                support.run_django(url, command, SEED_TIMEOUT_S)
                 seed_s = time.perf_counter() - started
-                _django(url, ["manage.py", "shell", "-c",
+                support.run_django(url, ["manage.py", "shell", "-c",
                               "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')"], 900)
                 _log(f"seeded in {seed_s:.0f}s")
                 conn.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import time
 from urllib.parse import urlencode
@@ -83,22 +82,8 @@ def _engine_child(reps: int) -> None:
     }))
 
 
-def _django(url: str, args: list[str], timeout: float) -> str:
-    env = support.subprocess_env(database_url=url, redis_url=None, settings_module="config.settings")
-    proc = subprocess.run([sys.executable, *args], cwd=support.ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}")
-    return proc.stdout
-
-
-def _engine(url: str, reps: int) -> dict:
-    return json.loads(_django(url, ["-m", "bench.scenarios.earliest", "--engine-child", str(reps)],
-                              1200).strip().splitlines()[-1])
-
-
 def _phoenix_id(url: str) -> int:
-    out = _django(url, ["manage.py", "shell", "-c",
+    out = support.run_django(url, ["manage.py", "shell", "-c",
                         "from scheduling.models import Location; print(Location.objects.get(name='Phoenix').pk)"],
                   300)
     return int(out.strip().splitlines()[-1])
@@ -153,7 +138,7 @@ def run(*, quick: bool) -> dict:
     db_name = f"clearday_bench_earliest_{os.getpid()}"  # per process: parallel runs never drop each other's
     try:
         url, seeded = clinic_database(db_name, size="large", appointments=sizes["appointments"])
-        engine = _engine(url, sizes["engine_reps"])
+        engine = support.engine_child(url, "bench.scenarios.earliest", sizes["engine_reps"])
         phoenix = _phoenix_id(url)
         load_before = os.getloadavg()[0]
         server = support.start_gunicorn(database_url=url)
