@@ -1,8 +1,8 @@
 """Patient-facing words that are not in a template: what to expect from each kind of service,
 the names of US states, and the zone a state mostly keeps.
 
-A service's own `description` (set by the clinic) is shown when there is one; the texts here
-are the plain-language defaults per category, in English and Spanish. Service names are the
+A service's own `description` (set by the clinic, and `description_es` for Spanish) is shown when
+there is one; the texts here are the plain-language defaults per category, in English and Spanish. Service names are the
 clinic's data; the demo clinic's names are listed here so they have a Spanish translation.
 """
 
@@ -68,9 +68,12 @@ def service_name(service: Service) -> str:
     return gettext(service.name)
 
 
-def what_to_expect(service: Service) -> str:
+def what_to_expect(service: Service, language: str) -> str:
     """The clinic's own description when it wrote one that says more than the name, else ours.
-    A description in the Spanish catalogue (the demo clinic's are) is shown translated."""
+    In Spanish, the clinic's Spanish description when it wrote one; else a description in the
+    Spanish catalogue (the demo clinic's are) is shown translated."""
+    if language == "es" and service.description_es.strip():
+        return service.description_es.strip()
     own = (service.description or "").strip()
     if own and not own.startswith(f"{service.name}:"):
         return gettext(own)

@@ -166,6 +166,7 @@ class Service(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120, help_text="Patient-facing, plain and neutral.")
     description = models.TextField(blank=True, help_text="What to expect, in plain language.")
+    description_es = models.TextField(blank=True, help_text="The same in Spanish, for patients who read Spanish.")
     category = models.CharField(max_length=30, choices=Category.choices)
     is_dosing = models.BooleanField(default=False, help_text="A dosing visit: escort rule, gates, check-ins.")
     modality = models.CharField(max_length=20, choices=Modality.choices, default=Modality.IN_PERSON)

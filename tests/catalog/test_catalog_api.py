@@ -45,6 +45,13 @@ def test_anyone_can_list_the_active_services_with_their_phases(catalog):
     assert iv["location_ids"] == [catalog["phoenix"].id]
 
 
+def test_a_service_carries_its_spanish_description_beside_the_english_one(catalog):
+    catalog["iv"].description, catalog["iv"].description_es = "Rest in a recliner.", "Descanse en un sillón."
+    catalog["iv"].save()
+    iv = {s["code"]: s for s in results(APIClient().get("/api/v1/services"))}["iv-infusion"]
+    assert (iv["description"], iv["description_es"]) == ("Rest in a recliner.", "Descanse en un sillón.")
+
+
 def test_services_can_be_filtered_to_those_seen_by_video(catalog):
     assert [s["code"] for s in results(APIClient().get("/api/v1/services?modality=video"))] == ["integration"]
 

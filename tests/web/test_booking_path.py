@@ -371,3 +371,21 @@ def test_a_video_visits_calendar_links_lead_to_its_visit_page(client, clinic, an
     google = next(u for u in re.findall(r'href="(https://[^"]+)"', page) if "calendar.google.com" in u)
     assert "/visit/" in parse_qs(urlsplit(google).query)["location"][0]
     assert "www.google.com/maps" not in page  # no directions to a video visit
+
+
+def test_a_clinics_own_spanish_description_is_what_a_spanish_reader_sees(client, clinic, frozen):
+    clinic.evaluation.description = "Meet Dr. Rivera for an hour; bring your medication list."
+    clinic.evaluation.description_es = "Una hora con la Dra. Rivera; traiga la lista de sus medicamentos."
+    clinic.evaluation.save()
+
+    english = client.get("/").content.decode()
+    client.post(reverse("web:set_language"), {"language": "es", "next": "/"})
+    spanish = client.get("/").content.decode()
+    spanish_place = client.get(reverse("web:place", args=["evaluation"])).content.decode()
+
+    assert "bring your medication list" in english and "traiga la lista" not in english
+    assert "traiga la lista de sus medicamentos" in spanish and "bring your medication list" not in spanish
+    assert "traiga la lista de sus medicamentos" in spanish_place
+    clinic.evaluation.description_es = ""  # none written: the clinic's own words, in English
+    clinic.evaluation.save()
+    assert "bring your medication list" in client.get("/").content.decode()

@@ -58,7 +58,8 @@ def services(request):
     """The list follows the patient's next step (web.selectors.next_step)."""
     patient = signed_in_patient(request)
     language = request.LANGUAGE_CODE[:2]
-    items = [{"service": c.service, "name": wording.service_name(c.service), "expect": wording.what_to_expect(c.service),
+    items = [{"service": c.service, "name": wording.service_name(c.service),
+              "expect": wording.what_to_expect(c.service, language),
               "minutes": c.minutes, "prep": wording.prep_line(c.service, language), "next_step": c.next_step,
               "can_book": c.eligibility.can_book, "reason": c.eligibility.reason,
               "next": _placed_label(c.next_time, patient) if c.next_time else None}
@@ -128,7 +129,8 @@ def place(request, code: str):
     staff = _chosen_staff(service, request.GET.get("staff"))
     patient = signed_in_patient(request)
     answer = eligibility_for(patient=patient, service=service)
-    context = {"service": service, "name": wording.service_name(service), "expect": wording.what_to_expect(service),
+    context = {"service": service, "name": wording.service_name(service),
+               "expect": wording.what_to_expect(service, request.LANGUAGE_CODE[:2]),
                "patient": patient, "staff": staff, "answer": answer,
                "staff_query": f"?{urlencode({'staff': staff.pk})}" if staff else ""}
     if answer.can_book:
