@@ -204,7 +204,8 @@ class ServiceAdmin(admin.ModelAdmin):
     filter_horizontal = ["locations"]
     inlines = [PhaseInline]
     fieldsets = [
-        (None, {"fields": ["code", "name", "description", "description_es", "category", "is_dosing", "modality", "locations", "active"]}),
+        (None, {"fields": ["code", "name", "description", "description_es", "category", "is_dosing", "modality",
+                           "locations", "active"]}),
         ("Booking rules", {"fields": ["min_notice_minutes", "horizon_days", "slot_step_minutes",
                                       "buffer_before_minutes", "buffer_after_minutes", "cancellation_window_hours",
                                       "bookable_online", "patient_chooses_staff"]}),

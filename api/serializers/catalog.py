@@ -41,8 +41,8 @@ class ServiceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Service
-        fields = ["id", "code", "name", "description", "description_es", "category", "modality", "is_dosing", "duration_minutes", "phases",
-                  "location_ids", "min_notice_minutes", "horizon_days", "slot_step_minutes", "buffer_before_minutes",
+        fields = ["id", "code", "name", "description", "description_es", "category", "modality", "is_dosing",
+                  "duration_minutes", "phases", "location_ids", "min_notice_minutes", "horizon_days", "slot_step_minutes", "buffer_before_minutes",
                   "buffer_after_minutes", "cancellation_window_hours", "bookable_online", "patient_chooses_staff",
                   "prep_instructions", "prep_instructions_es"]
 

@@ -53,7 +53,8 @@ class ServiceListView(ListAPIView):
         responses={200: ServiceSerializer(many=True), **problems.problem_responses(400)},
         examples=[OpenApiExample("IV infusion", response_only=True, value={
             "code": "iv-infusion", "name": "IV infusion session", "description": "IV infusion session: 85 minutes.",
-            "description_es": "", "category": "iv_ketamine", "modality": "in_person", "is_dosing": True, "duration_minutes": 85,
+            "description_es": "", "category": "iv_ketamine", "modality": "in_person", "is_dosing": True,
+            "duration_minutes": 85,
             "phases": [
                 {"order": 1, "name": "Set-up", "duration_minutes": 15, "staff_role": "nurse",
                  "staff_usage": "exclusive", "resource_kind": "infusion_chair", "present_role": ""},

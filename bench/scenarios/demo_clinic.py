@@ -62,8 +62,8 @@ def clinic_database(name: str, *, size: str, appointments: int | None = None) ->
                 started = time.perf_counter()
                 support.run_django(url, command, SEED_TIMEOUT_S)
                 seed_s = time.perf_counter() - started
-                support.run_django(url, ["manage.py", "shell", "-c",
-                              "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')"], 900)
+                support.run_django(url, ["manage.py", "shell", "-c", "from django.db import connection; "
+                                         "connection.cursor().execute('VACUUM ANALYZE')"], 900)
                 _log(f"seeded in {seed_s:.0f}s")
                 conn.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
                 conn.execute(f'ALTER DATABASE "{seeding}" RENAME TO "{template}"')

@@ -83,9 +83,8 @@ def _engine_child(reps: int) -> None:
 
 
 def _phoenix_id(url: str) -> int:
-    out = support.run_django(url, ["manage.py", "shell", "-c",
-                        "from scheduling.models import Location; print(Location.objects.get(name='Phoenix').pk)"],
-                  300)
+    out = support.run_django(url, ["manage.py", "shell", "-c", "from scheduling.models import Location; "
+                                   "print(Location.objects.get(name='Phoenix').pk)"], 300)
     return int(out.strip().splitlines()[-1])
 
 
