@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core import mail
 
+from accounts.models import Role
 from notifications import dispatch, sending
 from notifications.channels.sms import LocmemSmsBackend
 from scheduling.availability import find_slots
@@ -22,6 +23,7 @@ from tests.factories import (
     PatientFactory,
     ResourceFactory,
     StaffMemberFactory,
+    UserFactory,
     weekly_hours,
 )
 
@@ -99,3 +101,12 @@ def deliver() -> None:
 
 def texts_to(number: str) -> list[str]:
     return [sent["body"] for sent in LocmemSmsBackend.outbox if sent["to"] == str(number)]
+
+
+@pytest.fixture
+def desk(client, clinic):
+    """The test client signed in as a front-desk member of the clinic's one site."""
+    user = UserFactory(username="desk", role=Role.FRONT_DESK)
+    StaffMemberFactory(user=user, roles=[StaffRole.FRONT_DESK], locations=[clinic.site])
+    client.force_login(user)
+    return client

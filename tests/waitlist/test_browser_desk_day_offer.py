@@ -16,7 +16,7 @@ from scheduling.models import StaffRole
 from scheduling.services.transitions import cancel_appointment
 from tests.factories import StaffMemberFactory, UserFactory
 from tests.waitlist.conftest import Clinic, PHX
-from tests.web.browser import browser, chromium, DESKTOP, docs_screenshot, serious_violations  # noqa: F401  (fixtures)
+from tests.web.browser import browser, chromium, DESKTOP, docs_screenshot, serious_violations, staff_signed_in  # noqa: F401  (fixtures)
 from waitlist import joining
 from waitlist.models import FreedTime, Offer, OfferMode
 
@@ -59,13 +59,7 @@ def test_the_desk_sees_freed_time_offered_to_the_waitlist_and_opens_the_waitlist
     )
     until = expires.astimezone(PHX).strftime("%-I:%M %p")
 
-    page = browser.new_context(**DESKTOP).new_page()
-    page.set_default_timeout(10_000)
-    page.goto(live_server.url + "/desk/login")
-    page.get_by_label("Username").fill("desk")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    _, page = staff_signed_in(browser, live_server, DESKTOP, username="desk", password=PASSWORD, lands_on=r"/desk/")
     page.goto(f"{live_server.url}/desk/?location={clinic.site.pk}&date={day.isoformat()}")
 
     block = page.locator(".calendar").get_by_role("link", name=f"Offered to the waitlist until {until}", exact=False)

@@ -15,7 +15,7 @@ from scheduling.models import StaffRole
 from scheduling.services.transitions import cancel_appointment
 from tests.factories import StaffMemberFactory, UserFactory
 from tests.waitlist.conftest import Clinic, PHX
-from tests.web.browser import browser, chromium, DESKTOP, docs_screenshot, serious_violations  # noqa: F401  (fixtures)
+from tests.web.browser import browser, chromium, DESKTOP, docs_screenshot, serious_violations, staff_signed_in  # noqa: F401  (fixtures)
 from waitlist import joining, matching
 from waitlist.models import FreedTime, Offer, OfferStatus, WaitlistEntry
 
@@ -82,13 +82,7 @@ def test_the_desk_sees_the_waitlist_and_the_report(browser, live_server):  # noq
     cancel_appointment(appointment=visit, actor=None)
     matching.match(FreedTime.objects.get(source=visit).pk)
 
-    page = browser.new_context(**DESKTOP).new_page()
-    page.set_default_timeout(10_000)
-    page.goto(live_server.url + "/desk/login")
-    page.get_by_label("Username").fill("desk")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    _, page = staff_signed_in(browser, live_server, DESKTOP, username="desk", password=PASSWORD, lands_on=r"/desk/")
     page.goto(f"{live_server.url}/desk/waitlist?location={clinic.site.pk}&service={clinic.infusion.pk}")
 
     assert page.get_by_role("heading", name=re.compile("Offers in flight")).is_visible()

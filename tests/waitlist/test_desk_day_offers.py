@@ -13,23 +13,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import Role
-from scheduling.models import Resource, StaffRole
+from scheduling.models import Resource
 from scheduling.services.transitions import cancel_appointment
-from tests.factories import StaffMemberFactory, UserFactory
 from tests.waitlist.conftest import phx
 from waitlist import joining, matching
 from waitlist.models import FreedTime, Offer, OfferMode, WaitlistSettings
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def desk(client, clinic):
-    user = UserFactory(username="desk", role=Role.FRONT_DESK)
-    StaffMemberFactory(user=user, roles=[StaffRole.FRONT_DESK], locations=[clinic.site])
-    client.force_login(user)
-    return client
 
 
 def _free_and_offer(clinic, start: dt.datetime, first: str, phone: str) -> Offer:

@@ -6,23 +6,13 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from accounts.models import Role
-from scheduling.models import StaffRole
 from scheduling.services.transitions import cancel_appointment
-from tests.factories import LocationFactory, StaffMemberFactory, UserFactory
+from tests.factories import LocationFactory
 from tests.waitlist.conftest import phx
 from waitlist import joining, matching
 from waitlist.models import EntryStatus, FreedTime, Offer, WaitlistEntry
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def desk(client, clinic):
-    user = UserFactory(username="desk", role=Role.FRONT_DESK)
-    StaffMemberFactory(user=user, roles=[StaffRole.FRONT_DESK], locations=[clinic.site])
-    client.force_login(user)
-    return client
 
 
 def test_the_page_lists_entries_in_offer_order_and_the_offer_in_flight(desk, clinic, clock):

@@ -11,6 +11,7 @@ violation, so a page that needs an inline script or style the policy refuses can
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,20 @@ def browser(chromium):
     watching = CspWatchingBrowser(chromium)
     yield watching
     assert watching.violations == [], "Content-Security-Policy violations"
+
+
+def staff_signed_in(browser, live_server, options: dict, *, username: str, password: str, lands_on: str):
+    """A new browser context signed in through the staff sign-in page; waits for the page the
+    sign-in lands on (`lands_on`, a pattern of its URL). Returns (context, page)."""
+    context = browser.new_context(**options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(live_server.url + "/desk/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(lands_on))
+    return context, page
 
 
 def csp_violations(page) -> list[dict]:

@@ -23,7 +23,7 @@ from scheduling import timeutils
 from scheduling.models import AppointmentStatus as S
 from tests.factories import AllocationFactory, AppointmentFactory, PhaseFactory, StaffMemberFactory, UserFactory
 
-from .browser import ROOT, screenshot, serious_violations, sideways_overflow
+from .browser import ROOT, screenshot, serious_violations, sideways_overflow, staff_signed_in
 from .conftest import make_clinic, patient_with_user
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -142,15 +142,7 @@ def care(db):
 
 
 def signed_in(browser, live_server, options, username: str, lands_on: str):
-    context = browser.new_context(**options)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(live_server.url + "/desk/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(lands_on))
-    return context, page
+    return staff_signed_in(browser, live_server, options, username=username, password=PASSWORD, lands_on=lands_on)
 
 
 def test_a_therapist_lands_on_their_own_day_with_the_counts_in_the_navigation(browser, live_server, care):

@@ -21,7 +21,7 @@ from scheduling import timeutils
 from scheduling.models import Appointment, ResourceKind, WorkingHours
 from tests.factories import ResourceFactory, StaffMemberFactory, UserFactory, weekly_hours
 
-from .browser import ROOT, screenshot, serious_violations, sideways_overflow
+from .browser import ROOT, screenshot, serious_violations, sideways_overflow, staff_signed_in
 from .conftest import make_clinic, patient_with_user
 from .marked_day import marked_day
 
@@ -64,15 +64,7 @@ def clinic(db):
 
 
 def signed_in(browser, live_server, options):
-    context = browser.new_context(**options)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(live_server.url + "/desk/login")
-    page.get_by_label("Username").fill("desk")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/desk/$"))
-    return context, page
+    return staff_signed_in(browser, live_server, options, username="desk", password=PASSWORD, lands_on=r"/desk/$")
 
 
 def block(page, name: str, column: str | None = None):

@@ -134,19 +134,8 @@ def join(request, code: str, where: str):
         joined = _join(request, form=form, service=service, place=place, location=location)
         if joined is not None:
             return _joined(request, *joined)
-    return render(
-        request,
-        "web/patient/waitlist_join.html",
-        {
-            "form": form,
-            "service": service,
-            "name": wording.service_name(service),
-            "place": place_words(place, location),
-            "patient": request.patient,
-            "visit_when": "",
-            "back": reverse("web:times", args=[service.code, where]),
-        },
-    )
+    return _join_page(request, form, service=service, place=place, location=location, visit_when="",
+                      back=reverse("web:times", args=[service.code, where]))
 
 
 @patient_page
@@ -164,19 +153,18 @@ def earlier(request, appointment_id: int):
         joined = _join(request, form=form, service=visit.service, place=place, location=visit.location, move_up=visit)
         if joined is not None:
             return _joined(request, *joined)
-    return render(
-        request,
-        "web/patient/waitlist_join.html",
-        {
-            "form": form,
-            "service": visit.service,
-            "name": wording.service_name(visit.service),
-            "place": place_words(place, visit.location),
-            "patient": request.patient,
-            "visit_when": formatting.when_label(visit.start, visit_zone(visit)),
-            "back": reverse("web:my-appointments"),
-        },
-    )
+    return _join_page(request, form, service=visit.service, place=place, location=visit.location,
+                      visit_when=formatting.when_label(visit.start, visit_zone(visit)),
+                      back=reverse("web:my-appointments"))
+
+
+def _join_page(request, form, *, service, place, location, visit_when: str, back: str):
+    """The joining form: for a service and place from the times page, or (with `visit_when`) to
+    move a booked visit earlier."""
+    return render(request, "web/patient/waitlist_join.html", {
+        "form": form, "service": service, "name": wording.service_name(service),
+        "place": place_words(place, location), "patient": request.patient, "visit_when": visit_when, "back": back,
+    })
 
 
 @patient_page
