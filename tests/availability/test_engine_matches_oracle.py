@@ -42,6 +42,9 @@ TEMPLATES = {
     "chair_then_watch": [("", "exclusive", "infusion_chair", ""), ("nurse", "shared", "infusion_chair", "")],
     "spravato": [("nurse", "exclusive", "infusion_chair", "prescriber"), ("nurse", "shared", "infusion_chair", "")],
     "present": [("prescriber", "present", "infusion_chair", "")],
+    # one nurse's run held exclusively, then shared, then exclusively again: two exclusive stretches
+    # that must not be read as one
+    "hands_on_twice": [("nurse", "exclusive", "", ""), ("nurse", "shared", "", ""), ("nurse", "exclusive", "", "")],
 }
 
 
